@@ -1,0 +1,3 @@
+from matrixgen.cli import main
+
+main()

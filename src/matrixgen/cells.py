@@ -1,0 +1,74 @@
+"""A cell: one runnable combination of a level, a suite and axis values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Cell:
+    level: str
+    suite: str
+    name: str  # the id within its level: "gcs-lww", "state-proxy-gcs-lww", "gateway", "unit"
+    values: Mapping[str, str]  # spanned axes in id order, then pins from `with`
+    spanned: tuple[str, ...]  # the axes the suite spans, in id order
+    labels: Mapping[str, str]  # axis -> label of the cell's value
+    services: tuple[str, ...]  # service names, sorted, deduplicated
+    env: Mapping[str, str]  # cell env before placeholders: axis values, suite, overrides
+    run: str | tuple[str, ...]  # a shell line, or argv
+    requires: tuple[str, ...] = ()
+    timeout: float | None = None  # seconds
+    overlays: tuple[str, ...] = ()  # compose overlays from matching overrides
+    level_label: str = ""
+    suite_count: int = 1  # suites in this cell's level; > 1 prefixes the name with the suite
+    origin: str = "product"  # "product" or "include[N]"
+    overrides: tuple[int, ...] = field(default=(), compare=False)  # indexes of overrides applied
+
+    @property
+    def id(self) -> str:
+        return f"{self.level}/{self.name}"
+
+    @property
+    def nox_session(self) -> str:
+        return f"{self.level}({self.name})"
+
+    @property
+    def python(self) -> str | None:
+        """The cell's Python version when the matrix has an axis named `python`."""
+        return self.values.get("python")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "level": self.level,
+            "suite": self.suite,
+            "cell": self.name,
+            "values": dict(self.values),
+            "labels": dict(self.labels),
+            "nox_session": self.nox_session,
+            "services": list(self.services),
+            "requires": list(self.requires),
+            "timeout": self.timeout,
+        }
+
+
+def match_cell(match: Mapping[str, str | list[str]], cell: Cell) -> bool:
+    """GitHub-style partial match: every key must agree; a list is any-of.
+
+    `level` and `suite` match the cell's level and suite; an axis the cell has no value
+    for never matches.
+    """
+    for key, wanted in match.items():
+        if key == "level":
+            have: str | None = cell.level
+        elif key == "suite":
+            have = cell.suite
+        else:
+            have = cell.values.get(key)
+        if have is None:
+            return False
+        if have not in (wanted if isinstance(wanted, list) else [wanted]):
+            return False
+    return True

@@ -1,0 +1,210 @@
+"""The command line: parse options, make one library call, map errors to exit codes.
+
+Heavy modules (pydantic, jinja2, rich, junitparser) are imported inside the commands
+so that `matrixgen --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from matrixgen.matrix import Matrix
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    def __init__(self, directory: Path | None, debug: bool) -> None:
+        self.directory = directory
+        self.debug = debug
+
+    def load(self, file: str | None = None) -> Matrix:
+        from matrixgen.matrix import load
+
+        return load(self.directory, file)
+
+
+def file_option(function: F) -> F:
+    return click.option(
+        "-f", "--file", "file", default=None, metavar="FILE", help="The matrix file [default: matrix.yaml]."
+    )(function)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run as if started in DIR.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.version_option(package_name="matrixgen")
+@click.pass_context
+def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
+    """One matrix.yaml as the single source of truth for a test matrix."""
+    ctx.obj = Context(directory, debug)
+
+
+@cli.command()
+@file_option
+@click.pass_obj
+def validate(obj: Context, file: str | None) -> None:
+    """Check matrix.yaml; print every problem as FILE:LINE:COL."""
+    matrix = obj.load(file)
+    levels = {c.level for c in matrix.cells}
+    click.echo(f"{matrix.source.display}: ok, {len(matrix.cells)} cells in {len(levels)} levels")
+
+
+@cli.command("list")
+@file_option
+@click.option("--level", default=None, help="Only cells of this level.")
+@click.option("--where", default=None, metavar="AXIS=VALUE,...", help="Only cells with these values.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.argument("selectors", nargs=-1)
+@click.pass_obj
+def list_(obj: Context, file: str | None, level: str | None, where: str | None, as_json: bool, selectors: tuple[str, ...]) -> None:
+    """List cells (optionally by SELECTOR: level/cell, level, or a glob)."""
+    from matrixgen.listing import format_json, format_table
+
+    matrix = obj.load(file)
+    cells = matrix.select(selectors, level=level, where=where)
+    click.echo(format_json(cells) if as_json else format_table(cells))
+
+
+@cli.command()
+@file_option
+@click.argument("selector")
+@click.pass_obj
+def explain(obj: Context, file: str | None, selector: str) -> None:
+    """Why a cell exists, or which exclude removed it."""
+    from matrixgen.explain import explain as explain_cell
+
+    click.echo(explain_cell(obj.load(file), selector))
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to FILE.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of matrix.yaml (for editors)."""
+    from matrixgen.schema import schema_text
+
+    text = schema_text()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@cli.command()
+@file_option
+@click.option("--check", is_flag=True, help="Write nothing; show a diff and exit 1 when anything is stale.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite files that lack matrixgen's markers.")
+@click.pass_obj
+def render(obj: Context, file: str | None, check: bool, dry_run: bool, force: bool) -> None:
+    """Generate noxfile sessions, compose profiles, the workflow and the docs table."""
+    from matrixgen.render import render_outputs
+
+    code = render_outputs(obj.load(file), check=check, dry_run=dry_run, force=force, echo=click.echo)
+    sys.exit(code)
+
+
+@cli.command()
+@file_option
+@click.argument("selectors", nargs=-1)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Cells run at once.")
+@click.option("--timeout", default=None, metavar="DURATION", help="Per-cell timeout (e.g. 90s, 10m).")
+@click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True, help="Reruns of a failed cell.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failed cell.")
+@click.option("--results", "results_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Results folder [default: results].")
+@click.option("--services", "services_mode", type=click.Choice(["auto", "native", "compose"]), default="auto", show_default=True)
+@click.option("-q", "--quiet", is_flag=True)
+@click.option("-v", "--verbose", is_flag=True)
+@click.pass_obj
+def run(obj: Context, file: str | None, selectors: tuple[str, ...], jobs: int, timeout: str | None, retries: int, fail_fast: bool, results_dir: Path | None, services_mode: str, quiet: bool, verbose: bool) -> None:
+    """Run cells against real services; write JUnit per cell."""
+    from matrixgen.run import RunOptions, run_cells
+
+    matrix = obj.load(file)
+    options = RunOptions.from_cli(
+        jobs=jobs, timeout=timeout, retries=retries, fail_fast=fail_fast, results_dir=results_dir,
+        services_mode=services_mode, quiet=quiet, verbose=verbose, root=matrix.root, env=dict(os.environ),
+    )
+    sys.exit(run_cells(matrix, matrix.select(selectors), options))
+
+
+@cli.command()
+@file_option
+@click.argument("results_dirs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--docs", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Docs page to update [default: outputs.docs.file].")
+@click.option("--check", is_flag=True, help="Exit 1 when the docs table differs from the results; write nothing.")
+@click.option("--check-complete", is_flag=True, help="Exit 1 when a cell that should have run has no result.")
+@click.option("--github-summary", is_flag=True, help="Append Markdown to $GITHUB_STEP_SUMMARY.")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON report here ('-' for stdout).")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a self-contained HTML grid here.")
+@click.pass_obj
+def report(obj: Context, file: str | None, results_dirs: tuple[Path, ...], docs: Path | None, check: bool, check_complete: bool, github_summary: bool, json_file: Path | None, html_file: Path | None) -> None:
+    """Merge per-cell JUnit into the support-matrix table."""
+    from matrixgen.results import ReportOptions, report_results
+
+    matrix = obj.load(file)
+    options = ReportOptions(
+        results_dirs=list(results_dirs), docs=docs, check=check, check_complete=check_complete,
+        github_summary=github_summary, json_file=json_file, html_file=html_file, env=dict(os.environ),
+    )
+    sys.exit(report_results(matrix, options, echo=click.echo))
+
+
+@cli.command()
+@file_option
+@click.argument("selectors", nargs=-1)
+@click.option("--shards", type=click.IntRange(min=1), required=True, help="How many shards.")
+@click.option("--durations", type=click.Path(dir_okay=False, path_type=Path), default=None, help="[default: results/durations.json]")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def shard(obj: Context, file: str | None, selectors: tuple[str, ...], shards: int, durations: Path | None, as_json: bool) -> None:
+    """Pack cells into duration-balanced shards."""
+    from matrixgen.shard import shard_command
+
+    matrix = obj.load(file)
+    sys.exit(shard_command(matrix, matrix.select(selectors), shards=shards, durations=durations, as_json=as_json, echo=click.echo))
+
+
+@cli.command()
+@file_option
+@click.option("--base", required=True, help="Git ref to diff against.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def affected(obj: Context, file: str | None, base: str, as_json: bool) -> None:
+    """Cells affected by the files changed since --base."""
+    from matrixgen.affected import affected_command
+
+    sys.exit(affected_command(obj.load(file), base=base, as_json=as_json, echo=click.echo))
+
+
+def main(argv: list[str] | None = None) -> None:
+    from matrixgen.errors import MatrixgenError
+
+    try:
+        cli.main(args=argv, prog_name="matrixgen", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except MatrixgenError as error:
+        if "--debug" in (argv if argv is not None else sys.argv):
+            raise
+        click.echo(str(error), err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)

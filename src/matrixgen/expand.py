@@ -1,0 +1,184 @@
+"""Expand a validated matrix into cells: product → excludes → includes → overrides."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+
+from matrixgen.cells import Cell, match_cell
+from matrixgen.model import Level, MatrixFile, SuiteFields
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """One suite of one level with the level's defaults folded in."""
+
+    level: str
+    name: str
+    label: str
+    axes: tuple[tuple[str, tuple[str, ...]], ...]  # (axis, values) in id order
+    pins: dict[str, str]
+    services: bool | tuple[str, ...]
+    requires: tuple[str, ...]
+    run: str | tuple[str, ...]
+    timeout: float | None
+    env: dict[str, str]
+    suite_count: int
+
+
+@dataclass(frozen=True)
+class Removed:
+    cell: Cell
+    exclude: int  # index into `exclude:`
+
+
+@dataclass
+class Expansion:
+    cells: list[Cell]
+    removed: list[Removed]
+    exclude_hits: list[int]
+    override_hits: list[int]
+    include_duplicates: list[int] = field(default_factory=list)  # includes naming an existing cell
+
+
+def level_axes(fields: SuiteFields) -> list[tuple[str, list[str] | None]]:
+    if isinstance(fields.axes, dict):
+        return list(fields.axes.items())
+    return [(axis, None) for axis in fields.axes]
+
+
+def suites(model: MatrixFile) -> list[SuiteSpec]:
+    specs: list[SuiteSpec] = []
+    for level_name, level in model.levels.items():
+        members: dict[str, SuiteFields] = dict(level.suites) if level.suites else {level_name: level}
+        for suite_name, suite in members.items():
+            specs.append(_fold(model, level_name, level, suite_name, suite, len(members)))
+    return specs
+
+
+def _fold(
+    model: MatrixFile, level_name: str, level: Level, suite_name: str, suite: SuiteFields, count: int
+) -> SuiteSpec:
+    def pick(name: str) -> object:
+        return getattr(suite, name) if name in suite.model_fields_set else getattr(level, name)
+
+    axes = []
+    for axis, only in level_axes(suite if "axes" in suite.model_fields_set else level):
+        declared = tuple(model.axes[axis].values) if axis in model.axes else ()
+        axes.append((axis, tuple(only) if only else declared))
+    services = pick("services")
+    run = pick("run")
+    return SuiteSpec(
+        level=level_name,
+        name=suite_name,
+        label=level.label or level_name,
+        axes=tuple(axes),
+        pins={**level.with_, **suite.with_} if suite is not level else dict(level.with_),
+        services=services if isinstance(services, bool) else tuple(services),  # type: ignore[arg-type]
+        requires=tuple(dict.fromkeys([*level.requires, *suite.requires])),
+        run=run if isinstance(run, str) else tuple(run or ()),  # type: ignore[arg-type]
+        timeout=pick("timeout"),  # type: ignore[arg-type]
+        env={**level.env, **suite.env} if suite is not level else dict(level.env),
+        suite_count=count,
+    )
+
+
+def make_cell(model: MatrixFile, spec: SuiteSpec, values: dict[str, str], origin: str) -> Cell:
+    spanned = tuple(axis for axis, _ in spec.axes)
+    parts = ([spec.name] if spec.suite_count > 1 else []) + [values[a] for a in spanned]
+    name = "-".join(parts) if parts else spec.name
+    services: list[str] = []
+    env: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for axis, value in values.items():
+        declared = model.axes.get(axis)
+        if declared is None or value not in declared.values:
+            continue
+        entry = declared.values[value]
+        labels[axis] = entry.label or value
+        services.extend(entry.services)
+        env.update(entry.env)
+    if isinstance(spec.services, tuple):
+        services.extend(spec.services)
+    env.update(spec.env)
+    return Cell(
+        level=spec.level,
+        suite=spec.name,
+        name=name,
+        values=values,
+        spanned=spanned,
+        labels=labels,
+        services=tuple(sorted(set(services))) if spec.services is not False else (),
+        env=env,
+        run=spec.run,
+        requires=spec.requires,
+        timeout=spec.timeout,
+        level_label=spec.label,
+        suite_count=spec.suite_count,
+        origin=origin,
+    )
+
+
+def _apply_overrides(model: MatrixFile, cell: Cell, hits: list[int]) -> Cell:
+    applied: list[int] = []
+    for index, rule in enumerate(model.overrides):
+        if not match_cell(rule.match, cell):
+            continue
+        hits[index] += 1
+        applied.append(index)
+        services = tuple(sorted({*cell.services, *rule.services}))
+        cell = replace(
+            cell,
+            env={**cell.env, **rule.env},
+            timeout=rule.timeout if rule.timeout is not None else cell.timeout,
+            requires=tuple(dict.fromkeys([*cell.requires, *rule.requires])),
+            services=services,
+            run=cell.run if rule.run is None else (rule.run if isinstance(rule.run, str) else tuple(rule.run)),
+            overlays=(*cell.overlays, *rule.compose.overlays),
+        )
+    return replace(cell, overrides=tuple(applied)) if applied else cell
+
+
+def expand(model: MatrixFile) -> Expansion:
+    specs = suites(model)
+    exclude_hits = [0] * len(model.exclude)
+    override_hits = [0] * len(model.overrides)
+    removed: list[Removed] = []
+    by_level: dict[str, list[Cell]] = {name: [] for name in model.levels}
+    for spec in specs:
+        value_lists = [values for _, values in spec.axes]
+        for combo in itertools.product(*value_lists):
+            values = dict(zip((axis for axis, _ in spec.axes), combo))
+            values.update({k: v for k, v in spec.pins.items() if k not in values})
+            cell = make_cell(model, spec, values, "product")
+            rule = next((i for i, r in enumerate(model.exclude) if match_cell(r.match, cell)), None)
+            if rule is not None:
+                # Every matching exclude counts, so none of them is reported as stale.
+                for i, r in enumerate(model.exclude):
+                    if match_cell(r.match, cell):
+                        exclude_hits[i] += 1
+                removed.append(Removed(cell, rule))
+                continue
+            by_level[spec.level].append(cell)
+    duplicates: list[int] = []
+    for index, include in enumerate(model.include):
+        spec = _include_spec(specs, include.level, include.suite)
+        if spec is None:
+            continue
+        extra = {k: v for k, v in (include.model_extra or {}).items()}
+        # The include's own values win over the suite's pins.
+        values = {axis: extra[axis] for axis, _ in spec.axes if axis in extra}
+        values.update({k: extra.get(k, v) for k, v in spec.pins.items() if k not in values})
+        values.update({k: v for k, v in extra.items() if k not in values})
+        cell = make_cell(model, spec, values, f"include[{index}]")
+        if any(existing.name == cell.name for existing in by_level[spec.level]):
+            duplicates.append(index)
+            continue
+        by_level[spec.level].append(cell)
+    cells = [_apply_overrides(model, c, override_hits) for level in by_level.values() for c in level]
+    return Expansion(cells, removed, exclude_hits, override_hits, duplicates)
+
+
+def _include_spec(specs: list[SuiteSpec], level: str, suite: str | None) -> SuiteSpec | None:
+    candidates = [s for s in specs if s.level == level and (suite is None or s.name == suite)]
+    return candidates[0] if len(candidates) == 1 else None

@@ -1,0 +1,70 @@
+"""`matrixgen explain SELECTOR`: why a cell exists, or which exclude removed it."""
+
+from __future__ import annotations
+
+import difflib
+
+from matrixgen.cells import Cell
+from matrixgen.errors import UsageError
+from matrixgen.matrix import Matrix, matches
+
+
+def _where(matrix: Matrix, *path: str | int) -> str:
+    line, column = matrix.document.where(tuple(path))
+    return f"{matrix.source.display}:{line}:{column}"
+
+
+def _values(cell: Cell) -> str:
+    return ", ".join(
+        f"{axis}={value}" + (f" ({cell.labels[axis]})" if cell.labels.get(axis, value) != value else "")
+        for axis, value in cell.values.items()
+    ) or "(no axes)"
+
+
+def _origin(matrix: Matrix, cell: Cell) -> str:
+    if cell.origin.startswith("include["):
+        index = int(cell.origin[len("include[") : -1])
+        return f"added by {cell.origin} at {_where(matrix, 'include', index)}"
+    if not cell.spanned:
+        return "the only cell of its suite (it spans no axis)"
+    pins = [a for a in cell.values if a not in cell.spanned]
+    text = f"product of {' × '.join(cell.spanned)}"
+    return text + (f", with {', '.join(f'{a}={cell.values[a]}' for a in pins)} pinned" if pins else "")
+
+
+def explain_cell(matrix: Matrix, cell: Cell) -> str:
+    run = cell.run if isinstance(cell.run, str) else " ".join(cell.run)
+    lines = [
+        f"{cell.id}: in the matrix",
+        f"  level:    {cell.level}" + (f", suite {cell.suite}" if cell.suite_count > 1 else ""),
+        f"  values:   {_values(cell)}",
+        f"  why:      {_origin(matrix, cell)}",
+        f"  services: {', '.join(cell.services) or '-'}",
+        f"  requires: {', '.join(cell.requires) or '-'}",
+        f"  run:      {run}",
+        f"  nox:      nox -s \"{cell.nox_session}\"",
+    ]
+    for index in cell.overrides:
+        rule = matrix.model.overrides[index]
+        changed = [name for name in ("env", "timeout", "requires", "services", "run", "compose") if name in rule.model_fields_set]
+        lines.append(f"  override: overrides[{index}] at {_where(matrix, 'overrides', index)} sets {', '.join(changed)}")
+    return "\n".join(lines)
+
+
+def explain(matrix: Matrix, selector: str) -> str:
+    present = [c for c in matrix.cells if matches(selector, c)]
+    removed = [r for r in matrix.removed if matches(selector, r.cell) and r.cell.id not in {c.id for c in present}]
+    blocks = [explain_cell(matrix, cell) for cell in present]
+    for item in removed:
+        rule = matrix.model.exclude[item.exclude]
+        blocks.append(
+            f"{item.cell.id}: not in the matrix\n"
+            f"  values:   {_values(item.cell)}\n"
+            f"  removed by exclude[{item.exclude}] at {_where(matrix, 'exclude', item.exclude)}: {rule.reason}"
+        )
+    if not blocks:
+        names = [c.id for c in matrix.cells] + [r.cell.id for r in matrix.removed]
+        near = difflib.get_close_matches(selector, names, n=3, cutoff=0.5)
+        hint = f"; nearest: {', '.join(near)}" if near else "; see `matrixgen list`"
+        raise UsageError(f"no cell matches '{selector}'{hint}")
+    return "\n\n".join(blocks)

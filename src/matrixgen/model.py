@@ -1,0 +1,250 @@
+"""The schema of matrix.yaml, version 1, as frozen pydantic models.
+
+Short forms are normalized by validators so the rest of matrixgen sees one shape:
+an axis given as a plain list becomes an `Axis`, a level without `suites:` becomes a
+level with one suite named after it, and durations become seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+
+NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
+
+
+def parse_duration(value: object) -> object:
+    """'90', '30s', '20m', '1h30m' or a number -> seconds. Anything else is left for pydantic to reject."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str) and value.strip():
+        match = _DURATION.match(value)
+        if match and any(match.groups()):
+            hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+            return hours * 3600 + minutes * 60 + seconds
+        raise ValueError(f"expected a duration such as '30s', '20m' or '1h30m', got {value!r}")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
+Command = Annotated[str | list[str], Field(description="a shell line, or an argv list run without a shell")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class AxisValue(Strict):
+    label: str | None = Field(None, description="Free text shown in tables; defaults to the value.")
+    services: list[Name] = Field(default_factory=list, description="Services a cell with this value needs.")
+    paths: list[str] = Field(
+        default_factory=list,
+        description="Globs of files that, when changed, affect cells with this value (`matrixgen affected`).",
+    )
+    env: dict[str, str] = Field(default_factory=dict, description="Env of every cell with this value.")
+
+
+class Axis(Strict):
+    title: str | None = Field(None, description="Heading shown for this axis in tables.")
+    values: dict[Name, AxisValue] = Field(description="Values in display order.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_forms(cls, data: Any) -> Any:
+        # `axis: [a, b]` and `values: [a, b]` are shorthands for mappings of empty values.
+        if isinstance(data, list):
+            data = {"values": data}
+        if isinstance(data, dict) and isinstance(data.get("values"), list):
+            values = data["values"]
+            if all(isinstance(v, str) for v in values):
+                data = {**data, "values": {v: {} for v in values}}
+        if isinstance(data, dict) and isinstance(data.get("values"), dict):
+            data = {**data, "values": {k: ({} if v is None else v) for k, v in data["values"].items()}}
+        return data
+
+    def label(self, value: str) -> str:
+        return self.values[value].label or value
+
+
+class Ready(Strict):
+    """How to tell that a process service is ready; exactly one probe."""
+
+    http: str | None = Field(None, description="URL that must answer with a status below 500.")
+    tcp: str | None = Field(None, description="host:port that must accept a connection.")
+    command: list[str] | None = Field(None, description="argv that must exit 0.")
+    log: str | None = Field(None, description="Regular expression that must appear in the service's output.")
+    interval: Duration = Field(0.1, description="Seconds between probes.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Ready:
+        given = [k for k in ("http", "tcp", "command", "log") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"expected exactly one of http, tcp, command, log; got {', '.join(given) or 'none'}"
+            )
+        return self
+
+
+class Process(Strict):
+    command: list[str] = Field(min_length=1, description="argv; ${port}, ${host} and ${dir} are filled in.")
+    ready: Ready | None = None
+    timeout: Duration = Field(30.0, description="How long the service may take to become ready.")
+    env: dict[str, str] = Field(default_factory=dict, description="Env of the service process itself.")
+    cwd: str | None = None
+
+
+class Install(Strict):
+    pip: list[str] = Field(default_factory=list)
+    apt: list[str] = Field(default_factory=list)
+    npm: list[str] = Field(default_factory=list)
+
+
+class Service(Strict):
+    process: Process | None = Field(None, description="How to run the service natively, without Docker.")
+    compose: str | None = Field(None, description="The shared compose file that profiles include.")
+    install: Install = Field(default_factory=Install, description="What CI installs for cells using it.")
+    env: dict[str, str] = Field(default_factory=dict, description="Env every cell using the service sees.")
+    setup: list[list[str]] = Field(default_factory=list, description="argvs run once after ready.")
+
+    @model_validator(mode="after")
+    def _startable(self) -> Service:
+        if self.process is None and self.compose is None:
+            raise ValueError("a service needs `process:` (native) or `compose:` (Docker), or both")
+        return self
+
+
+LevelAxes = Annotated[
+    list[Name] | dict[Name, list[Name] | None],
+    Field(description="Axes the cells span, in cell-id order; a mapping restricts an axis to some values."),
+]
+
+
+class SuiteFields(Strict):
+    label: str | None = None
+    axes: LevelAxes = Field(default_factory=list)
+    with_: dict[Name, Name] = Field(
+        default_factory=dict, alias="with", description="Pins an axis the suite does not span."
+    )
+    services: bool | list[Name] = Field(
+        True, description="false: no services (in-process mocks); a list adds services."
+    )
+    requires: list[Name] = Field(
+        default_factory=list, description="Needed tools (docker, kind, a binary); unmet means skipped."
+    )
+    run: Command | None = None
+    timeout: Duration | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+
+
+class Suite(SuiteFields):
+    pass
+
+
+class Level(SuiteFields):
+    suites: dict[Name, Suite] | None = Field(None, description="Several suites at one level.")
+
+    @model_validator(mode="after")
+    def _has_something_to_run(self) -> Level:
+        if self.suites is None and self.run is None:
+            raise ValueError("a level needs `run:` or `suites:`")
+        if self.suites is not None and not self.suites:
+            raise ValueError("`suites:` is empty; declare at least one suite or drop the key")
+        return self
+
+
+MatchValue = Name | list[Name]
+
+
+class Exclude(Strict):
+    match: dict[Name, MatchValue] = Field(
+        min_length=1, description="Axis (or level, suite) -> value or any-of list."
+    )
+    reason: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class ComposeSettings(Strict):
+    overlays: list[str] = Field(default_factory=list)
+
+
+class Override(Strict):
+    match: dict[Name, MatchValue] = Field(min_length=1)
+    env: dict[str, str] = Field(default_factory=dict)
+    timeout: Duration | None = None
+    requires: list[Name] = Field(default_factory=list)
+    services: list[Name] = Field(default_factory=list)
+    run: Command | None = None
+    compose: ComposeSettings = Field(default_factory=ComposeSettings)
+
+
+class Coverage(Strict):
+    fail_under: float = Field(ge=0, le=100)
+    python: str = "3.11"
+
+
+class GithubOutput(Strict):
+    file: str = ".github/workflows/matrix.yml"
+    python: str = Field("3.11", description="Python for jobs whose cell has no python axis.")
+    shards: int | dict[Name, int] | None = Field(
+        None, description="Run a level's cells in this many shard jobs instead of one job per cell."
+    )
+    affected: bool = Field(False, description="On pull requests, run only cells affected by the change.")
+    coverage: Coverage | None = None
+    runs_on: str = Field("ubuntu-latest", alias="runs-on")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        return {"file": data} if isinstance(data, str) else data
+
+
+class DocsOutput(Strict):
+    file: str
+    rows: list[Name] = Field(min_length=1)
+    columns: Name = "level"
+    names: bool = Field(True, description="Name the cells in table text: `✅ (sqs-s3)`.")
+
+
+class Outputs(Strict):
+    nox: str | None = None
+    compose: str | None = None
+    github: GithubOutput | None = None
+    docs: DocsOutput | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _github_short_form(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("github"), str):
+            data = {**data, "github": {"file": data["github"]}}
+        return data
+
+
+class Include(Strict):
+    """An extra cell: `level`, optionally `suite`, and one value per axis the suite spans."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    level: Name
+    suite: Name | None = None
+
+
+class MatrixFile(Strict):
+    """matrix.yaml, version 1."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", title="matrix.yaml", json_schema_extra={"$id": "matrix.schema.json"}
+    )
+    version: Literal[1]
+    name: Name | None = None
+    axes: dict[Name, Axis] = Field(default_factory=dict)
+    services: dict[Name, Service] = Field(default_factory=dict)
+    levels: dict[Name, Level] = Field(min_length=1)
+    exclude: list[Exclude] = Field(default_factory=list)
+    include: list[Include] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=list)
+    outputs: Outputs = Field(default_factory=Outputs)

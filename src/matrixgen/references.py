@@ -1,0 +1,266 @@
+"""Checks the schema cannot express: every name referenced is declared, no rule is stale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from matrixgen import placeholders
+from matrixgen.cells import Cell
+from matrixgen.document import Document, PathKey
+from matrixgen.errors import Problem, did_you_mean
+from matrixgen.expand import Expansion, level_axes
+from matrixgen.model import MatrixFile, SuiteFields
+
+MAX_CELLS_PER_LEVEL = 256  # GitHub Actions' limit of jobs per matrix
+
+
+def _unknown(doc: Document, path: PathKey, what: str, name: str, known: Iterable[str], *, key: bool = False) -> Problem:
+    known = list(known)
+    hint = did_you_mean(name, known)
+    listing = f"; declared: {', '.join(known)}" if known and not hint else ""
+    return doc.problem(path, f"unknown {what} '{name}'{hint}{listing}", key=key)
+
+
+def check_references(doc: Document, model: MatrixFile) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _check_axes(doc, model)
+    for level_name, level in model.levels.items():
+        base: PathKey = ("levels", level_name)
+        problems += _check_suite_fields(doc, model, base, level)
+        for suite_name, suite in (level.suites or {}).items():
+            problems += _check_suite_fields(doc, model, (*base, "suites", suite_name), suite)
+    for index, rule in enumerate(model.exclude):
+        problems += _check_match(doc, model, ("exclude", index, "match"), rule.match)
+    for index, override in enumerate(model.overrides):
+        problems += _check_match(doc, model, ("overrides", index, "match"), override.match)
+        problems += _check_services(doc, model, ("overrides", index, "services"), override.services)
+    for index, include in enumerate(model.include):
+        problems += _check_include(doc, model, index)
+    problems += _check_service_strings(doc, model)
+    problems += _check_outputs(doc, model)
+    return problems
+
+
+def _check_axes(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    for axis_name, axis in model.axes.items():
+        if not axis.values:
+            yield doc.problem(("axes", axis_name), "an axis needs at least one value")
+        for value, entry in axis.values.items():
+            yield from _check_services(
+                doc, model, ("axes", axis_name, "values", value, "services"), entry.services
+            )
+
+
+def _check_services(doc: Document, model: MatrixFile, path: PathKey, names: Iterable[str]) -> Iterator[Problem]:
+    for index, name in enumerate(names):
+        if name not in model.services:
+            yield _unknown(doc, (*path, index), "service", name, model.services)
+
+
+def _check_axis_value(doc: Document, model: MatrixFile, path: PathKey, axis: str, value: str) -> Iterator[Problem]:
+    if value not in model.axes[axis].values:
+        yield _unknown(doc, path, f"value of axis '{axis}':", value, model.axes[axis].values)
+
+
+def _check_suite_fields(doc: Document, model: MatrixFile, base: PathKey, fields: SuiteFields) -> Iterator[Problem]:
+    spanned = set()
+    for index, (axis, only) in enumerate(level_axes(fields)):
+        where: PathKey = (*base, "axes", axis) if isinstance(fields.axes, dict) else (*base, "axes", index)
+        if axis not in model.axes:
+            yield _unknown(doc, where, "axis", axis, model.axes, key=isinstance(fields.axes, dict))
+            continue
+        spanned.add(axis)
+        for position, value in enumerate(only or []):
+            yield from _check_axis_value(doc, model, (*where, position), axis, value)
+    for axis, value in fields.with_.items():
+        where = (*base, "with", axis)
+        if axis not in model.axes:
+            yield _unknown(doc, where, "axis", axis, model.axes, key=True)
+        elif axis in spanned:
+            yield doc.problem(where, f"'{axis}' is both spanned (axes) and pinned (with); keep one", key=True)
+        else:
+            yield from _check_axis_value(doc, model, where, axis, value)
+    if isinstance(fields.services, list):
+        yield from _check_services(doc, model, (*base, "services"), fields.services)
+
+
+def _check_match(doc: Document, model: MatrixFile, base: PathKey, match: dict[str, str | list[str]]) -> Iterator[Problem]:
+    suites = {s for level in model.levels.values() for s in (level.suites or {})} | set(model.levels)
+    for key, wanted in match.items():
+        values = wanted if isinstance(wanted, list) else [wanted]
+        paths = [(*base, key, i) for i in range(len(values))] if isinstance(wanted, list) else [(*base, key)]
+        if key == "level":
+            known: Iterable[str] = model.levels
+        elif key == "suite":
+            known = suites
+        elif key in model.axes:
+            known = model.axes[key].values
+        else:
+            yield _unknown(doc, (*base, key), "axis", key, [*model.axes, "level", "suite"], key=True)
+            continue
+        for value, path in zip(values, paths):
+            if value not in known:
+                what = key if key in ("level", "suite") else f"value of axis '{key}':"
+                yield _unknown(doc, path, what, value, known)
+
+
+def _check_include(doc: Document, model: MatrixFile, index: int) -> Iterator[Problem]:
+    include = model.include[index]
+    base: PathKey = ("include", index)
+    level = model.levels.get(include.level)
+    if level is None:
+        yield _unknown(doc, (*base, "level"), "level", include.level, model.levels)
+        return
+    members: dict[str, SuiteFields] = dict(level.suites) if level.suites else {include.level: level}
+    if include.suite is None and len(members) > 1:
+        yield doc.problem(base, f"level '{include.level}' has several suites; add `suite:` ({', '.join(members)})")
+        return
+    suite_name = include.suite or next(iter(members))
+    if suite_name not in members:
+        yield _unknown(doc, (*base, "suite"), "suite", suite_name, members)
+        return
+    suite = members[suite_name]
+    spanned = [axis for axis, _ in level_axes(suite if "axes" in suite.model_fields_set else level)]
+    extra = include.model_extra or {}
+    for key, value in extra.items():
+        if key not in model.axes:
+            yield _unknown(doc, (*base, key), "axis", key, model.axes, key=True)
+        elif not isinstance(value, str):
+            yield doc.problem((*base, key), "expected one value (a string)")
+        else:
+            yield from _check_axis_value(doc, model, (*base, key), key, value)
+    missing = [axis for axis in spanned if axis not in extra]
+    if missing:
+        yield doc.problem(base, f"missing a value for {', '.join(missing)} (level '{include.level}' spans it)")
+
+
+def _strings(doc: Document, path: PathKey, value: object) -> Iterator[tuple[PathKey, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(doc, (*path, i), item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(doc, (*path, key), item)
+
+
+def _placeholder_problems(doc: Document, path: PathKey, text: str, allowed: set[str] | frozenset[str], where: str) -> Iterator[Problem]:
+    for name, _ in placeholders.unknown(text, allowed):
+        candidates = sorted(allowed)
+        yield doc.problem(
+            path,
+            f"unknown placeholder '${{{name}}}'{did_you_mean(name, candidates)}; {where} may use "
+            f"{', '.join('${' + c + '}' for c in candidates)} and ${{env.NAME}} (write $${{ for a literal ${{)",
+        )
+
+
+def _check_service_strings(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    data = doc.data.get("services") if isinstance(doc.data, dict) else None
+    for name, service in (data or {}).items():
+        if not isinstance(service, dict):
+            continue
+        for key in ("process", "env", "setup"):
+            for path, text in _strings(doc, ("services", name, key), service.get(key)):
+                yield from _placeholder_problems(doc, path, text, placeholders.SERVICE_NAMES, "a service")
+
+
+def _check_outputs(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    outputs = model.outputs
+    if outputs.compose:
+        yield from _placeholder_problems(
+            doc, ("outputs", "compose"), outputs.compose, {"level", "suite", "cell"}, "outputs.compose"
+        )
+    if outputs.docs:
+        for index, axis in enumerate(outputs.docs.rows):
+            if axis not in model.axes:
+                yield _unknown(doc, ("outputs", "docs", "rows", index), "axis", axis, model.axes)
+        if outputs.docs.columns != "level" and outputs.docs.columns not in model.axes:
+            yield _unknown(doc, ("outputs", "docs", "columns"), "axis", outputs.docs.columns, ["level", *model.axes])
+    if outputs.github and isinstance(outputs.github.shards, dict):
+        for level in outputs.github.shards:
+            if level not in model.levels:
+                yield _unknown(doc, ("outputs", "github", "shards", level), "level", level, model.levels, key=True)
+
+
+def _cell_strings(model: MatrixFile, cell: Cell) -> Iterator[tuple[PathKey, str]]:
+    level = model.levels[cell.level]
+    level_path: PathKey = ("levels", cell.level)
+    suite_path: PathKey = (*level_path, "suites", cell.suite)
+    suite = (level.suites or {}).get(cell.suite)
+    for axis, value in cell.values.items():
+        for key, text in model.axes[axis].values[value].env.items():
+            yield ("axes", axis, "values", value, "env", key), text
+    for key, text in level.env.items():
+        yield (*level_path, "env", key), text
+    run_owner = level_path
+    if suite is not None:
+        for key, text in suite.env.items():
+            yield (*suite_path, "env", key), text
+        if suite.run is not None:
+            run_owner = suite_path
+    for index in cell.overrides:
+        rule = model.overrides[index]
+        for key, text in rule.env.items():
+            yield ("overrides", index, "env", key), text
+        if rule.run is not None:
+            run_owner = ("overrides", index)
+    run = cell.run
+    if isinstance(run, str):
+        yield (*run_owner, "run"), run
+    else:
+        for i, part in enumerate(run):
+            yield (*run_owner, "run", i), part
+
+
+def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, hits in enumerate(expansion.exclude_hits):
+        if hits == 0:
+            problems.append(doc.problem(("exclude", index), "stale rule: this exclude matches no cell; fix its values or remove it"))
+    for index, hits in enumerate(expansion.override_hits):
+        if hits == 0:
+            problems.append(doc.problem(("overrides", index), "stale rule: this override matches no cell; fix its match or remove it"))
+    for index in expansion.include_duplicates:
+        problems.append(doc.problem(("include", index), "stale rule: this include names a cell already in the matrix; remove it"))
+    seen: dict[str, Cell] = {}
+    per_level: dict[str, int] = {}
+    reported: set[tuple[PathKey, str]] = set()
+    for cell in expansion.cells:
+        per_level[cell.level] = per_level.get(cell.level, 0) + 1
+        if cell.id in seen:
+            problems.append(
+                doc.problem(("levels", cell.level), f"two cells have the id '{cell.id}'; rename a suite or a value")
+            )
+        seen[cell.id] = cell
+        allowed = placeholders.CELL_NAMES | set(cell.values)
+        for path, text in _cell_strings(model, cell):
+            for name, _ in placeholders.unknown(text, allowed):
+                if (path, name) in reported:
+                    continue
+                reported.add((path, name))
+                candidates = sorted(allowed)
+                problems.append(
+                    doc.problem(
+                        path,
+                        f"unknown placeholder '${{{name}}}' for cell {cell.id}{did_you_mean(name, candidates)}; "
+                        f"it may use {', '.join('${' + c + '}' for c in candidates)} and ${{env.NAME}}",
+                    )
+                )
+    shards = model.outputs.github.shards if model.outputs.github else None
+    for level, count in per_level.items():
+        sharded = shards is not None and (not isinstance(shards, dict) or level in shards)
+        if count > MAX_CELLS_PER_LEVEL and not sharded:
+            problems.append(
+                doc.problem(
+                    ("levels", level),
+                    f"level '{level}' has {count} cells, over GitHub's {MAX_CELLS_PER_LEVEL} jobs per matrix; "
+                    "split it into levels or suites, exclude cells, or set outputs.github.shards",
+                    key=True,
+                )
+            )
+    if not expansion.cells and not problems:
+        problems.append(
+            doc.problem(("exclude",) if model.exclude else ("levels",), "the matrix is empty: every cell is excluded; relax an exclude", key=True)
+        )
+    return problems
