@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs matrixgen for development, with every real service its tests and the bundled
+# example run against: Debian packages (as root, or with sudo) and pip packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+need=()
+command -v redis-server >/dev/null || need+=(redis-server)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+command -v chromium >/dev/null || need+=(chromium)
+command -v git >/dev/null || need+=(git)
+command -v java >/dev/null || need+=(default-jre-headless)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "+ apt-get install ${need[*]}"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# Debian's packages may start their own daemons; matrixgen starts private ones on free ports.
+for svc in redis-server rabbitmq-server; do $sudo service "$svc" stop >/dev/null 2>&1 || true; done
+pkill -x epmd >/dev/null 2>&1 || true
+
+echo "+ pip install -e .[dev] -e examples/state-proxy"
+python -m pip install -q -e '.[dev]' -e examples/state-proxy
