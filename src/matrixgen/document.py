@@ -30,7 +30,9 @@ class Document:
     data: Any
     marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)  # value positions, 1-based
     key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)  # key positions
-    scalars: dict[PathKey, str] = field(default_factory=dict)  # source text of plain non-string scalars
+    scalars: dict[PathKey, str] = field(
+        default_factory=dict
+    )  # source text of plain non-string scalars
     text: str = ""
 
     def where(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
@@ -78,7 +80,9 @@ def read_text(path: Path, display: str) -> str:
             [Problem(display, 1, 1, "", "file not found; create it or pass -f FILE / -C DIR")]
         ) from None
     except IsADirectoryError:
-        raise ConfigError([Problem(display, 1, 1, "", "is a directory, expected a YAML file")]) from None
+        raise ConfigError(
+            [Problem(display, 1, 1, "", "is a directory, expected a YAML file")]
+        ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -105,20 +109,32 @@ def parse(text: str, display: str) -> Document:
         offset = text.index("\x00")
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        raise ConfigError([Problem(display, line, column, "", "NUL character; this is not a text file")])
+        raise ConfigError(
+            [Problem(display, line, column, "", "NUL character; this is not a text file")]
+        )
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise ConfigError([Problem(display, line, column, "", _describe_yaml_error(error))]) from None
+        raise ConfigError(
+            [Problem(display, line, column, "", _describe_yaml_error(error))]
+        ) from None
     except yaml.YAMLError as error:  # e.g. more than one document
         raise ConfigError([Problem(display, 1, 1, "", f"invalid YAML: {error}")]) from None
     except RecursionError:
         raise ConfigError([Problem(display, 1, 1, "", "YAML nested too deeply")]) from None
     if node is None:
         raise ConfigError(
-            [Problem(display, 1, 1, "", "the file is empty; expected a mapping with `version: 1` and `levels:`")]
+            [
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "",
+                    "the file is empty; expected a mapping with `version: 1` and `levels:`",
+                )
+            ]
         )
     builder = _Builder(doc)
     doc.data = builder.build(node, (), 0)
@@ -155,7 +171,11 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise ConfigError(
-                [self.doc.problem(path, f"nested deeper than {MAX_DEPTH} levels (a recursive alias?)")]
+                [
+                    self.doc.problem(
+                        path, f"nested deeper than {MAX_DEPTH} levels (a recursive alias?)"
+                    )
+                ]
             )
         self.doc.marks.setdefault(path, self._mark(node))
         if isinstance(node, yaml.MappingNode):
@@ -168,17 +188,23 @@ class _Builder:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self._fail(key_node, path, "YAML merge keys (<<) are not supported; repeat the keys")
+                self._fail(
+                    key_node, path, "YAML merge keys (<<) are not supported; repeat the keys"
+                )
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                self._fail(key_node, path, "a mapping key must be a plain name, not a list or mapping")
+                self._fail(
+                    key_node, path, "a mapping key must be a plain name, not a list or mapping"
+                )
                 continue
             # Keys are names: keep the text as written, so `3.10:` stays "3.10" and `on:` stays "on".
             key = str(key_node.value)
             child = (*path, key)
             if key in out:
                 first = self.doc.key_marks[child]
-                self._fail(key_node, child, f"duplicate key '{key}' (first defined at line {first[0]})")
+                self._fail(
+                    key_node, child, f"duplicate key '{key}' (first defined at line {first[0]})"
+                )
                 continue
             self.doc.key_marks[child] = self._mark(key_node)
             out[key] = self.build(value_node, child, depth + 1)

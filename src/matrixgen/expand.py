@@ -50,14 +50,21 @@ def level_axes(fields: SuiteFields) -> list[tuple[str, list[str] | None]]:
 def suites(model: MatrixFile) -> list[SuiteSpec]:
     specs: list[SuiteSpec] = []
     for level_name, level in model.levels.items():
-        members: dict[str, SuiteFields] = dict(level.suites) if level.suites else {level_name: level}
+        members: dict[str, SuiteFields] = (
+            dict(level.suites) if level.suites else {level_name: level}
+        )
         for suite_name, suite in members.items():
             specs.append(_fold(model, level_name, level, suite_name, suite, len(members)))
     return specs
 
 
 def _fold(
-    model: MatrixFile, level_name: str, level: Level, suite_name: str, suite: SuiteFields, count: int
+    model: MatrixFile,
+    level_name: str,
+    level: Level,
+    suite_name: str,
+    suite: SuiteFields,
+    count: int,
 ) -> SuiteSpec:
     def pick(name: str) -> object:
         return getattr(suite, name) if name in suite.model_fields_set else getattr(level, name)
@@ -133,7 +140,9 @@ def _apply_overrides(model: MatrixFile, cell: Cell, hits: list[int]) -> Cell:
             timeout=rule.timeout if rule.timeout is not None else cell.timeout,
             requires=tuple(dict.fromkeys([*cell.requires, *rule.requires])),
             services=services,
-            run=cell.run if rule.run is None else (rule.run if isinstance(rule.run, str) else tuple(rule.run)),
+            run=cell.run
+            if rule.run is None
+            else (rule.run if isinstance(rule.run, str) else tuple(rule.run)),
             overlays=(*cell.overlays, *rule.compose.overlays),
         )
     return replace(cell, overrides=tuple(applied)) if applied else cell
@@ -175,7 +184,9 @@ def expand(model: MatrixFile) -> Expansion:
             duplicates.append(index)
             continue
         by_level[spec.level].append(cell)
-    cells = [_apply_overrides(model, c, override_hits) for level in by_level.values() for c in level]
+    cells = [
+        _apply_overrides(model, c, override_hits) for level in by_level.values() for c in level
+    ]
     return Expansion(cells, removed, exclude_hits, override_hits, duplicates)
 
 

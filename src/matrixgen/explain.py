@@ -15,10 +15,14 @@ def _where(matrix: Matrix, *path: str | int) -> str:
 
 
 def _values(cell: Cell) -> str:
-    return ", ".join(
-        f"{axis}={value}" + (f" ({cell.labels[axis]})" if cell.labels.get(axis, value) != value else "")
-        for axis, value in cell.values.items()
-    ) or "(no axes)"
+    return (
+        ", ".join(
+            f"{axis}={value}"
+            + (f" ({cell.labels[axis]})" if cell.labels.get(axis, value) != value else "")
+            for axis, value in cell.values.items()
+        )
+        or "(no axes)"
+    )
 
 
 def _origin(matrix: Matrix, cell: Cell) -> str:
@@ -29,7 +33,9 @@ def _origin(matrix: Matrix, cell: Cell) -> str:
         return "the only cell of its suite (it spans no axis)"
     pins = [a for a in cell.values if a not in cell.spanned]
     text = f"product of {' × '.join(cell.spanned)}"
-    return text + (f", with {', '.join(f'{a}={cell.values[a]}' for a in pins)} pinned" if pins else "")
+    return text + (
+        f", with {', '.join(f'{a}={cell.values[a]}' for a in pins)} pinned" if pins else ""
+    )
 
 
 def explain_cell(matrix: Matrix, cell: Cell) -> str:
@@ -42,18 +48,28 @@ def explain_cell(matrix: Matrix, cell: Cell) -> str:
         f"  services: {', '.join(cell.services) or '-'}",
         f"  requires: {', '.join(cell.requires) or '-'}",
         f"  run:      {run}",
-        f"  nox:      nox -s \"{cell.nox_session}\"",
+        f'  nox:      nox -s "{cell.nox_session}"',
     ]
     for index in cell.overrides:
         rule = matrix.model.overrides[index]
-        changed = [name for name in ("env", "timeout", "requires", "services", "run", "compose") if name in rule.model_fields_set]
-        lines.append(f"  override: overrides[{index}] at {_where(matrix, 'overrides', index)} sets {', '.join(changed)}")
+        changed = [
+            name
+            for name in ("env", "timeout", "requires", "services", "run", "compose")
+            if name in rule.model_fields_set
+        ]
+        lines.append(
+            f"  override: overrides[{index}] at {_where(matrix, 'overrides', index)} sets {', '.join(changed)}"
+        )
     return "\n".join(lines)
 
 
 def explain(matrix: Matrix, selector: str) -> str:
     present = [c for c in matrix.cells if matches(selector, c)]
-    removed = [r for r in matrix.removed if matches(selector, r.cell) and r.cell.id not in {c.id for c in present}]
+    removed = [
+        r
+        for r in matrix.removed
+        if matches(selector, r.cell) and r.cell.id not in {c.id for c in present}
+    ]
     blocks = [explain_cell(matrix, cell) for cell in present]
     for item in removed:
         rule = matrix.model.exclude[item.exclude]

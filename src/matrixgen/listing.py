@@ -16,7 +16,10 @@ def format_table(cells: Sequence[Cell]) -> str:
     if not cells:
         return "no cells selected"
     rows = [("CELL", "NOX SESSION", "SERVICES", "REQUIRES")]
-    rows += [(c.id, c.nox_session, ",".join(c.services) or "-", ",".join(c.requires) or "-") for c in cells]
+    rows += [
+        (c.id, c.nox_session, ",".join(c.services) or "-", ",".join(c.requires) or "-")
+        for c in cells
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join(row[i].ljust(widths[i]) for i in range(3)) + "  " + row[3] for row in rows]
     return "\n".join(line.rstrip() for line in lines) + f"\n{len(cells)} cells"

@@ -48,7 +48,11 @@ def read_document(source: Source, text: str | None = None) -> Document:
 def validate_schema(doc: Document) -> MatrixFile:
     if not isinstance(doc.data, dict):
         raise ConfigError(
-            [doc.problem((), f"expected a mapping with `version: 1` and `levels:`, got {_kind(doc.data)}")]
+            [
+                doc.problem(
+                    (), f"expected a mapping with `version: 1` and `levels:`, got {_kind(doc.data)}"
+                )
+            ]
         )
     try:
         return MatrixFile.model_validate(doc.data)
@@ -89,7 +93,12 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[PathKey, bool]:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             path.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and part not in node and part == loc[-1]:
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part not in node
+            and part == loc[-1]
+        ):
             # a missing key: point at its parent mapping
             return tuple(path), False
     return tuple(path), False
@@ -121,11 +130,11 @@ def _message(doc: Document, path: PathKey, error: Any, siblings: list[str]) -> s
         field = str(error["loc"][-1]).rstrip("_")
         return f"missing required key '{field}'"
     if kind == "string_type" and raw is not None and isinstance(value, float) and raw != str(value):
-        return (
-            f"YAML reads the unquoted {raw} as the number {value!r}; quote it: \"{raw}\""
-        )
+        return f'YAML reads the unquoted {raw} as the number {value!r}; quote it: "{raw}"'
     if kind == "string_type" and raw is not None and not isinstance(value, str):
-        return f"expected a string, YAML reads the unquoted {raw} as {_kind(value)}; quote it: \"{raw}\""
+        return (
+            f'expected a string, YAML reads the unquoted {raw} as {_kind(value)}; quote it: "{raw}"'
+        )
     if kind == "string_pattern_mismatch":
         return (
             f"{value!r} is not a valid name: use only letters, digits, '.', '_' and '-' "

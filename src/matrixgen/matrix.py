@@ -41,7 +41,9 @@ class Matrix:
                 return cell
         raise UsageError(f"no cell '{cell_id}'{did_you_mean(cell_id, [c.id for c in self.cells])}")
 
-    def select(self, selectors: Sequence[str] = (), *, level: str | None = None, where: str | None = None) -> list[Cell]:
+    def select(
+        self, selectors: Sequence[str] = (), *, level: str | None = None, where: str | None = None
+    ) -> list[Cell]:
         """Cells matching any selector (all when none), a level, and `axis=value,...` conditions."""
         cells = self.cells
         if selectors:
@@ -50,7 +52,9 @@ class Matrix:
                 hits = [c for c in cells if matches(selector, c)]
                 if not hits:
                     ids = [c.id for c in cells] + list(self.model.levels)
-                    raise UsageError(f"selector '{selector}' matches no cell{did_you_mean(selector, ids)}; see `matrixgen list`")
+                    raise UsageError(
+                        f"selector '{selector}' matches no cell{did_you_mean(selector, ids)}; see `matrixgen list`"
+                    )
                 chosen.extend(c for c in hits if c not in chosen)
             cells = [c for c in cells if c in chosen]
         if level is not None:
@@ -59,7 +63,9 @@ class Matrix:
             cells = [c for c in cells if c.level == level]
         for axis, value in parse_where(where):
             if axis not in self.model.axes and axis not in ("level", "suite"):
-                raise UsageError(f"--where: unknown axis '{axis}'{did_you_mean(axis, self.model.axes)}")
+                raise UsageError(
+                    f"--where: unknown axis '{axis}'{did_you_mean(axis, self.model.axes)}"
+                )
             cells = [c for c in cells if value in _field(c, axis)]
         return cells
 
@@ -92,7 +98,9 @@ def matches(selector: str, cell: Cell) -> bool:
     return any(ch in selector for ch in "*?[") and fnmatch.fnmatchcase(cell.id, selector)
 
 
-def load(directory: Path | None = None, file: str | None = None, *, text: str | None = None) -> Matrix:
+def load(
+    directory: Path | None = None, file: str | None = None, *, text: str | None = None
+) -> Matrix:
     """Read, validate and expand matrix.yaml. Raises `ConfigError` with every problem found."""
     source = locate(directory, file)
     document = read_document(source, text)

@@ -10,12 +10,21 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
+_DURATION = re.compile(
+    r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$"
+)
 
 
 def parse_duration(value: object) -> object:
@@ -34,7 +43,9 @@ def parse_duration(value: object) -> object:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
-Command = Annotated[str | list[str], Field(description="a shell line, or an argv list run without a shell")]
+Command = Annotated[
+    str | list[str], Field(description="a shell line, or an argv list run without a shell")
+]
 
 
 class Strict(BaseModel):
@@ -43,12 +54,16 @@ class Strict(BaseModel):
 
 class AxisValue(Strict):
     label: str | None = Field(None, description="Free text shown in tables; defaults to the value.")
-    services: list[Name] = Field(default_factory=list, description="Services a cell with this value needs.")
+    services: list[Name] = Field(
+        default_factory=list, description="Services a cell with this value needs."
+    )
     paths: list[str] = Field(
         default_factory=list,
         description="Globs of files that, when changed, affect cells with this value (`matrixgen affected`).",
     )
-    env: dict[str, str] = Field(default_factory=dict, description="Env of every cell with this value.")
+    env: dict[str, str] = Field(
+        default_factory=dict, description="Env of every cell with this value."
+    )
 
 
 class Axis(Strict):
@@ -66,7 +81,10 @@ class Axis(Strict):
             if all(isinstance(v, str) for v in values):
                 data = {**data, "values": {v: {} for v in values}}
         if isinstance(data, dict) and isinstance(data.get("values"), dict):
-            data = {**data, "values": {k: ({} if v is None else v) for k, v in data["values"].items()}}
+            data = {
+                **data,
+                "values": {k: ({} if v is None else v) for k, v in data["values"].items()},
+            }
         return data
 
     def label(self, value: str) -> str:
@@ -79,7 +97,9 @@ class Ready(Strict):
     http: str | None = Field(None, description="URL that must answer with a status below 500.")
     tcp: str | None = Field(None, description="host:port that must accept a connection.")
     command: list[str] | None = Field(None, description="argv that must exit 0.")
-    log: str | None = Field(None, description="Regular expression that must appear in the service's output.")
+    log: str | None = Field(
+        None, description="Regular expression that must appear in the service's output."
+    )
     interval: Duration = Field(0.1, description="Seconds between probes.")
 
     @model_validator(mode="after")
@@ -93,10 +113,14 @@ class Ready(Strict):
 
 
 class Process(Strict):
-    command: list[str] = Field(min_length=1, description="argv; ${port}, ${host} and ${dir} are filled in.")
+    command: list[str] = Field(
+        min_length=1, description="argv; ${port}, ${host} and ${dir} are filled in."
+    )
     ready: Ready | None = None
     timeout: Duration = Field(30.0, description="How long the service may take to become ready.")
-    env: dict[str, str] = Field(default_factory=dict, description="Env of the service process itself.")
+    env: dict[str, str] = Field(
+        default_factory=dict, description="Env of the service process itself."
+    )
     cwd: str | None = None
 
 
@@ -107,10 +131,16 @@ class Install(Strict):
 
 
 class Service(Strict):
-    process: Process | None = Field(None, description="How to run the service natively, without Docker.")
+    process: Process | None = Field(
+        None, description="How to run the service natively, without Docker."
+    )
     compose: str | None = Field(None, description="The shared compose file that profiles include.")
-    install: Install = Field(default_factory=Install, description="What CI installs for cells using it.")
-    env: dict[str, str] = Field(default_factory=dict, description="Env every cell using the service sees.")
+    install: Install = Field(
+        default_factory=Install, description="What CI installs for cells using it."
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict, description="Env every cell using the service sees."
+    )
     setup: list[list[str]] = Field(default_factory=list, description="argvs run once after ready.")
 
     @model_validator(mode="after")
@@ -122,7 +152,9 @@ class Service(Strict):
 
 LevelAxes = Annotated[
     list[Name] | dict[Name, list[Name] | None],
-    Field(description="Axes the cells span, in cell-id order; a mapping restricts an axis to some values."),
+    Field(
+        description="Axes the cells span, in cell-id order; a mapping restricts an axis to some values."
+    ),
 ]
 
 
@@ -136,7 +168,8 @@ class SuiteFields(Strict):
         True, description="false: no services (in-process mocks); a list adds services."
     )
     requires: list[Name] = Field(
-        default_factory=list, description="Needed tools (docker, kind, a binary); unmet means skipped."
+        default_factory=list,
+        description="Needed tools (docker, kind, a binary); unmet means skipped.",
     )
     run: Command | None = None
     timeout: Duration | None = None
@@ -194,7 +227,9 @@ class GithubOutput(Strict):
     shards: int | dict[Name, int] | None = Field(
         None, description="Run a level's cells in this many shard jobs instead of one job per cell."
     )
-    affected: bool = Field(False, description="On pull requests, run only cells affected by the change.")
+    affected: bool = Field(
+        False, description="On pull requests, run only cells affected by the change."
+    )
     coverage: Coverage | None = None
     runs_on: str = Field("ubuntu-latest", alias="runs-on")
 
@@ -237,7 +272,10 @@ class MatrixFile(Strict):
     """matrix.yaml, version 1."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", title="matrix.yaml", json_schema_extra={"$id": "matrix.schema.json"}
+        frozen=True,
+        extra="forbid",
+        title="matrix.yaml",
+        json_schema_extra={"$id": "matrix.schema.json"},
     )
     version: Literal[1]
     name: Name | None = None

@@ -14,7 +14,9 @@ from matrixgen.model import MatrixFile, SuiteFields
 MAX_CELLS_PER_LEVEL = 256  # GitHub Actions' limit of jobs per matrix
 
 
-def _unknown(doc: Document, path: PathKey, what: str, name: str, known: Iterable[str], *, key: bool = False) -> Problem:
+def _unknown(
+    doc: Document, path: PathKey, what: str, name: str, known: Iterable[str], *, key: bool = False
+) -> Problem:
     known = list(known)
     hint = did_you_mean(name, known)
     listing = f"; declared: {', '.join(known)}" if known and not hint else ""
@@ -51,21 +53,29 @@ def _check_axes(doc: Document, model: MatrixFile) -> Iterator[Problem]:
             )
 
 
-def _check_services(doc: Document, model: MatrixFile, path: PathKey, names: Iterable[str]) -> Iterator[Problem]:
+def _check_services(
+    doc: Document, model: MatrixFile, path: PathKey, names: Iterable[str]
+) -> Iterator[Problem]:
     for index, name in enumerate(names):
         if name not in model.services:
             yield _unknown(doc, (*path, index), "service", name, model.services)
 
 
-def _check_axis_value(doc: Document, model: MatrixFile, path: PathKey, axis: str, value: str) -> Iterator[Problem]:
+def _check_axis_value(
+    doc: Document, model: MatrixFile, path: PathKey, axis: str, value: str
+) -> Iterator[Problem]:
     if value not in model.axes[axis].values:
         yield _unknown(doc, path, f"value of axis '{axis}':", value, model.axes[axis].values)
 
 
-def _check_suite_fields(doc: Document, model: MatrixFile, base: PathKey, fields: SuiteFields) -> Iterator[Problem]:
+def _check_suite_fields(
+    doc: Document, model: MatrixFile, base: PathKey, fields: SuiteFields
+) -> Iterator[Problem]:
     spanned = set()
     for index, (axis, only) in enumerate(level_axes(fields)):
-        where: PathKey = (*base, "axes", axis) if isinstance(fields.axes, dict) else (*base, "axes", index)
+        where: PathKey = (
+            (*base, "axes", axis) if isinstance(fields.axes, dict) else (*base, "axes", index)
+        )
         if axis not in model.axes:
             yield _unknown(doc, where, "axis", axis, model.axes, key=isinstance(fields.axes, dict))
             continue
@@ -77,18 +87,28 @@ def _check_suite_fields(doc: Document, model: MatrixFile, base: PathKey, fields:
         if axis not in model.axes:
             yield _unknown(doc, where, "axis", axis, model.axes, key=True)
         elif axis in spanned:
-            yield doc.problem(where, f"'{axis}' is both spanned (axes) and pinned (with); keep one", key=True)
+            yield doc.problem(
+                where, f"'{axis}' is both spanned (axes) and pinned (with); keep one", key=True
+            )
         else:
             yield from _check_axis_value(doc, model, where, axis, value)
     if isinstance(fields.services, list):
         yield from _check_services(doc, model, (*base, "services"), fields.services)
 
 
-def _check_match(doc: Document, model: MatrixFile, base: PathKey, match: dict[str, str | list[str]]) -> Iterator[Problem]:
-    suites = {s for level in model.levels.values() for s in (level.suites or {})} | set(model.levels)
+def _check_match(
+    doc: Document, model: MatrixFile, base: PathKey, match: dict[str, str | list[str]]
+) -> Iterator[Problem]:
+    suites = {s for level in model.levels.values() for s in (level.suites or {})} | set(
+        model.levels
+    )
     for key, wanted in match.items():
         values = wanted if isinstance(wanted, list) else [wanted]
-        paths = [(*base, key, i) for i in range(len(values))] if isinstance(wanted, list) else [(*base, key)]
+        paths = (
+            [(*base, key, i) for i in range(len(values))]
+            if isinstance(wanted, list)
+            else [(*base, key)]
+        )
         if key == "level":
             known: Iterable[str] = model.levels
         elif key == "suite":
@@ -96,7 +116,9 @@ def _check_match(doc: Document, model: MatrixFile, base: PathKey, match: dict[st
         elif key in model.axes:
             known = model.axes[key].values
         else:
-            yield _unknown(doc, (*base, key), "axis", key, [*model.axes, "level", "suite"], key=True)
+            yield _unknown(
+                doc, (*base, key), "axis", key, [*model.axes, "level", "suite"], key=True
+            )
             continue
         for value, path in zip(values, paths):
             if value not in known:
@@ -113,7 +135,9 @@ def _check_include(doc: Document, model: MatrixFile, index: int) -> Iterator[Pro
         return
     members: dict[str, SuiteFields] = dict(level.suites) if level.suites else {include.level: level}
     if include.suite is None and len(members) > 1:
-        yield doc.problem(base, f"level '{include.level}' has several suites; add `suite:` ({', '.join(members)})")
+        yield doc.problem(
+            base, f"level '{include.level}' has several suites; add `suite:` ({', '.join(members)})"
+        )
         return
     suite_name = include.suite or next(iter(members))
     if suite_name not in members:
@@ -131,7 +155,9 @@ def _check_include(doc: Document, model: MatrixFile, index: int) -> Iterator[Pro
             yield from _check_axis_value(doc, model, (*base, key), key, value)
     missing = [axis for axis in spanned if axis not in extra]
     if missing:
-        yield doc.problem(base, f"missing a value for {', '.join(missing)} (level '{include.level}' spans it)")
+        yield doc.problem(
+            base, f"missing a value for {', '.join(missing)} (level '{include.level}' spans it)"
+        )
 
 
 def _strings(doc: Document, path: PathKey, value: object) -> Iterator[tuple[PathKey, str]]:
@@ -145,7 +171,9 @@ def _strings(doc: Document, path: PathKey, value: object) -> Iterator[tuple[Path
             yield from _strings(doc, (*path, key), item)
 
 
-def _placeholder_problems(doc: Document, path: PathKey, text: str, allowed: set[str] | frozenset[str], where: str) -> Iterator[Problem]:
+def _placeholder_problems(
+    doc: Document, path: PathKey, text: str, allowed: set[str] | frozenset[str], where: str
+) -> Iterator[Problem]:
     for name, _ in placeholders.unknown(text, allowed):
         candidates = sorted(allowed)
         yield doc.problem(
@@ -162,25 +190,44 @@ def _check_service_strings(doc: Document, model: MatrixFile) -> Iterator[Problem
             continue
         for key in ("process", "env", "setup"):
             for path, text in _strings(doc, ("services", name, key), service.get(key)):
-                yield from _placeholder_problems(doc, path, text, placeholders.SERVICE_NAMES, "a service")
+                yield from _placeholder_problems(
+                    doc, path, text, placeholders.SERVICE_NAMES, "a service"
+                )
 
 
 def _check_outputs(doc: Document, model: MatrixFile) -> Iterator[Problem]:
     outputs = model.outputs
     if outputs.compose:
         yield from _placeholder_problems(
-            doc, ("outputs", "compose"), outputs.compose, {"level", "suite", "cell"}, "outputs.compose"
+            doc,
+            ("outputs", "compose"),
+            outputs.compose,
+            {"level", "suite", "cell"},
+            "outputs.compose",
         )
     if outputs.docs:
         for index, axis in enumerate(outputs.docs.rows):
             if axis not in model.axes:
                 yield _unknown(doc, ("outputs", "docs", "rows", index), "axis", axis, model.axes)
         if outputs.docs.columns != "level" and outputs.docs.columns not in model.axes:
-            yield _unknown(doc, ("outputs", "docs", "columns"), "axis", outputs.docs.columns, ["level", *model.axes])
+            yield _unknown(
+                doc,
+                ("outputs", "docs", "columns"),
+                "axis",
+                outputs.docs.columns,
+                ["level", *model.axes],
+            )
     if outputs.github and isinstance(outputs.github.shards, dict):
         for level in outputs.github.shards:
             if level not in model.levels:
-                yield _unknown(doc, ("outputs", "github", "shards", level), "level", level, model.levels, key=True)
+                yield _unknown(
+                    doc,
+                    ("outputs", "github", "shards", level),
+                    "level",
+                    level,
+                    model.levels,
+                    key=True,
+                )
 
 
 def _cell_strings(model: MatrixFile, cell: Cell) -> Iterator[tuple[PathKey, str]]:
@@ -217,12 +264,27 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
     problems: list[Problem] = []
     for index, hits in enumerate(expansion.exclude_hits):
         if hits == 0:
-            problems.append(doc.problem(("exclude", index), "stale rule: this exclude matches no cell; fix its values or remove it"))
+            problems.append(
+                doc.problem(
+                    ("exclude", index),
+                    "stale rule: this exclude matches no cell; fix its values or remove it",
+                )
+            )
     for index, hits in enumerate(expansion.override_hits):
         if hits == 0:
-            problems.append(doc.problem(("overrides", index), "stale rule: this override matches no cell; fix its match or remove it"))
+            problems.append(
+                doc.problem(
+                    ("overrides", index),
+                    "stale rule: this override matches no cell; fix its match or remove it",
+                )
+            )
     for index in expansion.include_duplicates:
-        problems.append(doc.problem(("include", index), "stale rule: this include names a cell already in the matrix; remove it"))
+        problems.append(
+            doc.problem(
+                ("include", index),
+                "stale rule: this include names a cell already in the matrix; remove it",
+            )
+        )
     seen: dict[str, Cell] = {}
     per_level: dict[str, int] = {}
     reported: set[tuple[PathKey, str]] = set()
@@ -230,7 +292,10 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
         per_level[cell.level] = per_level.get(cell.level, 0) + 1
         if cell.id in seen:
             problems.append(
-                doc.problem(("levels", cell.level), f"two cells have the id '{cell.id}'; rename a suite or a value")
+                doc.problem(
+                    ("levels", cell.level),
+                    f"two cells have the id '{cell.id}'; rename a suite or a value",
+                )
             )
         seen[cell.id] = cell
         allowed = placeholders.CELL_NAMES | set(cell.values)
@@ -261,6 +326,10 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
             )
     if not expansion.cells and not problems:
         problems.append(
-            doc.problem(("exclude",) if model.exclude else ("levels",), "the matrix is empty: every cell is excluded; relax an exclude", key=True)
+            doc.problem(
+                ("exclude",) if model.exclude else ("levels",),
+                "the matrix is empty: every cell is excluded; relax an exclude",
+                key=True,
+            )
         )
     return problems
