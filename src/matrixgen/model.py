@@ -174,6 +174,10 @@ class SuiteFields(Strict):
     run: Command | None = None
     timeout: Duration | None = None
     env: dict[str, str] = Field(default_factory=dict)
+    paths: list[str] = Field(
+        default_factory=list,
+        description="Globs of files whose change affects every cell here (`matrixgen affected`).",
+    )
 
 
 class Suite(SuiteFields):
@@ -285,4 +289,8 @@ class MatrixFile(Strict):
     exclude: list[Exclude] = Field(default_factory=list)
     include: list[Include] = Field(default_factory=list)
     overrides: list[Override] = Field(default_factory=list)
+    paths: list[str] = Field(
+        default_factory=list,
+        description="Globs of files (shared code, pyproject.toml) whose change affects every cell.",
+    )
     outputs: Outputs = Field(default_factory=Outputs)
