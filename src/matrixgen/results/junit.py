@@ -1,0 +1,317 @@
+"""Read one JUnit XML file safely, as pytest, Maven Surefire, gotestsum and Jest write it.
+
+JUnit files come from CI artifacts and pull requests, so they are untrusted input. The
+reader drives expat directly instead of building a tree:
+- a DOCTYPE with an external id or an internal subset is refused the moment expat sees
+  it, before any entity is declared, so no DTD is fetched (XXE) and no entity is ever
+  expanded (billion laughs, quadratic blowup); parameter entities are switched off too;
+- it streams and keeps only counts and the first lines of failures, so a 100,000-case
+  file costs no tree, and a huge attribute costs one clipped string;
+- every problem becomes a `JUnitFile.problem` sentence for the cell; nothing raises.
+(defusedxml does the same refusal, but on the pure-Python ElementTree parser; the
+streaming handlers are both stricter, forbidding the DTD outright, and faster.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.parsers import expat
+
+MAX_BYTES = 64 * 1024 * 1024  # one cell's JUnit; pytest writes ~300 bytes per test case
+MAX_DEPTH = 256  # real reports nest suites a few levels deep
+MESSAGE_CHARS = 2000  # kept of each failure's message and text
+FAILURES_KEPT = 50  # per file; the rest are only counted
+SUITES = ("testsuites", "testsuite")
+FAILED_KINDS = ("failure", "error", "rerunFailure", "rerunError")
+FLAKY_KINDS = ("flakyFailure", "flakyError")
+
+
+@dataclass(frozen=True)
+class Failure:
+    test: str  # "classname.name" as the runner wrote it
+    kind: str  # failure, error, rerunFailure, rerunError
+    message: str  # the message attribute, then the element's text; clipped
+
+
+@dataclass
+class JUnitFile:
+    path: Path
+    properties: dict[str, str] = field(default_factory=dict)  # suite-level <property> elements
+    passed: int = 0
+    failed: int = 0  # failure, error, rerunFailure, rerunError
+    skipped: int = 0
+    flaky: int = 0  # passed, after a flakyFailure or flakyError; also counted in `passed`
+    errors: int = 0  # of `failed`, those with an <error> (crash in setup, not an assertion)
+    duration: float | None = None
+    failures: list[Failure] = field(default_factory=list)
+    skip_reasons: list[str] = field(default_factory=list)  # distinct, in file order
+    problem: str | None = None  # why the file cannot be trusted; the cell becomes `error`
+
+    @property
+    def tests(self) -> int:
+        return self.passed + self.failed + self.skipped
+
+
+class Refused(Exception):
+    """The file is well-formed enough to judge, and what it holds is not acceptable JUnit."""
+
+
+def clip(text: str, limit: int = MESSAGE_CHARS) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _seconds(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text.replace(",", ""))  # Surefire writes "1,234.5" in some locales
+    except ValueError:
+        return None
+    return value if value >= 0 and value == value and value != float("inf") else None
+
+
+class _Reader:
+    """expat handlers that tally test cases while the file streams past."""
+
+    def __init__(self, result: JUnitFile) -> None:
+        self.result = result
+        self.stack: list[str] = []
+        self.case: str | None = None  # test of the open <testcase>
+        self.case_depth = 0
+        self.outcome = "passed"
+        self.capture: list[str] | None = None  # text of the open failure element
+        self.captured = 0
+        self.property_name: str | None = None
+        self.root_time: float | None = None
+        self.suite_times: list[float] = []
+        self.case_times = 0.0
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        depth = len(self.stack)
+        if depth == 0 and name not in SUITES:
+            raise Refused(
+                f"the root element is <{clip(name, 40)}>, expected <testsuites> or <testsuite>"
+            )
+        if depth >= MAX_DEPTH:
+            raise Refused(f"elements nest deeper than {MAX_DEPTH} levels")
+        parent = self.stack[-1] if self.stack else ""
+        self.stack.append(name)
+        if name in SUITES:
+            seconds = _seconds(attrs.get("time"))
+            if depth == 0:
+                self.root_time = seconds
+            elif depth == 1 and parent == "testsuites" and seconds is not None:
+                self.suite_times.append(seconds)
+        elif name == "testcase" and self.case is None:
+            classname, test = attrs.get("classname", ""), attrs.get("name", "")
+            self.case = clip(
+                f"{classname}.{test}" if classname and test else classname or test, 300
+            )
+            self.case_depth = depth + 1
+            self.outcome = "passed"
+            self.case_times += _seconds(attrs.get("time")) or 0.0
+        elif self.case is not None and depth == self.case_depth:
+            self._outcome(name, attrs)
+        elif (
+            name == "property"
+            and parent == "properties"
+            and len(self.stack) >= 3
+            and self.stack[-3] in SUITES
+        ):
+            value = attrs.get("value")
+            if value is None:  # some runners put the value in the element's text
+                self.property_name = attrs.get("name")
+                self.capture, self.captured = [], 0
+            elif "name" in attrs:
+                self.result.properties[attrs["name"]] = clip(value)
+
+    def _outcome(self, name: str, attrs: dict[str, str]) -> None:
+        if name in FAILED_KINDS:
+            self.outcome = "error" if name == "error" and self.outcome != "failed" else "failed"
+        elif name in FLAKY_KINDS:
+            if self.outcome == "passed":
+                self.outcome = "flaky"
+        elif name == "skipped":
+            if self.outcome in ("passed", "flaky"):
+                self.outcome = "skipped"
+            reason = clip(attrs.get("message", ""), 300)
+            if (
+                reason
+                and reason not in self.result.skip_reasons
+                and len(self.result.skip_reasons) < 20
+            ):
+                self.result.skip_reasons.append(reason)
+            return
+        else:
+            return
+        if len(self.result.failures) < FAILURES_KEPT:
+            self.capture, self.captured = [clip(attrs.get("message", ""))], 0
+
+    def text(self, data: str) -> None:
+        if self.capture is not None and self.captured < MESSAGE_CHARS:
+            self.capture.append(data[: MESSAGE_CHARS - self.captured])
+            self.captured += len(data)
+
+    def end(self, name: str) -> None:
+        self.stack.pop()
+        depth = len(self.stack)
+        if self.capture is not None and name == "property" and self.property_name is not None:
+            self.result.properties[self.property_name] = clip("".join(self.capture))
+            self.property_name, self.capture = None, None
+        elif self.capture is not None and depth == self.case_depth:
+            message = "\n".join(part.strip() for part in self.capture if part.strip())
+            self.result.failures.append(Failure(self.case or "", name, clip(message)))
+            self.capture = None
+        elif name == "testcase" and depth + 1 == self.case_depth and self.case is not None:
+            self._tally()
+
+    def _tally(self) -> None:
+        result, outcome = self.result, self.outcome
+        if outcome in ("failed", "error"):
+            result.failed += 1
+            result.errors += outcome == "error"
+        elif outcome == "skipped":
+            result.skipped += 1
+        else:
+            result.passed += 1
+            result.flaky += outcome == "flaky"
+        self.case = None
+
+    def duration(self) -> float:
+        if self.root_time is not None:
+            return self.root_time
+        return sum(self.suite_times) if self.suite_times else self.case_times
+
+
+def _refuse_doctype(
+    name: str, system_id: str | None, public_id: str | None, has_subset: int
+) -> None:
+    # A bare `<!DOCTYPE testsuites>` can neither load nor define anything; all else is refused here,
+    # before expat reads the internal subset, so not one entity is declared.
+    if system_id or public_id:
+        raise Refused(
+            f"it names an external DTD ({clip(system_id or public_id or '', 80)}); "
+            "matrixgen never loads DTDs"
+        )
+    if has_subset:
+        raise Refused(
+            "it declares a DTD with an internal subset (entities); matrixgen never expands entities"
+        )
+
+
+def _refuse_entity(name: str, *_: object) -> None:
+    raise Refused(f"it declares the entity '{name}'; matrixgen never expands entities")
+
+
+def _refuse_external(*_: object) -> int:
+    raise Refused("it refers to an external entity; matrixgen never fetches one")
+
+
+def _code(message: str) -> int:
+    """pyexpat names its errors by message; `ExpatError.code` is the number."""
+    return expat.errors.codes[message]
+
+
+_EXPAT_REASONS = {
+    _code(
+        expat.errors.XML_ERROR_INCORRECT_ENCODING
+    ): "the encoding in its XML declaration does not match its bytes",
+    _code(expat.errors.XML_ERROR_UNKNOWN_ENCODING): "its XML declaration names an unknown encoding",
+    _code(
+        expat.errors.XML_ERROR_INVALID_TOKEN
+    ): "not well-formed (an invalid character or byte; is it UTF-8?)",
+    _code(expat.errors.XML_ERROR_UNDEFINED_ENTITY): "it refers to an undefined entity",
+    _code(expat.errors.XML_ERROR_TAG_MISMATCH): "not well-formed (mismatched tag)",
+    _code(
+        expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT
+    ): "not well-formed (text after the root element)",
+}
+_TRUNCATED = {
+    _code(expat.errors.XML_ERROR_NO_ELEMENTS),
+    _code(expat.errors.XML_ERROR_UNCLOSED_TOKEN),
+    _code(expat.errors.XML_ERROR_PARTIAL_CHAR),
+    _code(expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION),
+}
+
+
+def _sniff(data: bytes) -> str | None:
+    """A sentence for files that are plainly not XML text, before expat sees them."""
+    if not data.strip():
+        return "the file is empty"
+    head = data[:512]
+    if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return None  # a byte-order mark: expat decodes UTF-8 and UTF-16 itself
+    if head[:4] in (b"<\x00?\x00", b"\x00<\x00?", b"<\x00t\x00", b"\x00<\x00t"):
+        return "it is UTF-16 without a byte-order mark; write UTF-8, or UTF-16 with a BOM"
+    if head.startswith(b"\x1f\x8b"):
+        return "it is gzip-compressed, not XML; decompress it first"
+    if b"\x00" in head:
+        return "it holds binary data, not XML"
+    start = head.lstrip()
+    if not start.startswith(b"<"):
+        shown = start[:20].decode("utf-8", "replace").splitlines()[0]
+        return f"it is not XML (it starts with {shown!r})"
+    return None
+
+
+def read_junit(path: Path, *, max_bytes: int = MAX_BYTES) -> JUnitFile:
+    """Tally one JUnit file. Never raises for what the file holds; see `JUnitFile.problem`."""
+    result = JUnitFile(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            result.problem = (
+                f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit"
+            )
+            return result
+        data = path.read_bytes()[:max_bytes]
+    except OSError as error:
+        result.problem = f"cannot read it: {error.strerror or error}"
+        return result
+    result.problem = _sniff(data)
+    if result.problem is None:
+        _parse(data, result)
+    return result
+
+
+def _parse(data: bytes, result: JUnitFile) -> None:
+    reader = _Reader(result)
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_entity
+    parser.UnparsedEntityDeclHandler = _refuse_entity
+    parser.ExternalEntityRefHandler = _refuse_external
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
+    parser.CharacterDataHandler = reader.text
+    parser.buffer_text = True
+    parser.buffer_size = 1 << 16
+    try:
+        parser.Parse(data, True)
+    except Refused as error:
+        _reset(result, f"refused: {error}")
+        return
+    except expat.ExpatError as error:
+        where = f"at line {error.lineno}, column {error.offset}"
+        if error.code in _TRUNCATED:
+            reason = f"it ends early {where} (truncated?)"
+        else:
+            code = error.code or 0
+            reason = (
+                f"{_EXPAT_REASONS.get(code, expat.errors.messages.get(code, str(error)))} {where}"
+            )
+        _reset(result, reason)
+        return
+    except (RecursionError, MemoryError, ValueError) as error:  # defensive: never crash the report
+        _reset(result, f"cannot parse it: {type(error).__name__}")
+        return
+    result.duration = reader.duration()
+
+
+def _reset(result: JUnitFile, problem: str) -> None:
+    """Drop whatever was tallied before the problem: half a file is not a result."""
+    fresh = JUnitFile(result.path, problem=problem)
+    result.__dict__.update(fresh.__dict__)

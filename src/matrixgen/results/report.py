@@ -1,0 +1,187 @@
+"""`matrixgen report`: collect → statuses → docs table, JSON, HTML, GitHub summary, durations."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matrixgen.errors import UsageError
+from matrixgen.matrix import Matrix
+from matrixgen.results.collect import Collection, collect
+from matrixgen.results.docs import docs_block, new_page, replace_block
+from matrixgen.results.html import html_report
+from matrixgen.results.status import CellStatus, Status
+from matrixgen.results.summary import github_summary, headline
+
+Echo = Callable[..., Any]
+STDOUT = Path("-")
+
+
+@dataclass
+class ReportOptions:
+    results_dirs: list[Path] = field(default_factory=list)  # [] means <root>/results
+    docs: Path | None = None  # [default: outputs.docs.file]
+    check: bool = False  # leave the docs page alone; exit 1 when it differs
+    check_complete: bool = False  # exit 1 when a cell that should have run has no result
+    github_summary: bool = False
+    json_file: Path | None = None  # Path("-") is stdout
+    html_file: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def report_json(matrix: Matrix, collection: Collection) -> dict[str, Any]:
+    counts = {s.value: 0 for s in Status if s is not Status.DECLARED}
+    for status in collection.statuses.values():
+        counts[status.status.value] += 1
+    return {
+        "matrix": matrix.model.name,
+        "summary": counts,
+        "complete": counts["missing"] == 0,
+        "cells": [s.to_json(matrix.root) for s in collection.statuses.values()],
+        "warnings": collection.warnings,
+    }
+
+
+def durations(folder: Path, statuses: Mapping[str, CellStatus]) -> dict[str, float]:
+    """Earlier durations updated with this report's, so a sharded report keeps the others' cells."""
+    known: dict[str, float] = {}
+    try:
+        loaded = json.loads((folder / "durations.json").read_text(encoding="utf-8"))
+        if isinstance(loaded, dict):
+            known = {k: float(v) for k, v in loaded.items() if isinstance(v, (int, float))}
+    except (OSError, ValueError):
+        pass
+    ran = (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR)
+    for status in statuses.values():
+        if status.status in ran and status.duration is not None:
+            known[status.id] = round(status.duration, 3)
+    return dict(sorted(known.items()))
+
+
+def _docs_path(matrix: Matrix, options: ReportOptions) -> Path | None:
+    if options.docs is not None:
+        return options.docs
+    if matrix.model.outputs.docs is not None:
+        return matrix.root / matrix.model.outputs.docs.file
+    return None
+
+
+def update_docs(
+    matrix: Matrix, path: Path, statuses: Mapping[str, CellStatus], *, check: bool, echo: Echo
+) -> bool:
+    """Write the table into the page (or compare, under --check). True when the page is stale."""
+    block = docs_block(matrix, statuses)
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    new = new_page(block) if old is None else replace_block(old, block, name=str(path))
+    if new == old:
+        echo(f"unchanged {path}")
+        return False
+    if check:
+        diff = difflib.unified_diff(
+            (old or "").splitlines(True), new.splitlines(True), str(path), f"{path} (from results)"
+        )
+        echo("".join(diff).rstrip("\n"))
+        echo(f"{path} is stale; run `matrixgen report` to update it")
+        return True
+    write_atomically(path, new)
+    echo(f"{'created' if old is None else 'updated'} {path}")
+    return False
+
+
+def _folders(matrix: Matrix, options: ReportOptions, echo: Echo) -> list[Path]:
+    if not options.results_dirs:
+        default = matrix.root / "results"
+        if not default.is_dir():
+            echo(f"warning: no results folder at {default}; every cell is missing")
+            return []
+        return [default]
+    for folder in options.results_dirs:
+        if not folder.is_dir():
+            raise UsageError(
+                f"results folder {folder} does not exist; pass the folder `matrixgen run` wrote"
+            )
+    return list(options.results_dirs)
+
+
+def report_results(matrix: Matrix, options: ReportOptions, *, echo: Echo) -> int:
+    """Exit code 1 when a cell failed, is missing (--check-complete), or the docs are stale."""
+    to_stdout = options.json_file == STDOUT
+
+    def say(text: str) -> None:  # JSON on stdout stays parseable: people's lines go to stderr
+        echo(text, err=True) if to_stdout else echo(text)
+
+    summary_path = options.env.get("GITHUB_STEP_SUMMARY")
+    if options.github_summary and not summary_path:
+        raise UsageError(
+            "--github-summary: $GITHUB_STEP_SUMMARY is not set (GitHub Actions sets it)"
+        )
+    folders = _folders(matrix, options, say)
+    collection = collect(matrix, folders)
+    statuses = collection.statuses
+    for warning in collection.warnings:
+        say(f"warning: {warning}")
+
+    stale = False
+    docs = _docs_path(matrix, options)
+    if docs is not None:
+        stale = update_docs(matrix, docs, statuses, check=options.check, echo=say)
+    elif options.check:
+        raise UsageError(
+            "--check: nothing to check; set outputs.docs in matrix.yaml or pass --docs FILE"
+        )
+    if options.json_file is not None:
+        text = json.dumps(report_json(matrix, collection), indent=2, ensure_ascii=False) + "\n"
+        if to_stdout:
+            echo(text, nl=False)
+        else:
+            write_atomically(options.json_file, text)
+            say(f"wrote {options.json_file}")
+    if options.html_file is not None:
+        write_atomically(options.html_file, html_report(matrix, statuses))
+        say(f"wrote {options.html_file}")
+    if options.github_summary and summary_path:
+        with open(summary_path, "a", encoding="utf-8") as stream:
+            stream.write(github_summary(matrix, statuses))
+    if folders and not options.check:
+        write_atomically(
+            folders[0] / "durations.json",
+            json.dumps(durations(folders[0], statuses), indent=2) + "\n",
+        )
+
+    return _verdict(collection, options, stale, say)
+
+
+def _verdict(
+    collection: Collection, options: ReportOptions, stale: bool, say: Callable[[str], None]
+) -> int:
+    say(f"{collection.files} JUnit files: {headline(collection.statuses)}")
+    in_actions = options.env.get("GITHUB_ACTIONS") == "true"
+    bad = collection.of(Status.FAILED, Status.ERROR)
+    missing = collection.of(Status.MISSING)
+    for status in bad + (missing if options.check_complete else []):
+        detail = status.reason or f"{status.failed} tests failed"
+        if in_actions:  # annotations on the run page; workflow commands end at a newline
+            say(f"::error title={status.id}::{status.status.value}: {' '.join(detail.split())}")
+        else:
+            say(f"{status.status.symbol} {status.id}: {status.status.value}: {detail}")
+    if missing and options.check_complete:
+        say(f"{len(missing)} cells have no result; each should have run (--check-complete)")
+    return 1 if bad or stale or (missing and options.check_complete) else 0

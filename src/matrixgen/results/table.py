@@ -1,0 +1,202 @@
+"""The support-matrix table: rows and columns from `outputs.docs`, one symbol per table cell.
+
+Shared by `matrixgen render` (the skeleton: declared ○ and excluded —) and `matrixgen
+report` (statuses from JUnit). Several cells can land in one table cell (integration
+sqs-s3 and rabbitmq-s3 both in the S3 row); the worst status leads, and the cells are
+named when the table's rows and columns do not already say which cell it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from matrixgen.cells import Cell
+from matrixgen.matrix import Matrix
+from matrixgen.model import DocsOutput
+from matrixgen.results.status import CellStatus, Status, worst
+
+LEGEND = [
+    Status.PASSED,
+    Status.FLAKY,
+    Status.FAILED,
+    Status.ERROR,
+    Status.SKIPPED,
+    Status.MISSING,
+    Status.EXCLUDED,
+    Status.DECLARED,
+]
+ANY = "any"  # the row/column label for cells that do not span that axis
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+@dataclass
+class TableCell:
+    members: list[CellStatus] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status | None:
+        return worst(m.status for m in self.members) if self.members else None
+
+    def groups(self) -> list[tuple[Status, list[CellStatus]]]:
+        """Members grouped by status, worst group first; failed and error stay apart."""
+        by_status: dict[Status, list[CellStatus]] = {}
+        for member in self.members:
+            by_status.setdefault(member.status, []).append(member)
+        return sorted(by_status.items(), key=lambda item: -item[0].severity)
+
+
+@dataclass
+class SupportTable:
+    row_titles: list[str]  # one heading per row axis
+    column_labels: list[str]
+    rows: list[tuple[list[str], list[TableCell]]]  # row labels, then one TableCell per column
+    shown: frozenset[str] | None  # axes the headings name; None: never name cells in the text
+
+    def names(self, cell: TableCell) -> bool:
+        """Name the cells (`✅ (sqs-s3, rabbitmq-s3)`) unless the headings say which it is."""
+        if self.shown is None:
+            return False
+        return len(cell.members) > 1 or any(
+            set(m.cell.spanned) - self.shown or m.cell.suite_count > 1 for m in cell.members
+        )
+
+
+def docs_layout(matrix: Matrix) -> DocsOutput:
+    """`outputs.docs`, or rows over every axis and levels as columns when it is not set."""
+    if matrix.model.outputs.docs is not None:
+        return matrix.model.outputs.docs
+    return DocsOutput(
+        file="docs/testing.md", rows=list(matrix.model.axes) or ["level"], columns="level"
+    )
+
+
+def _key(cell: Cell, axis: str) -> str | None:
+    return (
+        cell.level if axis == "level" else cell.suite if axis == "suite" else cell.values.get(axis)
+    )
+
+
+def _order(matrix: Matrix, axis: str) -> list[str]:
+    if axis == "level":
+        return list(matrix.model.levels)
+    if axis in matrix.model.axes:
+        return list(matrix.model.axes[axis].values)
+    return []
+
+
+def _label(matrix: Matrix, axis: str, value: str | None) -> str:
+    if value is None:
+        return ANY
+    if axis == "level":
+        return matrix.model.levels[value].label or value
+    if axis in matrix.model.axes:
+        return matrix.model.axes[axis].label(value)
+    return value
+
+
+def _title(matrix: Matrix, axis: str) -> str:
+    declared = matrix.model.axes.get(axis)
+    return (
+        (declared.title if declared and declared.title else axis.capitalize())
+        if axis != "level"
+        else "Level"
+    )
+
+
+def build_table(matrix: Matrix, statuses: Mapping[str, CellStatus]) -> SupportTable:
+    layout = docs_layout(matrix)
+    row_axes, column_axis = layout.rows, layout.columns
+
+    def rank(axis: str, value: str | None) -> int:
+        order = _order(matrix, axis)
+        return order.index(value) if value in order else len(order)
+
+    grid: dict[tuple[tuple[str | None, ...], str | None], TableCell] = {}
+    for status in statuses.values():
+        row = tuple(_key(status.cell, axis) for axis in row_axes)
+        grid.setdefault((row, _key(status.cell, column_axis)), TableCell()).members.append(status)
+    row_keys = sorted(
+        {row for row, _ in grid},
+        key=lambda r: [rank(a, v) for a, v in zip(row_axes, r, strict=True)],
+    )
+    column_keys = sorted({column for _, column in grid}, key=lambda c: rank(column_axis, c))
+    return SupportTable(
+        row_titles=[_title(matrix, axis) for axis in row_axes],
+        column_labels=[_label(matrix, column_axis, c) for c in column_keys],
+        rows=[
+            (
+                [_label(matrix, axis, value) for axis, value in zip(row_axes, row, strict=True)],
+                [grid.get((row, column), TableCell()) for column in column_keys],
+            )
+            for row in row_keys
+        ],
+        shown=frozenset({*row_axes, column_axis}) if layout.names else None,
+    )
+
+
+class Notes:
+    """Reasons (exclude, skip, error) numbered in order of first use, shown under the table."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[Status, str], int] = {}
+
+    def mark(self, status: Status, reason: str | None) -> str:
+        if not reason or status not in (
+            Status.EXCLUDED,
+            Status.SKIPPED,
+            Status.ERROR,
+            Status.FLAKY,
+        ):
+            return ""
+        number = self.numbers.setdefault((status, reason), len(self.numbers) + 1)
+        return str(number).translate(SUPERSCRIPTS)
+
+    def lines(self) -> list[str]:
+        return [
+            f"{str(n).translate(SUPERSCRIPTS)} {status.value}: {reason}"
+            for (status, reason), n in self.numbers.items()
+        ]
+
+
+def cell_text(cell: TableCell, names: bool, notes: Notes) -> str:
+    """`✅`, `⏭¹`, or named `❌ (rabbitmq-s3) ✅ (sqs-s3)`; plain text, escaped by the caller."""
+    parts = []
+    for status, members in cell.groups():
+        marks = sorted({notes.mark(status, m.reason) for m in members} - {""}, key=len)
+        text = status.symbol + ",".join(marks)
+        if names:
+            text += f" ({', '.join(m.cell.name for m in members)})"
+        parts.append(text)
+    return " ".join(parts)
+
+
+def markdown_escape(text: str) -> str:
+    """Free text (labels, reasons, test names) as inert Markdown on one line."""
+    text = " ".join(text.split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char in "\\`*_[]|#!":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def support_table(matrix: Matrix, statuses: Mapping[str, CellStatus] | None = None) -> str:
+    """The Markdown table and its notes. `statuses=None` is the skeleton: declared ○, excluded —."""
+    from matrixgen.results.collect import skeleton
+
+    table = build_table(matrix, skeleton(matrix) if statuses is None else statuses)
+    notes = Notes()
+    header = [*table.row_titles, *table.column_labels]
+    lines = [
+        "| " + " | ".join(markdown_escape(h) for h in header) + " |",
+        "|" + "|".join(["---"] * len(table.row_titles) + [":-:"] * len(table.column_labels)) + "|",
+    ]
+    for labels, cells in table.rows:
+        texts = [markdown_escape(cell_text(c, table.names(c), notes)) for c in cells]
+        lines.append("| " + " | ".join([*(markdown_escape(x) for x in labels), *texts]) + " |")
+    used = {m.status for _, cells in table.rows for c in cells for m in c.members}
+    lines += ["", " · ".join(f"{s.symbol} {s.value}" for s in LEGEND if s in used)]
+    if notes.numbers:
+        lines.append("")
+        lines += [f"- {markdown_escape(note)}" for note in notes.lines()]
+    return "\n".join(lines) + "\n"
