@@ -64,12 +64,80 @@ def format_path(path: PathKey) -> str:
     return out
 
 
-def _describe_yaml_error(error: yaml.MarkedYAMLError) -> str:
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _yaml_problem(text: str, display: str, error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = error.problem or "invalid YAML"
-    if "\t" in problem or "'\\t'" in problem:
-        return "found a tab character; YAML indents with spaces only, replace the tab with spaces"
-    context = f" ({error.context})" if error.context else ""
-    return f"invalid YAML: {problem}{context}"
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
+        # libyaml says "found character that cannot start any token" for a tab.
+        return Problem(
+            display,
+            line,
+            column,
+            "",
+            "found a tab; YAML indents with spaces: replace it with spaces",
+        )
+    if problem == "but found another document":
+        return Problem(
+            display,
+            line,
+            column,
+            "",
+            "found a second YAML document (`---`); matrix.yaml holds one: "
+            "remove this `---` and what follows, or merge the two",
+        )
+    if problem == "found undefined alias":
+        return Problem(
+            display,
+            line,
+            column,
+            "",
+            "this alias (*name) has no anchor; define `&name` on an earlier value, or write it out",
+        )
+    context = ""
+    start = error.context_mark
+    if error.context and start is not None and (start.line + 1, start.column + 1) != (line, column):
+        context = f" ({error.context} at line {start.line + 1}, column {start.column + 1})"
+    elif error.context:
+        context = f" ({error.context})"
+    return Problem(
+        display,
+        line,
+        column,
+        "",
+        f"invalid YAML: {problem}{context}; check the indentation, quotes and brackets here",
+    )
+
+
+def _check_nesting(text: str, display: str) -> None:
+    """Refuse deep nesting before composing: libyaml's composer recurses in C and can crash."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                start = event.start_mark
+                line, column = (start.line + 1, start.column + 1) if start else (1, 1)
+                raise ConfigError(
+                    [
+                        Problem(
+                            display,
+                            line,
+                            column,
+                            "",
+                            f"nested deeper than {MAX_DEPTH} levels; matrix.yaml needs far fewer: "
+                            "flatten this part",
+                        )
+                    ]
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def read_text(path: Path, display: str) -> str:
@@ -106,24 +174,33 @@ def parse(text: str, display: str) -> Document:
     """Parse one YAML document into a `Document`; every failure is a `ConfigError`."""
     doc = Document(file=display, data=None, text=text)
     if "\x00" in text:
-        offset = text.index("\x00")
-        line = text.count("\n", 0, offset) + 1
-        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        line, column = _position(text, text.index("\x00"))
         raise ConfigError(
-            [Problem(display, line, column, "", "NUL character; this is not a text file")]
+            [Problem(display, line, column, "", "NUL byte; matrix.yaml must be text: remove it")]
         )
     try:
+        _check_nesting(text, display)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise ConfigError([_yaml_problem(text, display, error)]) from None
+    except yaml.reader.ReaderError as error:
+        line, column = _position(text, error.position)
         raise ConfigError(
-            [Problem(display, line, column, "", _describe_yaml_error(error))]
+            [
+                Problem(
+                    display,
+                    line,
+                    column,
+                    "",
+                    f"control character U+{error.character:04X} is not allowed in YAML; remove it",
+                )
+            ]
         ) from None
-    except yaml.YAMLError as error:  # e.g. more than one document
-        raise ConfigError([Problem(display, 1, 1, "", f"invalid YAML: {error}")]) from None
-    except RecursionError:
-        raise ConfigError([Problem(display, 1, 1, "", "YAML nested too deeply")]) from None
+    except UnicodeEncodeError as error:  # lone surrogates in text handed in by a caller
+        line, column = _position(text, error.start)
+        raise ConfigError(
+            [Problem(display, line, column, "", "not valid Unicode text; save the file as UTF-8")]
+        ) from None
     if node is None:
         raise ConfigError(
             [
@@ -132,7 +209,7 @@ def parse(text: str, display: str) -> Document:
                     1,
                     1,
                     "",
-                    "the file is empty; expected a mapping with `version: 1` and `levels:`",
+                    "the file is empty; write `version: 1` and at least one level under `levels:`",
                 )
             ]
         )
@@ -149,6 +226,7 @@ class _Builder:
         self.count = 0
         self.problems: list[Problem] = []
         self.constructor = yaml.SafeLoader("")
+        self.open: set[int] = set()  # ids of the collection nodes being built: an alias cycle
 
     def _mark(self, node: yaml.Node) -> tuple[int, int]:
         return (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -160,12 +238,28 @@ class _Builder:
     def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
+            # Name the top-level key being built: the deep path of the bomb helps nobody.
+            raise ConfigError(
+                [
+                    self.doc.problem(
+                        path[:1],
+                        f"more than {MAX_NODES} values after expanding YAML aliases "
+                        "(an alias bomb?); write the values out or use fewer aliases",
+                        key=True,
+                    )
+                ]
+            )
+        if isinstance(node, yaml.ScalarNode):
+            self.doc.marks.setdefault(path, self._mark(node))
+            return self._scalar(node, path)
+        if id(node) in self.open:
             raise ConfigError(
                 [
                     self.doc.problem(
                         path,
-                        f"more than {MAX_NODES} values after expanding aliases (an alias bomb?); "
-                        "use fewer anchors/aliases",
+                        "a YAML alias here refers to a collection that contains it "
+                        "(a recursive alias); write the values out instead",
+                        key=True,
                     )
                 ]
             )
@@ -173,16 +267,21 @@ class _Builder:
             raise ConfigError(
                 [
                     self.doc.problem(
-                        path, f"nested deeper than {MAX_DEPTH} levels (a recursive alias?)"
+                        path,
+                        f"nested deeper than {MAX_DEPTH} levels through YAML aliases; "
+                        "write the values out instead",
+                        key=True,
                     )
                 ]
             )
         self.doc.marks.setdefault(path, self._mark(node))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path, depth)
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node, path)
+        finally:
+            self.open.discard(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -194,16 +293,19 @@ class _Builder:
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 self._fail(
-                    key_node, path, "a mapping key must be a plain name, not a list or mapping"
+                    key_node, path, "a key must be a plain name, not a list or mapping; rename it"
                 )
                 continue
-            # Keys are names: keep the text as written, so `3.10:` stays "3.10" and `on:` stays "on".
+            # Keys are names: keep the text as written (`3.10:` stays "3.10", `on:` stays "on").
             key = str(key_node.value)
             child = (*path, key)
             if key in out:
                 first = self.doc.key_marks[child]
                 self._fail(
-                    key_node, child, f"duplicate key '{key}' (first defined at line {first[0]})"
+                    key_node,
+                    child,
+                    f"duplicate key '{key}' (first defined at line {first[0]}); "
+                    "merge the two or rename one",
                 )
                 continue
             self.doc.key_marks[child] = self._mark(key_node)

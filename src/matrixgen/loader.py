@@ -6,6 +6,7 @@ failed, each with file, line, column and key path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 
 from matrixgen.document import Document, PathKey, parse, read_text
 from matrixgen.errors import ConfigError, Problem, did_you_mean
-from matrixgen.model import MatrixFile
+from matrixgen.model import NAME_PATTERN, MatrixFile
 
 DEFAULT_FILE = "matrix.yaml"
 
@@ -50,7 +51,9 @@ def validate_schema(doc: Document) -> MatrixFile:
         raise ConfigError(
             [
                 doc.problem(
-                    (), f"expected a mapping with `version: 1` and `levels:`, got {_kind(doc.data)}"
+                    (),
+                    f"expected a mapping with `version: 1` and `levels:`, got {_kind(doc.data)}; "
+                    "start the file with `version: 1`",
                 )
             ]
         )
@@ -76,79 +79,160 @@ def _kind(value: Any) -> str:
     return type(value).__name__  # pragma: no cover
 
 
-def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[PathKey, bool]:
-    """Map a pydantic loc onto the document, skipping union tags and validator names.
-
-    Returns the path and whether the loc pointed at a mapping key (extra_forbidden).
-    """
+def _data_path(data: Any, loc: Sequence[str | int]) -> PathKey:
+    """Map a pydantic loc onto the document, skipping union tags and validator names."""
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_mapping or in_list:
             path.append(part)
             node = node[part]
-        elif isinstance(node, dict) and part == "with_" and "with" in node:
-            path.append("with")
-            node = node["with"]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            path.append(part)
-            node = node[part]
-        elif (
-            isinstance(node, dict)
-            and isinstance(part, str)
-            and part not in node
-            and part == loc[-1]
-        ):
-            # a missing key: point at its parent mapping
-            return tuple(path), False
-    return tuple(path), False
+    return tuple(path)
 
 
 _EXPECTED = {
     "string_type": "a string",
     "int_type": "an integer",
     "int_parsing": "an integer",
+    "int_from_float": "an integer",
     "float_type": "a number",
     "float_parsing": "a number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
+    "bool_type": "true/false",
+    "bool_parsing": "true/false",
     "dict_type": "a mapping",
     "list_type": "a list",
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
 }
 
+# What to add when a required key is missing, by key name.
+_MISSING_HINTS = {
+    "version": "add `version: 1` at the top",
+    "levels": "add `levels:` with at least one level",
+    "reason": "add `reason:` saying why these cells are excluded (explain and the docs show it)",
+    "match": "add `match: {axis: value}` naming the cells it applies to",
+    "values": "add `values:` with at least one value",
+    "command": "add `command: [program, args...]`",
+    "level": "add `level:` naming the level the cell belongs to",
+    "file": "add `file:` with the path to write",
+    "rows": "add `rows:` with the axes that make the table's rows",
+}
 
-def _message(doc: Document, path: PathKey, error: Any, siblings: list[str]) -> str:
+
+def unquoted(raw: str, value: Any) -> str:
+    """Explain how YAML read an unquoted scalar that should have been text."""
+    if isinstance(value, bool):
+        read = f"the boolean {str(value).lower()}"
+    elif isinstance(value, float) and raw != repr(value):
+        read = f"the number {value!r}"
+    elif value is None:
+        read = "null (nothing)"
+    else:
+        read = "a number"
+    return f'YAML reads the unquoted {raw} as {read}; quote it: "{raw}"'
+
+
+def _got(value: Any) -> str:
+    kind = _kind(value)
+    if (
+        isinstance(value, (str, int, float))
+        and not isinstance(value, bool)
+        and len(str(value)) < 40
+    ):
+        return f"{kind} ({value!r})"
+    return kind
+
+
+def _type_hint(expected: list[str], value: Any) -> str:
+    if "a list" in expected and isinstance(value, str) and len(value) < 40:
+        return f"; write a list: [{value}]"
+    if value is None:
+        return "; fill it in or remove the key"
+    if "a string" in expected and isinstance(value, (dict, list)):
+        return "; quote the text if it holds ': ', '- ' or brackets"
+    if "a mapping" in expected and isinstance(value, list):
+        return "; write `name: settings` entries, not `- ` items"
+    if "true/false" in expected and isinstance(value, str):
+        return "; write true or false"
+    return "; see `matrixgen schema` for the expected shape"
+
+
+def _message(doc: Document, path: PathKey, errors: list[Any], siblings: list[str]) -> str:
+    error = errors[0]
     kind = error["type"]
     value = error.get("input")
     raw = doc.scalars.get(path)
+    kinds = [e["type"] for e in errors]
     if kind == "extra_forbidden":
         key = str(path[-1]) if path else "?"
-        return f"unknown key '{key}'{did_you_mean(key, siblings)}; allowed: {', '.join(siblings)}"
+        return (
+            f"unknown key '{key}'{did_you_mean(key, siblings)}; allowed keys: {', '.join(siblings)}"
+        )
     if kind == "missing":
-        field = str(error["loc"][-1]).rstrip("_")
-        return f"missing required key '{field}'"
-    if kind == "string_type" and raw is not None and isinstance(value, float) and raw != str(value):
-        return f'YAML reads the unquoted {raw} as the number {value!r}; quote it: "{raw}"'
-    if kind == "string_type" and raw is not None and not isinstance(value, str):
-        return (
-            f'expected a string, YAML reads the unquoted {raw} as {_kind(value)}; quote it: "{raw}"'
-        )
+        field = str(path[-1])
+        return f"required key '{field}' is missing; {_MISSING_HINTS.get(field, f'add `{field}:`')}"
+    if "string_type" in kinds and raw is not None and not isinstance(value, str):
+        return unquoted(raw, value)
     if kind == "string_pattern_mismatch":
-        return (
-            f"{value!r} is not a valid name: use only letters, digits, '.', '_' and '-' "
-            "(labels may hold free text)"
-        )
+        return invalid_name(str(value))
     if kind == "literal_error" and path == ("version",):
-        return f"unsupported version {value!r}; this matrixgen reads `version: 1`"
-    if kind in _EXPECTED:
-        return f"expected {_EXPECTED[kind]}, got {_kind(value)}"
+        return f"unsupported version {value!r}; set `version: 1` (the only version there is)"
+    if all(k in _EXPECTED for k in kinds):
+        expected = list(dict.fromkeys(_EXPECTED[k] for k in kinds))
+        return f"expected {' or '.join(expected)}, got {_got(value)}{_type_hint(expected, value)}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
-    if kind == "too_short" and isinstance(value, (list, dict)) and not value:
-        return "must not be empty"
-    return str(error["msg"])
+    if kind in ("too_short", "string_too_short"):
+        return "must not be empty; fill it in or remove the key"
+    if kind == "greater_than" and path and path[-1] in ("timeout", "interval"):
+        return f"a duration must be more than 0, got {value!r}; write e.g. 30s, 20m or 1h"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{str(error['msg']).replace('Input should be', 'must be')}, got {value!r}"
+    return f"{error['msg']}; see `matrixgen schema` for the expected shape"
+
+
+def invalid_name(value: str) -> str:
+    return (
+        f"'{value}' is not a valid name: use only letters, digits, '.', '_' and '-' "
+        "(put free text in `label:`)"
+    )
+
+
+def _short_form_problems(doc: Document) -> dict[PathKey, Problem]:
+    """Check `axis: [a, b]` and `values: [a, b]` item by item.
+
+    The model turns these lists into mappings, so pydantic would report a bad item
+    (`3.10`, `on`, a name with a space) against the whole axis; here it gets its own line.
+    """
+    found: dict[PathKey, Problem] = {}
+    axes = doc.data.get("axes") if isinstance(doc.data, dict) else None
+    for name, axis in (axes or {}).items() if isinstance(axes, dict) else ():
+        base: PathKey = ("axes", name)
+        if isinstance(axis, dict):
+            base, axis = (*base, "values"), axis.get("values")
+        if not isinstance(axis, list):
+            continue
+        seen: set[str] = set()
+        for index, item in enumerate(axis):
+            path = (*base, index)
+            raw = doc.scalars.get(path)
+            if isinstance(item, str):
+                if not re.match(NAME_PATTERN, item):
+                    found[path] = doc.problem(path, invalid_name(item))
+                elif item in seen:
+                    found[path] = doc.problem(path, f"duplicate value '{item}'; remove one")
+                seen.add(item)
+            elif raw is not None:
+                found[path] = doc.problem(path, unquoted(raw, item))
+            else:
+                found[path] = doc.problem(
+                    path,
+                    f"expected a value name, got {_kind(item)}; for labels or services "
+                    "write the long form `values: {name: {label: ...}}`",
+                )
+    return found
 
 
 def _allowed_keys(path: PathKey) -> list[str]:
@@ -177,23 +261,25 @@ def _allowed_keys(path: PathKey) -> list[str]:
     for shape, cls in shapes.items():
         if len(shape) == len(parent) and all(
             s == p or (s == "*" and isinstance(p, str)) or (s == "#" and isinstance(p, int))
-            for s, p in zip(shape, parent)
+            for s, p in zip(shape, parent, strict=True)
         ):
             return [f.alias or name for name, f in cls.model_fields.items()]  # type: ignore[attr-defined]
     return []
 
 
 def schema_problems(doc: Document, errors: Sequence[Any]) -> list[Problem]:
-    located: dict[PathKey, Problem] = {}
+    grouped: dict[tuple[PathKey, bool], list[Any]] = {}
     for error in errors:
-        path, _ = _data_path(doc.data, error["loc"])
-        if error["type"] == "extra_forbidden":
-            path, _ = _data_path(doc.data, error["loc"])
-        siblings = _allowed_keys(path)
-        message = _message(doc, path, error, siblings)
-        problem = doc.problem(path, message, key=error["type"] == "extra_forbidden")
-        # Unions report one error per alternative; keep the first at each path.
-        located.setdefault(path, problem)
+        path = _data_path(doc.data, error["loc"])
+        if error["type"] == "missing":
+            path = (*path, str(error["loc"][-1]))
+        on_key = error["type"] == "extra_forbidden" or "[key]" in error["loc"]
+        # Unions report one error per alternative: they are read together.
+        grouped.setdefault((path, on_key), []).append(error)
+    located = _short_form_problems(doc)
+    for (path, on_key), group in grouped.items():
+        message = _message(doc, path, group, _allowed_keys(path))
+        located.setdefault(path, doc.problem(path, message, key=on_key))
     # An error on a parent that also has errors deeper down is the union's noise: keep the deepest.
     paths = list(located)
     keep = [p for p in paths if not any(len(q) > len(p) and q[: len(p)] == p for q in paths)]

@@ -28,7 +28,7 @@ _DURATION = re.compile(
 
 
 def parse_duration(value: object) -> object:
-    """'90', '30s', '20m', '1h30m' or a number -> seconds. Anything else is left for pydantic to reject."""
+    """'90', '30s', '20m', '1h30m' or a number -> seconds; other types are left to pydantic."""
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
@@ -38,7 +38,9 @@ def parse_duration(value: object) -> object:
         if match and any(match.groups()):
             hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
             return hours * 3600 + minutes * 60 + seconds
-        raise ValueError(f"expected a duration such as '30s', '20m' or '1h30m', got {value!r}")
+        raise ValueError(
+            f"{value!r} is not a duration; write seconds (90) or use units: 30s, 20m, 1h30m"
+        )
     return value
 
 
@@ -59,7 +61,9 @@ class AxisValue(Strict):
     )
     paths: list[str] = Field(
         default_factory=list,
-        description="Globs of files that, when changed, affect cells with this value (`matrixgen affected`).",
+        description=(
+            "Globs of files that, when changed, affect cells with this value (`matrixgen affected`)."
+        ),
     )
     env: dict[str, str] = Field(
         default_factory=dict, description="Env of every cell with this value."
@@ -107,7 +111,8 @@ class Ready(Strict):
         given = [k for k in ("http", "tcp", "command", "log") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                f"expected exactly one of http, tcp, command, log; got {', '.join(given) or 'none'}"
+                "expected exactly one probe of http, tcp, command, log; "
+                + (f"got {', '.join(given)}: keep one" if given else "got none: add one")
             )
         return self
 
@@ -146,14 +151,19 @@ class Service(Strict):
     @model_validator(mode="after")
     def _startable(self) -> Service:
         if self.process is None and self.compose is None:
-            raise ValueError("a service needs `process:` (native) or `compose:` (Docker), or both")
+            raise ValueError(
+                "a service needs `process:` (to run it natively) or `compose:` (a compose file), "
+                "or both; add one"
+            )
         return self
 
 
 LevelAxes = Annotated[
     list[Name] | dict[Name, list[Name] | None],
     Field(
-        description="Axes the cells span, in cell-id order; a mapping restricts an axis to some values."
+        description=(
+            "Axes the cells span, in cell-id order; a mapping restricts an axis to some values."
+        )
     ),
 ]
 
@@ -190,7 +200,7 @@ class Level(SuiteFields):
     @model_validator(mode="after")
     def _has_something_to_run(self) -> Level:
         if self.suites is None and self.run is None:
-            raise ValueError("a level needs `run:` or `suites:`")
+            raise ValueError("a level needs `run:` (its cells' command) or `suites:`; add one")
         if self.suites is not None and not self.suites:
             raise ValueError("`suites:` is empty; declare at least one suite or drop the key")
         return self
@@ -255,6 +265,13 @@ class Outputs(Strict):
     compose: str | None = None
     github: GithubOutput | None = None
     docs: DocsOutput | None = None
+    install: list[str] = Field(
+        default_factory=lambda: ["matrixgen"],
+        description=(
+            "Requirement lines (as in requirements.txt) that install matrixgen and the project's "
+            "test dependencies in each generated nox session and CI job, e.g. ['-e .[test]']."
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod

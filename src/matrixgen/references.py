@@ -8,7 +8,7 @@ from matrixgen import placeholders
 from matrixgen.cells import Cell
 from matrixgen.document import Document, PathKey
 from matrixgen.errors import Problem, did_you_mean
-from matrixgen.expand import Expansion, level_axes
+from matrixgen.expand import Expansion, SuiteSpec, level_axes, suites
 from matrixgen.model import MatrixFile, SuiteFields
 
 MAX_CELLS_PER_LEVEL = 256  # GitHub Actions' limit of jobs per matrix
@@ -19,8 +19,13 @@ def _unknown(
 ) -> Problem:
     known = list(known)
     hint = did_you_mean(name, known)
-    listing = f"; declared: {', '.join(known)}" if known and not hint else ""
-    return doc.problem(path, f"unknown {what} '{name}'{hint}{listing}", key=key)
+    if hint:
+        fix = ""
+    elif known:
+        fix = f"; use one of {', '.join(known)}, or declare it"
+    else:
+        fix = "; none is declared: declare it first"
+    return doc.problem(path, f"unknown {what} '{name}'{hint}{fix}", key=key)
 
 
 def check_references(doc: Document, model: MatrixFile) -> list[Problem]:
@@ -36,7 +41,7 @@ def check_references(doc: Document, model: MatrixFile) -> list[Problem]:
     for index, override in enumerate(model.overrides):
         problems += _check_match(doc, model, ("overrides", index, "match"), override.match)
         problems += _check_services(doc, model, ("overrides", index, "services"), override.services)
-    for index, include in enumerate(model.include):
+    for index in range(len(model.include)):
         problems += _check_include(doc, model, index)
     problems += _check_service_strings(doc, model)
     problems += _check_outputs(doc, model)
@@ -120,7 +125,7 @@ def _check_match(
                 doc, (*base, key), "axis", key, [*model.axes, "level", "suite"], key=True
             )
             continue
-        for value, path in zip(values, paths):
+        for value, path in zip(values, paths, strict=True):
             if value not in known:
                 what = key if key in ("level", "suite") else f"value of axis '{key}':"
                 yield _unknown(doc, path, what, value, known)
@@ -150,13 +155,19 @@ def _check_include(doc: Document, model: MatrixFile, index: int) -> Iterator[Pro
         if key not in model.axes:
             yield _unknown(doc, (*base, key), "axis", key, model.axes, key=True)
         elif not isinstance(value, str):
-            yield doc.problem((*base, key), "expected one value (a string)")
+            yield doc.problem(
+                (*base, key),
+                "expected one value, got a list; an include adds one cell: write one include per cell",
+            )
         else:
             yield from _check_axis_value(doc, model, (*base, key), key, value)
     missing = [axis for axis in spanned if axis not in extra]
     if missing:
+        spans = "spans them" if len(missing) > 1 else "spans it"
+        needed = ", ".join(f"`{axis}: <value>`" for axis in missing)
         yield doc.problem(
-            base, f"missing a value for {', '.join(missing)} (level '{include.level}' spans it)"
+            base,
+            f"missing a value for {', '.join(missing)} ('{suite_name}' {spans}); add {needed}",
         )
 
 
@@ -175,12 +186,16 @@ def _placeholder_problems(
     doc: Document, path: PathKey, text: str, allowed: set[str] | frozenset[str], where: str
 ) -> Iterator[Problem]:
     for name, _ in placeholders.unknown(text, allowed):
-        candidates = sorted(allowed)
-        yield doc.problem(
-            path,
-            f"unknown placeholder '${{{name}}}'{did_you_mean(name, candidates)}; {where} may use "
-            f"{', '.join('${' + c + '}' for c in candidates)} and ${{env.NAME}} (write $${{ for a literal ${{)",
-        )
+        yield doc.problem(path, _placeholder_message(name, allowed, where))
+
+
+def _placeholder_message(name: str, allowed: set[str] | frozenset[str], where: str) -> str:
+    candidates = sorted(allowed)
+    usable = ", ".join("${" + c + "}" for c in candidates)
+    return (
+        f"unknown placeholder '${{{name}}}'{did_you_mean(name, candidates)}; {where} may use "
+        f"{usable} and ${{env.NAME}} (write $${{ for a literal ${{)"
+    )
 
 
 def _check_service_strings(doc: Document, model: MatrixFile) -> Iterator[Problem]:
@@ -262,20 +277,26 @@ def _cell_strings(model: MatrixFile, cell: Cell) -> Iterator[tuple[PathKey, str]
 
 def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> list[Problem]:
     problems: list[Problem] = []
+    specs = suites(model)
     for index, hits in enumerate(expansion.exclude_hits):
         if hits == 0:
+            why = _stale_reason(specs, model.exclude[index].match)
             problems.append(
                 doc.problem(
                     ("exclude", index),
-                    "stale rule: this exclude matches no cell; fix its values or remove it",
+                    f"stale rule: this exclude matches no cell ({why}); fix its match or remove it",
                 )
             )
     for index, hits in enumerate(expansion.override_hits):
         if hits == 0:
+            why = _stale_reason(specs, model.overrides[index].match)
+            if why.startswith("no cell has"):
+                why += ", or an exclude removed them"
             problems.append(
                 doc.problem(
                     ("overrides", index),
-                    "stale rule: this override matches no cell; fix its match or remove it",
+                    f"stale rule: this override matches no cell ({why}); "
+                    "fix its match or remove it",
                 )
             )
     for index in expansion.include_duplicates:
@@ -291,12 +312,7 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
     for cell in expansion.cells:
         per_level[cell.level] = per_level.get(cell.level, 0) + 1
         if cell.id in seen:
-            problems.append(
-                doc.problem(
-                    ("levels", cell.level),
-                    f"two cells have the id '{cell.id}'; rename a suite or a value",
-                )
-            )
+            problems.append(_duplicate_id(doc, seen[cell.id], cell))
         seen[cell.id] = cell
         allowed = placeholders.CELL_NAMES | set(cell.values)
         for path, text in _cell_strings(model, cell):
@@ -304,13 +320,8 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
                 if (path, name) in reported:
                     continue
                 reported.add((path, name))
-                candidates = sorted(allowed)
                 problems.append(
-                    doc.problem(
-                        path,
-                        f"unknown placeholder '${{{name}}}' for cell {cell.id}{did_you_mean(name, candidates)}; "
-                        f"it may use {', '.join('${' + c + '}' for c in candidates)} and ${{env.NAME}}",
-                    )
+                    doc.problem(path, _placeholder_message(name, allowed, f"cell {cell.id}"))
                 )
     shards = model.outputs.github.shards if model.outputs.github else None
     for level, count in per_level.items():
@@ -319,7 +330,8 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
             problems.append(
                 doc.problem(
                     ("levels", level),
-                    f"level '{level}' has {count} cells, over GitHub's {MAX_CELLS_PER_LEVEL} jobs per matrix; "
+                    f"level '{level}' has {count} cells, over GitHub's {MAX_CELLS_PER_LEVEL} "
+                    "jobs per matrix; "
                     "split it into levels or suites, exclude cells, or set outputs.github.shards",
                     key=True,
                 )
@@ -333,3 +345,39 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
             )
         )
     return problems
+
+
+def _stale_reason(specs: list[SuiteSpec], match: dict[str, str | list[str]]) -> str:
+    """Why a rule matched nothing: no suite has all its keys, or the values never meet."""
+    for spec in specs:
+        keys = {"level", "suite", *(axis for axis, _ in spec.axes), *spec.pins}
+        if set(match) <= keys:
+            return "no cell has these values together"
+    axes = [key for key in match if key not in ("level", "suite")]
+    return f"no level or suite spans or pins all of {', '.join(axes)}"
+
+
+def _duplicate_id(doc: Document, first: Cell, cell: Cell) -> Problem:
+    if cell.origin.startswith("include["):
+        path: PathKey = ("include", int(cell.origin[len("include[") : -1]))
+    elif cell.suite_count > 1:
+        path = ("levels", cell.level, "suites", cell.suite)
+    else:
+        path = ("levels", cell.level, "axes")
+    if first.suite != cell.suite:
+        made_by = f"suites '{first.suite}' and '{cell.suite}' both make"
+    else:
+        made_by = (
+            f"values {_values_text(first)} and {_values_text(cell)} both make"
+            if first.values != cell.values
+            else "two cells make"
+        )
+    return doc.problem(
+        path,
+        f"{made_by} the cell id '{cell.id}'; rename a suite or a value so the ids differ",
+        key=cell.suite_count > 1,
+    )
+
+
+def _values_text(cell: Cell) -> str:
+    return ",".join(f"{axis}={value}" for axis, value in cell.values.items())
