@@ -1,0 +1,105 @@
+"""What `matrixgen run` was asked to do, as plain data: the CLI builds it, the scheduler reads."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from matrixgen.errors import UsageError
+from matrixgen.model import parse_duration
+
+SERVICE_MODES = ("auto", "native", "compose")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    root: Path
+    results_dir: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    jobs: int = 1
+    timeout: float | None = None  # seconds; wins over a cell's own `timeout:`
+    retries: int = 0
+    fail_fast: bool = False
+    services_mode: str = "auto"
+    quiet: bool = False
+    verbose: bool = False
+    stream: TextIO | None = None  # progress output; None means sys.stdout
+    live: bool | None = None  # None: a live view exactly when stream is a TTY and CI is unset
+
+    @classmethod
+    def from_cli(
+        cls,
+        *,
+        jobs: int,
+        timeout: str | None,
+        retries: int,
+        fail_fast: bool,
+        results_dir: Path | None,
+        services_mode: str,
+        quiet: bool,
+        verbose: bool,
+        root: Path,
+        env: dict[str, str],
+    ) -> RunOptions:
+        seconds: float | None = None
+        if timeout is not None:
+            try:
+                parsed = parse_duration(timeout)
+            except ValueError as error:
+                raise UsageError(f"--timeout: {error}") from None
+            if not isinstance(parsed, float) or parsed <= 0:
+                raise UsageError(
+                    f"--timeout: expected a positive duration such as '90s', got {timeout!r}"
+                )
+            seconds = parsed
+        if services_mode not in SERVICE_MODES:
+            raise UsageError(
+                f"--services: expected one of {', '.join(SERVICE_MODES)}, got {services_mode!r}"
+            )
+        if jobs < 1 or retries < 0:
+            raise UsageError("-j must be at least 1 and --retries at least 0")
+        folder = results_dir if results_dir is not None else root / "results"
+        return cls(
+            root=root,
+            results_dir=folder if folder.is_absolute() else root / folder,
+            env=env,
+            jobs=jobs,
+            timeout=seconds,
+            retries=retries,
+            fail_fast=fail_fast,
+            services_mode=services_mode,
+            quiet=quiet,
+            verbose=verbose,
+        )
+
+
+def read_durations(results_dir: Path) -> dict[str, float]:
+    """results/durations.json of earlier runs; a missing or damaged file is no history."""
+    try:
+        data = json.loads((results_dir / "durations.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        k: float(v)
+        for k, v in data.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
+
+
+def write_durations(results_dir: Path, measured: Mapping[str, float]) -> None:
+    """Merge this run's durations into results/durations.json, atomically."""
+    if not measured:
+        return
+    merged = {**read_durations(results_dir), **{k: round(v, 3) for k, v in measured.items()}}
+    results_dir.mkdir(parents=True, exist_ok=True)
+    temporary = results_dir / ".durations.json.tmp"
+    temporary.write_text(
+        json.dumps(dict(sorted(merged.items())), indent=2) + "\n", encoding="utf-8"
+    )
+    os.replace(temporary, results_dir / "durations.json")

@@ -1,0 +1,191 @@
+"""Child processes: free ports, starting in a session of their own, and killing whole trees.
+
+Why not mirakuru or port-for: mirakuru's executors block the caller in `start()` while
+they poll, one service at a time, and this runner waits for several services and
+cells at once on one asyncio loop; its idea of tagging every child with an env marker
+so that leftovers can be found even after they re-parent (daemons such as RabbitMQ's
+epmd) is what `MARKER_PREFIX` does here, through psutil, which is already a dependency.
+port-for picks ports outside the kernel's ephemeral range so that an outgoing
+connection cannot take the port between choosing it and the service binding it; that
+rule is `free_port` below, in a few lines rather than a dependency with an IANA table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import socket
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import psutil
+
+# Every process matrixgen starts carries `MATRIXGEN_RUN_<id>=1`; a nested run adds its own.
+MARKER_PREFIX = "MATRIXGEN_RUN_"
+HOST = "127.0.0.1"
+
+_taken: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = HOST) -> int:
+    """A port nothing listens on, outside the ephemeral range, not handed out before in this run."""
+    low, high = _ephemeral_range()
+    candidates = [p for p in range(10000, 65000) if not (low <= p <= high) and p not in _taken]
+    for port in random.sample(candidates, k=min(200, len(candidates))):
+        if port_is_free(port, host):
+            _taken.add(port)
+            return port
+    # Fall back on the kernel's choice rather than fail the run.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port = int(sock.getsockname()[1])
+    _taken.add(port)
+    return port
+
+
+def tree(pid: int) -> list[psutil.Process]:
+    """The process and every descendant, found before anything is killed (orphans re-parent)."""
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _signal_all(processes: Iterable[psutil.Process], sig: int) -> None:
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.send_signal(sig)
+
+
+async def terminate(process: asyncio.subprocess.Process, *, grace: float = 3.0) -> int:
+    """SIGTERM the session led by `process` and its descendants, then SIGKILL what is left.
+
+    Children start with `start_new_session=True`, so each leads its own process group
+    and `killpg` reaches grandchildren even when their parent died first; the psutil
+    walk (taken before any signal, since orphans re-parent) catches those that left the
+    group. The direct child is reaped by asyncio, never by psutil, so its exit code stays right.
+    """
+    descendants = tree(process.pid)[1:]
+    _signal_group(process.pid, signal.SIGTERM)
+    _signal_all(descendants, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(process.wait(), grace)
+    while any(_alive(p) for p in descendants) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    _signal_group(process.pid, signal.SIGKILL)
+    _signal_all([p for p in descendants if _alive(p)], signal.SIGKILL)
+    return await process.wait()
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def marked(marker: str) -> list[psutil.Process]:
+    """Live processes whose environment carries `marker` (a variable name)."""
+    found = []
+    me = os.getpid()
+    for process in psutil.process_iter():
+        if process.pid == me:
+            continue
+        with contextlib.suppress(psutil.Error):
+            if marker in process.environ() and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+    return found
+
+
+def sweep(marker: str, grace: float = 2.0) -> list[str]:
+    """Kill every leftover process that carries `marker`; return what was found."""
+    leftovers = marked(marker)
+    names = []
+    for process in leftovers:
+        with contextlib.suppress(psutil.Error):
+            names.append(f"{process.name()} (pid {process.pid})")
+    _signal_all(leftovers, signal.SIGTERM)
+    _gone, alive = psutil.wait_procs(leftovers, timeout=grace)
+    _signal_all(alive, signal.SIGKILL)
+    psutil.wait_procs(alive, timeout=grace)
+    return names
+
+
+def tail(path: Path, lines: int = 40, limit: int = 8192) -> str:
+    """The last lines of a log file, decoded leniently; '' when there is none."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - limit))
+            data = handle.read()
+    except OSError:
+        return ""
+    text = data.decode("utf-8", errors="replace")
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def child_env(base: Mapping[str, str], extra: Mapping[str, str], marker: str) -> dict[str, str]:
+    return {**base, **extra, marker: "1"}
+
+
+async def spawn(
+    command: str | list[str] | tuple[str, ...],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    log: Path,
+) -> asyncio.subprocess.Process:
+    """Start a shell line or an argv in a new session, stdout and stderr appended to `log`.
+
+    Its own session keeps Ctrl-C in the terminal from reaching it directly (the runner
+    decides when it stops) and makes its process group killable as a whole.
+    """
+    with log.open("ab") as output:
+        if isinstance(command, str):
+            return await asyncio.create_subprocess_shell(
+                command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=output,
+                stderr=asyncio.subprocess.STDOUT,
+                env=dict(env),
+                cwd=cwd,
+                start_new_session=True,
+            )
+        return await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,
+        )

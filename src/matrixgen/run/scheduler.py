@@ -1,0 +1,295 @@
+"""Run the selected cells: each service started once, cells on -j workers, longest first.
+
+plan (skips, service modes, order) -> start services -> workers run cells as their
+services become ready -> a service stops when no remaining cell needs it -> teardown
+(every service, then a sweep for anything still carrying this run's marker).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+import uuid
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from matrixgen.cells import Cell
+from matrixgen.matrix import Matrix
+from matrixgen.run import junit
+from matrixgen.run.attempt import (
+    Abort,
+    Outcome,
+    cell_command,
+    cell_env,
+    cell_values,
+    namespace,
+    run_attempt,
+)
+from matrixgen.run.options import RunOptions, read_durations, write_durations
+from matrixgen.run.processes import MARKER_PREFIX, sweep
+from matrixgen.run.progress import Progress
+from matrixgen.run.services import RunningService, ServiceFailed
+
+FAILING = ("failed", "error")
+
+
+class Scheduler:
+    def __init__(self, matrix: Matrix, cells: list[Cell], options: RunOptions, progress: Progress,
+                 modes: dict[str, str], skipped: list[tuple[Cell, str]]) -> None:  # fmt: skip
+        self.matrix, self.options, self.progress = matrix, options, progress
+        self.run_id = uuid.uuid4().hex
+        self.marker = f"{MARKER_PREFIX}{self.run_id[:12].upper()}"
+        self.base_env = {**options.env, self.marker: "1"}
+        self.cells = cells
+        self.skipped = skipped
+        self.pending = order_longest_first(cells, read_durations(options.results_dir))
+        self.modes = modes  # service -> native | compose, for the services these cells need
+        self.services: dict[str, RunningService] = {}
+        self.state: dict[
+            str, str
+        ] = {}  # service -> starting | ready | failed | died | stopping | stopped
+        self.why: dict[str, str] = {}  # service -> what went wrong, with its log tail
+        self.remaining = {name: sum(name in c.services for c in cells) for name in modes}
+        self.running: dict[str, tuple[Cell, Abort]] = {}
+        self.changed = asyncio.Condition()
+        self.tasks: set[asyncio.Task[None]] = set()  # service starts and watches, notifications
+        self.stops: set[asyncio.Task[None]] = set()
+        self.statuses: dict[str, str] = {}
+        self.durations: dict[str, float] = {}
+        self.stopping = ""  # why no new cell starts: "", "interrupted" or a --fail-fast reason
+        self.interrupted = False
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None], *, stop: bool = False) -> None:
+        """Keep a reference to a background task. Stops are awaited at teardown, never cancelled:
+        a cancelled stop would leave the service running."""
+        tasks = self.stops if stop else self.tasks
+        task = asyncio.ensure_future(coroutine)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    async def run(self) -> None:
+        for cell, reason in self.skipped:
+            self.skip(cell, reason)
+        for name in self.modes:
+            self.state[name] = "starting"
+            self.services[name] = RunningService(
+                name,
+                self.matrix.model.services[name],
+                self.modes[name],
+                self.matrix.root,
+                self.base_env,
+            )
+            self._spawn(self._start_service(name))
+        workers = [asyncio.ensure_future(self._worker()) for _ in range(self.options.jobs)]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await self.teardown()
+
+    async def teardown(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await asyncio.gather(*self.stops, return_exceptions=True)
+        stops = [
+            self._stop_service(name) for name, state in self.state.items() if state != "stopped"
+        ]
+        await asyncio.gather(*stops, return_exceptions=True)
+        leftovers = await asyncio.to_thread(sweep, self.marker)
+        if leftovers:
+            self.progress.note(
+                f"killed processes left behind by cells or services: {', '.join(leftovers)}"
+            )
+
+    def interrupt(self, signum: int) -> None:
+        if self.interrupted:
+            return
+        self.interrupted = True
+        self.stopping = "interrupted"
+        self.progress.note(f"{signal.Signals(signum).name}: stopping every cell and service")
+        for _cell, abort in self.running.values():
+            abort.set("interrupted")
+        self._spawn(self._notify())
+
+    async def _notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    # Services
+
+    async def _start_service(self, name: str) -> None:
+        service = self.services[name]
+        self.progress.service(name, "starting", f"{service.mode}, port {service.port}")
+        try:
+            await service.start()
+        except ServiceFailed as error:
+            self.state[name], self.why[name] = "failed", str(error)
+            self.progress.service(name, "failed", str(error).splitlines()[0])
+            await self._stop_service(name, final="failed")
+            await self._notify()
+            return
+        self.state[name] = "ready"
+        self.progress.service(name, "ready", f"in {service.ready_after:.1f}s")
+        await self._notify()
+        code = await service.wait_exit()
+        if self.state[name] != "ready":
+            return  # we are stopping it
+        self.state[name] = "died"
+        self.why[name] = str(service.failure(f"exited with code {code} while cells were using it"))
+        self.progress.service(name, "died", f"exit code {code}")
+        for cell, abort in self.running.values():
+            if name in cell.services:
+                reason, _, details = self.why[name].partition("\n")
+                abort.set(reason, details)
+        await self._stop_service(name, final="died")
+        await self._notify()
+
+    async def _stop_service(self, name: str, final: str = "stopped") -> None:
+        if self.state.get(name) in ("stopping", "stopped"):
+            return
+        was = self.state[name]
+        self.state[name] = "stopping"
+        await self.services[name].stop()
+        self.state[name] = final if was in ("failed", "died") else "stopped"
+        if was not in ("failed", "died"):
+            self.progress.service(name, "stopped")
+
+    def _release(self, cell: Cell) -> None:
+        for name in cell.services:
+            self.remaining[name] -= 1
+            if self.remaining[name] == 0 and self.state.get(name) in ("starting", "ready"):
+                self._spawn(self._stop_service(name), stop=True)
+
+    # Cells
+
+    async def _next(self) -> Cell | None:
+        async with self.changed:
+            while True:
+                if self.stopping or not self.pending:
+                    return None
+                for cell in self.pending:
+                    states = [self.state[s] for s in cell.services]
+                    if all(s == "ready" for s in states) or any(
+                        s in ("failed", "died") for s in states
+                    ):
+                        self.pending.remove(cell)
+                        return cell
+                await self.changed.wait()
+
+    async def _worker(self) -> None:
+        while (cell := await self._next()) is not None:
+            try:
+                await self._run_cell(cell)
+            finally:
+                self._release(cell)
+                await self._notify()
+
+    def paths(self, cell: Cell) -> tuple[Path, Path]:
+        folder = self.options.results_dir / cell.level
+        return folder / f"{cell.name}.xml", folder / f"{cell.name}.log"
+
+    async def _run_cell(self, cell: Cell) -> None:
+        junit_path, log = self.paths(cell)
+        broken = [s for s in cell.services if self.state[s] in ("failed", "died")]
+        if broken:
+            reason, _, details = self.why[broken[0]].partition("\n")
+            junit.synthesize(
+                junit_path, cell, outcome="error", message=reason, details=details, duration=0.0
+            )
+            self.finish(cell, Outcome("error", reason), "error", ran=False)
+            return
+        service_env: dict[str, str] = {}
+        for name in cell.services:
+            service_env.update(self.services[name].env)
+        timeout = self.options.timeout if self.options.timeout is not None else cell.timeout
+        outcome = Outcome("error")
+        for attempt in range(1, self.options.retries + 2):
+            space = namespace(self.run_id, cell, attempt)
+            env = cell_env(cell, self.base_env, service_env, junit_path, space)
+            command = cell_command(cell, cell_values(cell, junit_path, space), env)
+            abort = Abort()
+            self.running[cell.id] = (cell, abort)
+            self.progress.started(cell, attempt, command)
+            try:
+                outcome = await run_attempt(cell, command=command, env=env, cwd=self.matrix.root,
+                                            junit_path=junit_path, log=log, timeout=timeout,
+                                            abort=abort, attempt=attempt)  # fmt: skip
+            finally:
+                del self.running[cell.id]
+            if outcome.status not in FAILING or self.stopping or attempt > self.options.retries:
+                break
+            self.progress.retrying(cell, outcome)
+        status = "flaky" if outcome.status == "passed" and outcome.attempt > 1 else outcome.status
+        self.finish(cell, outcome, status, ran=True)
+
+    def finish(self, cell: Cell, outcome: Outcome, status: str, *, ran: bool) -> None:
+        junit_path, _ = self.paths(cell)
+        self.statuses[cell.id] = status
+        if status == "interrupted":
+            self.progress.finished(cell, outcome, status)
+            return
+        if ran:
+            self.durations[cell.id] = outcome.duration
+        props = junit.properties(
+            cell,
+            attempt=outcome.attempt,
+            duration=outcome.duration,
+            status=status,
+            reason=outcome.reason,
+        )
+        junit.stamp(junit_path, props)
+        self.progress.finished(cell, outcome, status)
+        if status in FAILING and self.options.fail_fast and not self.stopping:
+            self.stopping = f"--fail-fast: {cell.id} {status}"
+
+    def skip(self, cell: Cell, reason: str) -> None:
+        junit_path, _ = self.paths(cell)
+        junit.synthesize(
+            junit_path, cell, outcome="skipped", message=reason, details="", duration=0.0
+        )
+        self.finish(cell, Outcome("skipped", reason), "skipped", ran=False)
+
+    def not_run(self) -> None:
+        """Cells --fail-fast kept from starting are recorded as skipped, saying why."""
+        if self.interrupted:
+            return
+        for cell in self.pending:
+            self.skip(cell, f"not run: {self.stopping}")
+        self.pending.clear()
+
+
+def order_longest_first(cells: list[Cell], durations: dict[str, float]) -> list[Cell]:
+    """Longest recorded duration first; a cell never timed counts as the longest known,
+    so that new cells do not end up as the straggler. Ties keep matrix order."""
+    longest = max(durations.values(), default=0.0)
+    return sorted(cells, key=lambda c: -durations.get(c.id, longest))
+
+
+def exit_code(statuses: dict[str, str], interrupted: bool) -> int:
+    if interrupted:
+        return 130
+    return 1 if any(s in FAILING for s in statuses.values()) else 0
+
+
+async def execute(scheduler: Scheduler) -> int:
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
+        loop.add_signal_handler(signum, scheduler.interrupt, signum)
+    start = time.monotonic()
+    try:
+        await scheduler.run()
+    finally:
+        for signum in signals:
+            with contextlib.suppress(ValueError, RuntimeError):
+                loop.remove_signal_handler(signum)
+        scheduler.not_run()
+        write_durations(scheduler.options.results_dir, scheduler.durations)
+    code = exit_code(scheduler.statuses, scheduler.interrupted)
+    scheduler.progress.end(scheduler.statuses, time.monotonic() - start, code)
+    return code
