@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from matrixgen.errors import OverwriteRefusedError
 from matrixgen.matrix import Matrix
 from matrixgen.results.status import CellStatus, Status
-from matrixgen.results.table import markdown_escape, support_table
+from matrixgen.results.table import code_span, markdown_escape, support_table
 
 START = "<!-- matrixgen:table:start -->"
 END = "<!-- matrixgen:table:end -->"
@@ -22,7 +22,7 @@ def first_line(text: str, limit: int = 160) -> str:
 
 def failed_count(status: CellStatus) -> str:
     total = status.passed + status.failed + status.skipped
-    return f"{status.failed} of {total} tests failed"
+    return f"{status.failed} of {total} test{'s' if total != 1 else ''} failed"
 
 
 def failures_section(statuses: Iterable[CellStatus], *, heading: str = "#### Failures") -> str:
@@ -39,7 +39,7 @@ def failures_section(statuses: Iterable[CellStatus], *, heading: str = "#### Fai
         for failure in status.failures[:FAILURES_SHOWN]:
             message = first_line(failure.message)
             lines.append(
-                f"  - {markdown_escape(failure.test)}"
+                f"  - {code_span(failure.test)}"
                 + (f": {markdown_escape(message)}" if message else "")
             )
         if len(status.failures) > FAILURES_SHOWN:

@@ -27,27 +27,30 @@ th,td{border:1px solid #d0d7de;padding:6px 10px;vertical-align:top}
 thead th{background:#f6f8fa;position:sticky;top:0}
 th.row{background:#f6f8fa;text-align:left;white-space:nowrap}
 td.grid{min-width:110px;text-align:center}
-td.passed{background:#dafbe1}td.flaky{background:#fff8c5}td.failed,td.error{background:#ffd8d3}
-td.skipped{background:#eaeef2}td.missing{background:#fbefff}td.excluded{background:#f6f8fa;color:#8c959f}
-td.declared{background:#fff}td.empty{background:#fafbfc}
-.names{display:block;font-size:12px;color:#57606a}
+.passed{background:#dafbe1}.flaky{background:#fff8c5}.failed,.error{background:#ffd8d3}
+.skipped{background:#eaeef2}.missing{background:#fbefff}.excluded{background:#f6f8fa;color:#8c959f}
+.declared{background:#fff}td.empty{background:#fafbfc}
+.names{display:block;font-size:12px;color:#57606a}.glyph{font-weight:700}
+td.grid div+div{margin-top:4px}
 details>summary{cursor:pointer;list-style:none}details>summary::-webkit-details-marker{display:none}
 details[open]>summary{font-weight:600}
 .panel{text-align:left;margin-top:6px;font-size:12px;max-width:520px}
 .panel .member{border-top:1px solid #d0d7de;padding:4px 0}
 pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;border:1px solid #d0d7de;
 padding:6px;margin:4px 0;font-size:12px;max-height:240px;overflow:auto}
-.legend span{margin-right:14px}.muted{color:#57606a}
+.legend .item{margin-right:8px;padding:2px 8px;border:1px solid #d0d7de;border-radius:4px}.muted{color:#57606a}
 table.cells td{font-size:13px}
 """
 
 
 def _member(status: CellStatus) -> str:
+    files = ", ".join(path.name for path in status.files)
     parts = [
-        f'<div class="member"><b>{escape(status.id)}</b> {status.status.symbol} ',
-        escape(status.status.value),
+        f'<div class="member"><b>{escape(status.id)}</b> {_mark(status.status)}',
         f'<br><span class="muted">{_counts(status)}</span>',
     ]
+    if files:
+        parts.append(f'<br><span class="muted">{escape(files)}</span>')
     if status.reason:
         parts.append(f"<br>{escape(status.reason)}")
     for failure in status.failures[:FAILURES_SHOWN]:
@@ -65,23 +68,59 @@ def _counts(status: CellStatus) -> str:
     return f"{status.passed} passed · {status.failed} failed · {status.skipped} skipped{seconds}"
 
 
+# Text glyphs, not emoji: they render with any font, even on a CI box without an emoji font.
+GLYPHS = {
+    Status.PASSED: "✓",
+    Status.FLAKY: "⚠",
+    Status.FAILED: "✗",
+    Status.ERROR: "✗",
+    Status.SKIPPED: "↷",
+    Status.MISSING: "?",
+    Status.EXCLUDED: "—",
+    Status.DECLARED: "○",
+}
+
+
+def _mark(status: Status) -> str:
+    return f'<span class="glyph">{GLYPHS[status]}</span> {escape(status.value)}'
+
+
 def _grid_cell(cell: TableCell, names: bool) -> str:
     if cell.status is None:
         return '<td class="grid empty"></td>'
-    label = " ".join(s.symbol for s, _ in cell.groups())
+    summary = []
+    for status, members in cell.groups():
+        shown = ", ".join(m.cell.name for m in members)
+        summary.append(
+            f"<div>{_mark(status)}"
+            + (f'<span class="names">{escape(shown)}</span>' if names else "")
+            + "</div>"
+        )
     title = "; ".join(
         f"{m.id}: {m.status.value}" + (f" ({m.reason})" if m.reason else "") for m in cell.members
-    )
-    shown = (
-        f'<span class="names">{escape(", ".join(m.cell.name for m in cell.members))}</span>'
-        if names
-        else ""
     )
     panel = "".join(_member(m) for m in cell.members)
     return (
         f'<td class="grid {cell.status.value}" title="{escape(title)}"><details><summary>'
-        f'{label}{shown}</summary><div class="panel">{panel}</div></details></td>'
+        f'{"".join(summary)}</summary><div class="panel">{panel}</div></details></td>'
     )
+
+
+def _row_headers(rows: list[list[str]]) -> list[list[str]]:
+    """Row headings; a label spans the rows below that share it (S3 over its three modes)."""
+    cells: list[list[str]] = [[] for _ in rows]
+    for index, labels in enumerate(rows):
+        for depth, label in enumerate(labels):
+            if index and rows[index - 1][: depth + 1] == labels[: depth + 1]:
+                continue
+            span = 1
+            while (
+                index + span < len(rows) and rows[index + span][: depth + 1] == labels[: depth + 1]
+            ):
+                span += 1
+            attribute = f' rowspan="{span}"' if span > 1 else ""
+            cells[index].append(f'<th class="row"{attribute}>{escape(label)}</th>')
+    return cells
 
 
 def html_report(matrix: Matrix, statuses: Mapping[str, CellStatus]) -> str:
@@ -89,19 +128,19 @@ def html_report(matrix: Matrix, statuses: Mapping[str, CellStatus]) -> str:
     name = escape(matrix.model.name or matrix.root.name)
     head = "".join(f"<th>{escape(t)}</th>" for t in [*table.row_titles, *table.column_labels])
     body = []
-    for labels, cells in table.rows:
-        row = "".join(f'<th class="row">{escape(label)}</th>' for label in labels)
-        row += "".join(_grid_cell(cell, table.names(cell)) for cell in cells)
+    headers = _row_headers([labels for labels, _ in table.rows])
+    for heading, (_, cells) in zip(headers, table.rows, strict=True):
+        row = "".join(heading) + "".join(_grid_cell(cell, table.names(cell)) for cell in cells)
         body.append(f"<tr>{row}</tr>")
     listing = []
     for status in statuses.values():
         detail = status.reason or (failed_count(status) if status.status is Status.FAILED else "")
         listing.append(
             f'<tr><td><code>{escape(status.id)}</code></td><td class="{status.status.value}">'
-            f"{status.status.symbol} {escape(status.status.value)}</td><td>{_counts(status)}</td>"
+            f"{_mark(status.status)}</td><td>{_counts(status)}</td>"
             f"<td>{escape(detail)}</td></tr>"
         )
-    legend = "".join(f"<span>{s.symbol} {s.value}</span>" for s in LEGEND)
+    legend = "".join(f'<span class="item {s.value}">{_mark(s)}</span>' for s in LEGEND)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -109,7 +148,7 @@ def html_report(matrix: Matrix, statuses: Mapping[str, CellStatus]) -> str:
 <title>Test matrix: {name}</title><style>{STYLE}</style></head>
 <body>
 <h1>Test matrix: {name}</h1>
-<p class="headline">{escape(headline(statuses))} · click a cell for its tests and failures</p>
+<p class="headline">{escape(headline(statuses, GLYPHS))} · click a cell for details</p>
 <table class="grid"><thead><tr>{head}</tr></thead><tbody>
 {"".join(body)}
 </tbody></table>

@@ -14,7 +14,7 @@ from typing import Any
 from matrixgen.errors import UsageError
 from matrixgen.matrix import Matrix
 from matrixgen.results.collect import Collection, collect
-from matrixgen.results.docs import docs_block, new_page, replace_block
+from matrixgen.results.docs import docs_block, failed_count, new_page, replace_block
 from matrixgen.results.html import html_report
 from matrixgen.results.status import CellStatus, Status
 from matrixgen.results.summary import github_summary, headline
@@ -177,7 +177,7 @@ def _verdict(
     bad = collection.of(Status.FAILED, Status.ERROR)
     missing = collection.of(Status.MISSING)
     for status in bad + (missing if options.check_complete else []):
-        detail = status.reason or f"{status.failed} tests failed"
+        detail = status.reason or failed_count(status)
         if in_actions:  # annotations on the run page; workflow commands end at a newline
             say(f"::error title={status.id}::{status.status.value}: {' '.join(detail.split())}")
         else:

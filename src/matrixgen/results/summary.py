@@ -8,19 +8,19 @@ from collections.abc import Mapping
 
 from matrixgen.matrix import Matrix
 from matrixgen.results.docs import failed_count
-from matrixgen.results.status import CellStatus, Status
+from matrixgen.results.status import SYMBOLS, CellStatus, Status
 from matrixgen.results.table import support_table
 
 SHOWN_PER_CELL = 10
 
 
-def headline(statuses: Mapping[str, CellStatus]) -> str:
+def headline(statuses: Mapping[str, CellStatus], symbols: Mapping[Status, str] = SYMBOLS) -> str:
     """`12 passed · 1 failed · 3 excluded`, statuses in table order, zeros left out."""
     counts: dict[Status, int] = {}
     for status in statuses.values():
         counts[status.status] = counts.get(status.status, 0) + 1
     order = sorted(counts, key=lambda s: -s.severity)
-    return " · ".join(f"{s.symbol} {counts[s]} {s.value}" for s in order)
+    return " · ".join(f"{symbols[s]} {counts[s]} {s.value}" for s in order)
 
 
 def fence(text: str) -> str:

@@ -8,6 +8,7 @@ named when the table's rows and columns do not already say which cell it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -171,6 +172,22 @@ def cell_text(cell: TableCell, names: bool, notes: Notes) -> str:
     return " ".join(parts)
 
 
+def legend(used: set[Status]) -> str:
+    """`✅ passed · ❌ failed or error · — excluded` for the statuses in use."""
+    words = {Status.FAILED: "failed or error" if Status.ERROR in used else "failed"}
+    if Status.ERROR in used:  # both show ❌; one legend entry
+        used = (used - {Status.ERROR}) | {Status.FAILED}
+    return " · ".join(f"{s.symbol} {words.get(s, s.value)}" for s in LEGEND if s in used)
+
+
+def code_span(text: str) -> str:
+    """Free text as an inline code span on one line, whatever backticks it holds."""
+    text = " ".join(text.split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    return f"{ticks} {text} {ticks}" if longest else f"{ticks}{text}{ticks}"
+
+
 def markdown_escape(text: str) -> str:
     """Free text (labels, reasons, test names) as inert Markdown on one line."""
     text = " ".join(text.split())
@@ -195,7 +212,7 @@ def support_table(matrix: Matrix, statuses: Mapping[str, CellStatus] | None = No
         texts = [markdown_escape(cell_text(c, table.names(c), notes)) for c in cells]
         lines.append("| " + " | ".join([*(markdown_escape(x) for x in labels), *texts]) + " |")
     used = {m.status for _, cells in table.rows for c in cells for m in c.members}
-    lines += ["", " · ".join(f"{s.symbol} {s.value}" for s in LEGEND if s in used)]
+    lines += ["", legend(used)]
     if notes.numbers:
         lines.append("")
         lines += [f"- {markdown_escape(note)}" for note in notes.lines()]
