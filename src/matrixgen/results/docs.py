@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from matrixgen.errors import OverwriteRefusedError
 from matrixgen.matrix import Matrix
+from matrixgen.results.junit import FAILED_KINDS
 from matrixgen.results.status import CellStatus, Status
 from matrixgen.results.table import code_span, markdown_escape, support_table
 
@@ -36,14 +37,15 @@ def failures_section(statuses: Iterable[CellStatus], *, heading: str = "#### Fai
         lines.append(
             f"- `{status.id}` {status.status.symbol} {markdown_escape(what or status.status.value)}"
         )
-        for failure in status.failures[:FAILURES_SHOWN]:
+        real = [f for f in status.failures if f.kind in FAILED_KINDS]  # not flaky reruns
+        for failure in real[:FAILURES_SHOWN]:
             message = first_line(failure.message)
             lines.append(
                 f"  - {code_span(failure.test)}"
                 + (f": {markdown_escape(message)}" if message else "")
             )
-        if len(status.failures) > FAILURES_SHOWN:
-            hidden = max(status.failed, len(status.failures)) - FAILURES_SHOWN
+        if len(real) > FAILURES_SHOWN:
+            hidden = max(status.failed, len(real)) - FAILURES_SHOWN
             lines.append(f"  - … and {hidden} more")
     return "\n".join(lines) + "\n"
 

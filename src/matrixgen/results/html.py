@@ -38,7 +38,8 @@ details[open]>summary{font-weight:600}
 .panel .member{border-top:1px solid #d0d7de;padding:4px 0}
 pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;border:1px solid #d0d7de;
 padding:6px;margin:4px 0;font-size:12px;max-height:240px;overflow:auto}
-.legend .item{margin-right:8px;padding:2px 8px;border:1px solid #d0d7de;border-radius:4px}.muted{color:#57606a}
+.legend .item{margin-right:8px;padding:2px 8px;border:1px solid #d0d7de;border-radius:4px}
+.muted{color:#57606a}
 table.cells td{font-size:13px}
 """
 

@@ -92,10 +92,11 @@ class _Reader:
         depth = len(self.stack)
         if depth == 0 and name not in SUITES:
             raise Refused(
-                f"the root element is <{clip(name, 40)}>, expected <testsuites> or <testsuite>"
+                f"not JUnit: the root element is <{clip(name, 40)}>, "
+                "expected <testsuites> or <testsuite>"
             )
         if depth >= MAX_DEPTH:
-            raise Refused(f"elements nest deeper than {MAX_DEPTH} levels")
+            raise Refused(f"refused: elements nest deeper than {MAX_DEPTH} levels")
         parent = self.stack[-1] if self.stack else ""
         self.stack.append(name)
         if name in SUITES:
@@ -106,9 +107,9 @@ class _Reader:
                 self.suite_times.append(seconds)
         elif name == "testcase" and self.case is None:
             classname, test = attrs.get("classname", ""), attrs.get("name", "")
-            self.case = clip(
-                f"{classname}.{test}" if classname and test else classname or test, 300
-            )
+            # jest-junit repeats the title as classname; say it once
+            joined = f"{classname}.{test}" if classname and test and classname != test else None
+            self.case = clip(joined or test or classname, 300)
             self.case_depth = depth + 1
             self.outcome = "passed"
             self.case_times += _seconds(attrs.get("time")) or 0.0
@@ -192,21 +193,21 @@ def _refuse_doctype(
     # before expat reads the internal subset, so not one entity is declared.
     if system_id or public_id:
         raise Refused(
-            f"it names an external DTD ({clip(system_id or public_id or '', 80)}); "
+            f"refused: it names an external DTD ({clip(system_id or public_id or '', 80)}); "
             "matrixgen never loads DTDs"
         )
     if has_subset:
         raise Refused(
-            "it declares a DTD with an internal subset (entities); matrixgen never expands entities"
+            "refused: it declares a DTD with an internal subset; matrixgen never expands entities"
         )
 
 
 def _refuse_entity(name: str, *_: object) -> None:
-    raise Refused(f"it declares the entity '{name}'; matrixgen never expands entities")
+    raise Refused(f"refused: it declares the entity '{name}'; matrixgen never expands entities")
 
 
 def _refuse_external(*_: object) -> int:
-    raise Refused("it refers to an external entity; matrixgen never fetches one")
+    raise Refused("refused: it refers to an external entity; matrixgen never fetches one")
 
 
 def _code(message: str) -> int:
@@ -226,7 +227,7 @@ _EXPAT_REASONS = {
     _code(expat.errors.XML_ERROR_TAG_MISMATCH): "not well-formed (mismatched tag)",
     _code(
         expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT
-    ): "not well-formed (text after the root element)",
+    ): "not well-formed (a second root element, or text after the root)",
 }
 _TRUNCATED = {
     _code(expat.errors.XML_ERROR_NO_ELEMENTS),
@@ -238,8 +239,10 @@ _TRUNCATED = {
 
 def _sniff(data: bytes) -> str | None:
     """A sentence for files that are plainly not XML text, before expat sees them."""
-    if not data.strip():
+    if not data:
         return "the file is empty"
+    if not data.strip():
+        return "the file holds only whitespace"
     head = data[:512]
     if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return None  # a byte-order mark: expat decodes UTF-8 and UTF-16 itself
@@ -292,10 +295,10 @@ def _parse(data: bytes, result: JUnitFile) -> None:
     try:
         parser.Parse(data, True)
     except Refused as error:
-        _reset(result, f"refused: {error}")
+        _reset(result, str(error))
         return
     except expat.ExpatError as error:
-        where = f"at line {error.lineno}, column {error.offset}"
+        where = f"at line {error.lineno}, column {error.offset + 1}"  # expat counts columns from 0
         if error.code in _TRUNCATED:
             reason = f"it ends early {where} (truncated?)"
         else:
@@ -304,6 +307,10 @@ def _parse(data: bytes, result: JUnitFile) -> None:
                 f"{_EXPAT_REASONS.get(code, expat.errors.messages.get(code, str(error)))} {where}"
             )
         _reset(result, reason)
+        return
+    except LookupError as error:  # pyexpat asks Python's codecs for encodings it lacks
+        name = str(error).rpartition(":")[2].strip()
+        _reset(result, f"its XML declaration names an unknown encoding ({clip(name, 80)})")
         return
     except (RecursionError, MemoryError, ValueError) as error:  # defensive: never crash the report
         _reset(result, f"cannot parse it: {type(error).__name__}")

@@ -66,7 +66,11 @@ def durations(folder: Path, statuses: Mapping[str, CellStatus]) -> dict[str, flo
     try:
         loaded = json.loads((folder / "durations.json").read_text(encoding="utf-8"))
         if isinstance(loaded, dict):
-            known = {k: float(v) for k, v in loaded.items() if isinstance(v, (int, float))}
+            known = {
+                k: float(v)
+                for k, v in loaded.items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            }
     except (OSError, ValueError):
         pass
     ran = (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR)

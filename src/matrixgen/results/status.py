@@ -116,7 +116,7 @@ def file_status(junit: JUnitFile) -> tuple[Status, str | None]:
             else None
         )
         return Status.ERROR, reason or first or "matrixgen run recorded an error"
-    if junit.failed:
+    if junit.failed or stamped is Status.FAILED:  # run saw a failure (exit code) the file may not
         return Status.FAILED, reason
     if junit.skipped and not junit.passed:
         return Status.SKIPPED, reason or "; ".join(junit.skip_reasons) or None
