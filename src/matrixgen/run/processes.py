@@ -40,7 +40,10 @@ def _ephemeral_range() -> tuple[int, int]:
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
+    """Nothing listens on it. SO_REUSEADDR, as servers set it: connections of a stopped
+    service lingering in TIME_WAIT do not keep the next one from binding."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
