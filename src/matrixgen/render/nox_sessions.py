@@ -1,0 +1,120 @@
+"""noxfile.py: one session per level, parametrized by cell id, so names read `component(gcs-lww)`.
+
+The level is the session's tag, and so is every value of the cell (`nox -t gcs`). An
+axis named `python` becomes the session's Python, so `nox -p 3.12` selects by it. The
+user owns the rest of noxfile.py: only the marked region is generated.
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+import re
+import shlex
+from dataclasses import dataclass
+
+from matrixgen.cells import Cell
+from matrixgen.matrix import Matrix
+from matrixgen.render.marks import HASH, Markers
+from matrixgen.render.target import Output, Region, RenderContext, Rendered
+
+MARKERS = Markers("sessions", HASH)
+
+NEW_NOXFILE = '''\
+"""Nox sessions.
+
+matrixgen render owns the region between the matrixgen:sessions markers: one session per
+level of matrix.yaml, e.g. nox -s "{example}", nox -t {tag}. Everything else here is yours.
+"""
+
+{region}
+
+# Your own sessions go below; matrixgen render never touches them.
+'''
+
+
+@dataclass(frozen=True)
+class Param:
+    cell: str
+    python: str | None
+    packages: list[str]
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class LevelSession:
+    name: str
+    function: str
+    label: str
+    python: bool
+    params: list[Param]
+
+
+def function_name(level: str) -> str:
+    name = re.sub(r"\W", "_", level)
+    return f"level_{name}" if name[0].isdigit() or keyword.iskeyword(name) else name
+
+
+def pip_arguments(lines: list[str]) -> list[str]:
+    """Requirement lines ('-e .[test]', 'moto[server]') as `pip install` arguments."""
+    return [arg for line in lines for arg in shlex.split(line)]
+
+
+def cell_packages(matrix: Matrix, cell: Cell) -> list[str]:
+    lines: list[str] = []
+    for service in cell.services:
+        lines.extend(matrix.model.services[service].install.pip)
+    return pip_arguments(list(dict.fromkeys(lines)))
+
+
+def level_sessions(matrix: Matrix) -> list[LevelSession]:
+    by_level: dict[str, list[Cell]] = {}
+    for cell in matrix.cells:
+        by_level.setdefault(cell.level, []).append(cell)
+    sessions = []
+    for level, cells in by_level.items():
+        params = [
+            Param(
+                cell=cell.name,
+                python=cell.python,
+                packages=cell_packages(matrix, cell),
+                tags=list(
+                    dict.fromkeys(
+                        [*cell.values.values(), *([cell.suite] if cell.suite_count > 1 else [])]
+                    )
+                ),
+            )
+            for cell in cells
+        ]
+        label = cells[0].level_label or level
+        python = any(p.python is not None for p in params)
+        sessions.append(LevelSession(level, function_name(level), label, python, params))
+    return sessions
+
+
+class NoxTarget:
+    name = "nox"
+
+    def enabled(self, matrix: Matrix) -> bool:
+        return matrix.model.outputs.nox is not None
+
+    def render(self, context: RenderContext) -> Rendered:
+        matrix = context.matrix
+        path = matrix.model.outputs.nox or "noxfile.py"
+        # nox runs sessions in the noxfile's folder; point matrixgen back at matrix.yaml from there.
+        relative = os.path.relpath(context.root / context.source, (context.root / path).parent)
+        matrix_args = [] if relative == "matrix.yaml" else ["-f", relative.replace(os.sep, "/")]
+        sessions = level_sessions(matrix)
+        body = context.templates.render(
+            "nox-sessions.py.j2",
+            levels=sessions,
+            install=pip_arguments(matrix.model.outputs.install),
+            matrix_args=matrix_args,
+        )
+        first = sessions[0]
+        example = f"{first.name}({first.params[0].cell})"
+
+        def new_file(region: str) -> str:
+            return NEW_NOXFILE.format(region=region.rstrip("\n"), example=example, tag=first.name)
+
+        return Rendered([Output(path, body, HASH, Region(MARKERS, new_file))])

@@ -1,0 +1,143 @@
+"""Jinja templates: shipped ones, overridable by name from the project's own templates/ folder.
+
+Values never reach a generated file by bare interpolation: YAML gets them through the
+`yaml` filter (a double-quoted scalar), Python through `py` (repr), compose files
+through `compose` (also escaping `$`), workflows through `gh` (also neutralizing `${{`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+
+from matrixgen.errors import MatrixgenError
+
+TEMPLATE_DIR = "templates"
+
+
+class TemplateError(MatrixgenError):
+    """A template could not be rendered; the message names the template file and line."""
+
+    exit_code = 2
+
+
+def shipped_templates() -> Path:
+    """The templates in the wheel (matrixgen/templates), or the top-level folder of a checkout."""
+    package = Path(__file__).resolve().parents[1]
+    wheel = package / TEMPLATE_DIR
+    return wheel if wheel.is_dir() else package.parents[1] / TEMPLATE_DIR
+
+
+# YAML (unlike JSON) folds these inside a double-quoted scalar, or refuses them.
+_YAML_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def yaml_quote(value: object) -> str:
+    """A YAML double-quoted scalar holding exactly str(value)."""
+    text = json.dumps(str(value), ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def compose_quote(value: object) -> str:
+    """Like yaml_quote, with `$` doubled: compose interpolates `${VAR}` in every string."""
+    return yaml_quote(str(value).replace("$", "$$"))
+
+
+def github_quote(value: object) -> str:
+    """Like yaml_quote, but `${{` becomes an expression that yields the two characters literally.
+
+    GitHub evaluates `${{ }}` inside almost every string of a workflow, and has no escape.
+    """
+    return yaml_quote(str(value).replace("${{", "${{ '${{' }}"))
+
+
+def python_repr(value: object) -> str:
+    """repr(), preferring double quotes as formatters do."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(python_repr(v) for v in value) + "]"
+    text = repr(value)
+    if isinstance(value, str) and "'" not in value and '"' not in value:
+        return '"' + text[1:-1] + '"'
+    return text
+
+
+def markdown_cell(value: object) -> str:
+    """Text safe inside one Markdown table cell: one line, no `|`, no raw HTML."""
+    text = " ".join(str(value).split())
+    for raw, escaped in (
+        ("\\", "\\\\"),
+        ("|", "\\|"),
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+    ):
+        text = text.replace(raw, escaped)
+    return text.replace("`", "\\`")
+
+
+class Templates:
+    """The template environment for one project root."""
+
+    def __init__(self, root: Path) -> None:
+        self.folders = [root / TEMPLATE_DIR, shipped_templates()]
+        self.root = root
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(f) for f in self.folders]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.environment.filters.update(
+            yaml=yaml_quote,
+            compose=compose_quote,
+            gh=github_quote,
+            py=python_repr,
+            md=markdown_cell,
+        )
+        self._cache: dict[str, jinja2.Template] = {}
+
+    def render(self, name: str, /, **context: Any) -> str:
+        try:
+            template = self._cache.get(name)
+            if template is None:
+                template = self._cache[name] = self.environment.get_template(name)
+            return template.render(**context)
+        except jinja2.TemplateSyntaxError as error:
+            where = self._display(error.filename or name)
+            raise TemplateError(
+                f"{where}:{error.lineno}: template error: {error.message}"
+            ) from None
+        except jinja2.TemplateNotFound as error:
+            folders = ", ".join(str(f) for f in self.folders)
+            raise TemplateError(f"template '{error.name}' not found in {folders}") from None
+        except Exception as error:
+            # Jinja rewrites tracebacks so template frames carry the template's file and line.
+            frame = _template_frame(error.__traceback__)
+            place = f"{self._display(frame[0])}:{frame[1]}" if frame else name
+            raise TemplateError(
+                f"{place}: template error: {type(error).__name__}: {error}"
+            ) from None
+
+    def _display(self, filename: str) -> str:
+        path = Path(filename)
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def _template_frame(tb: TracebackType | None) -> tuple[str, int] | None:
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
