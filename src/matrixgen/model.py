@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -44,7 +45,45 @@ def parse_duration(value: object) -> object:
     return value
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
+# The schema shows what a user writes (a number or "20m"), not the seconds it becomes.
+_DURATION_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0},
+        {
+            "type": "string",
+            "pattern": r"^\s*(\d+(\.\d+)?h)?\s*(\d+(\.\d+)?m)?\s*(\d+(\.\d+)?s?)?\s*$",
+        },
+    ],
+    "description": "Seconds, or a duration such as 30s, 20m, 1h30m.",
+}
+Duration = Annotated[
+    float, BeforeValidator(parse_duration), Field(gt=0), WithJsonSchema(_DURATION_SCHEMA)
+]
+
+
+def _or_short_form(short: dict[str, Any]) -> Any:
+    """A json_schema_extra hook: also accept a short form that a before-validator expands."""
+
+    def widen(schema: dict[str, Any]) -> None:
+        long = dict(schema)
+        schema.clear()
+        schema["anyOf"] = [long, short]
+        if "description" in long:
+            schema["description"] = long["description"]
+
+    return widen
+
+
+_NAME_LIST = {"type": "array", "items": {"type": "string", "pattern": NAME_PATTERN}}
+
+
+def _axis_values_schema(schema: dict[str, Any]) -> None:
+    # `s3:` with nothing after it is an empty value; a plain list is the short form.
+    for name, entry in schema.get("patternProperties", {}).items():
+        schema["patternProperties"][name] = {"anyOf": [entry, {"type": "null"}]}
+    _or_short_form(_NAME_LIST)(schema)
+
+
 Command = Annotated[
     str | list[str], Field(description="a shell line, or an argv list run without a shell")
 ]
@@ -62,7 +101,8 @@ class AxisValue(Strict):
     paths: list[str] = Field(
         default_factory=list,
         description=(
-            "Globs of files that, when changed, affect cells with this value (`matrixgen affected`)."
+            "Globs of files that, when changed, affect cells with this value "
+            "(`matrixgen affected`)."
         ),
     )
     env: dict[str, str] = Field(
@@ -71,8 +111,16 @@ class AxisValue(Strict):
 
 
 class Axis(Strict):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra=_or_short_form(_NAME_LIST),
+    )
     title: str | None = Field(None, description="Heading shown for this axis in tables.")
-    values: dict[Name, AxisValue] = Field(description="Values in display order.")
+    values: dict[Name, AxisValue] = Field(
+        description="Values in display order.", json_schema_extra=_axis_values_schema
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -236,6 +284,12 @@ class Coverage(Strict):
 
 
 class GithubOutput(Strict):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra=_or_short_form({"type": "string"}),
+    )
     file: str = ".github/workflows/matrix.yml"
     python: str = Field("3.11", description="Python for jobs whose cell has no python axis.")
     shards: int | dict[Name, int] | None = Field(
