@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 DESIGN = Path(__file__).parents[1] / "data" / "design"
 
@@ -44,7 +44,7 @@ def junit(
     ]
     cases += [
         f'<testcase classname="tests.test_x" name="test_bad_{i}" time="0.1">'
-        f"<failure message={quoteattr(message)}>{message}</failure></testcase>"
+        f"<failure message={quoteattr(message)}>{escape(message)}</failure></testcase>"
         for i in range(failed)
     ]
     cases += [

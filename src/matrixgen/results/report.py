@@ -7,7 +7,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -125,8 +125,24 @@ def _folders(matrix: Matrix, options: ReportOptions, echo: Echo) -> list[Path]:
     return list(options.results_dirs)
 
 
+def _rooted(options: ReportOptions, root: Path) -> ReportOptions:
+    """Relative paths as if started where matrix.yaml is (`-C DIR` means 'run as if in DIR')."""
+
+    def under(path: Path | None) -> Path | None:
+        return path if path is None or path == STDOUT or path.is_absolute() else root / path
+
+    return replace(
+        options,
+        results_dirs=[root / p for p in options.results_dirs],
+        docs=under(options.docs),
+        json_file=under(options.json_file),
+        html_file=under(options.html_file),
+    )
+
+
 def report_results(matrix: Matrix, options: ReportOptions, *, echo: Echo) -> int:
     """Exit code 1 when a cell failed, is missing (--check-complete), or the docs are stale."""
+    options = _rooted(options, matrix.root)
     to_stdout = options.json_file == STDOUT
 
     def say(text: str) -> None:  # JSON on stdout stays parseable: people's lines go to stderr
