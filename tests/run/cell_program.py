@@ -26,9 +26,10 @@ def record(folder: Path) -> None:
     """Write what the cell saw, for the test to check."""
     keys = [k for k in os.environ if k.startswith(("MATRIXGEN_", "REDIS_", "AWS_", "CELL_"))]
     seen = {k: os.environ[k] for k in keys if not k.startswith("MATRIXGEN_RUN_")}
-    (folder / f"{os.environ['MATRIXGEN_LEVEL']}-{os.environ['MATRIXGEN_CELL'].split('/')[1]}.json").write_text(
-        json.dumps(seen)
-    )
+    (
+        folder
+        / f"{os.environ['MATRIXGEN_LEVEL']}-{os.environ['MATRIXGEN_CELL'].split('/')[1]}.json"
+    ).write_text(json.dumps(seen))
 
 
 def use_redis() -> None:

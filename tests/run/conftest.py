@@ -28,7 +28,8 @@ TAG = "MATRIXGEN_TEST_TAG"
 REDIS = """\
   redis:
     process:
-      command: [redis-server, --port, "${port}", --bind, 127.0.0.1, --save, "", --appendonly, "no", --dir, "${dir}"]
+      command: [redis-server, --port, "${port}", --bind, 127.0.0.1, --save, "",
+                --appendonly, "no", --dir, "${dir}"]
       ready: {tcp: "127.0.0.1:${port}"}
       timeout: 20s
     env: {REDIS_URL: "redis://127.0.0.1:${port}/0"}

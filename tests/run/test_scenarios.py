@@ -46,7 +46,9 @@ def test_each_outcome_gets_a_junit_file_that_says_why(project: Project) -> None:
     assert "assert 1 == 2" in failed["junit.failure"]  # the cell's own JUnit is kept
     crashed = project.result("component/crash")
     assert crashed["matrixgen.status"] == "error"
-    assert "SIGABRT" in crashed["matrixgen.reason"] and "wrote no JUnit" in crashed["matrixgen.reason"]
+    assert (
+        "SIGABRT" in crashed["matrixgen.reason"] and "wrote no JUnit" in crashed["matrixgen.reason"]
+    )
     assert "about to crash" in crashed["junit.error"]  # the tail of its output
     hung = project.result("component/hang")
     assert hung["matrixgen.status"] == "error"
@@ -56,7 +58,9 @@ def test_each_outcome_gets_a_junit_file_that_says_why(project: Project) -> None:
     assert nojunit["matrixgen.status"] == "error"
     assert "wrote no JUnit" in nojunit["matrixgen.reason"]
     durations = json.loads((project.root / "results" / "durations.json").read_text())
-    assert set(durations) == {f"component/{o}" for o in ("pass", "fail", "crash", "hang", "nojunit")}
+    assert set(durations) == {
+        f"component/{o}" for o in ("pass", "fail", "crash", "hang", "nojunit")
+    }
     assert durations["component/hang"] >= 4
     # Every cell really used both services, under its own namespace.
     spaces = {project.seen(f"component/{o}")["MATRIXGEN_NAMESPACE"] for o in ("pass", "fail")}
@@ -74,12 +78,18 @@ def test_shared_services_start_once_for_parallel_cells(project: Project) -> None
         services:
           redis:
             process:
-              command: [sh, -c, 'echo redis >> {counter}; exec redis-server --port "$0" --save "" --dir "$1"', "${{port}}", "${{dir}}"]
+              command:
+                - sh
+                - -c
+                - 'echo redis >> {counter}; exec redis-server --port "$0" --save "" --dir "$1"'
+                - "${{port}}"
+                - "${{dir}}"
               ready: {{tcp: "127.0.0.1:${{port}}"}}
             env: {{REDIS_URL: "redis://127.0.0.1:${{port}}/0"}}
           s3:
             process:
-              command: [sh, -c, 'echo s3 >> {counter}; exec moto_server -H 127.0.0.1 -p "$0"', "${{port}}"]
+              command:
+                [sh, -c, 'echo s3 >> {counter}; exec moto_server -H 127.0.0.1 -p "$0"', "${{port}}"]
               ready: {{http: "http://127.0.0.1:${{port}}/moto-api/"}}
             env: {{AWS_ENDPOINT_URL: "http://127.0.0.1:${{port}}"}}
         levels:
@@ -91,8 +101,12 @@ def test_shared_services_start_once_for_parallel_cells(project: Project) -> None
     )
     assert project.run(jobs=2) == 0, project.output
     assert sorted(counter.read_text().split()) == ["redis", "s3"]
-    redis_urls = {project.seen(f"component/redis-{m}")["REDIS_URL"] for m in ("lww", "cas", "passthrough")}
-    s3_urls = {project.seen(f"component/s3-{m}")["AWS_ENDPOINT_URL"] for m in ("lww", "cas", "passthrough")}
+    redis_urls = {
+        project.seen(f"component/redis-{m}")["REDIS_URL"] for m in ("lww", "cas", "passthrough")
+    }
+    s3_urls = {
+        project.seen(f"component/s3-{m}")["AWS_ENDPOINT_URL"] for m in ("lww", "cas", "passthrough")
+    }
     assert len(redis_urls) == 1 and len(s3_urls) == 1
     assert "service redis stopped" in project.output and "service s3 stopped" in project.output
 
@@ -102,7 +116,11 @@ def test_service_never_ready_fails_only_its_cells(project: Project) -> None:
         """\
         version: 1
         axes:
-          backend: {values: {slow: {services: [slow]}, broken: {services: [broken]}, redis: {services: [redis]}}}
+          backend:
+            values:
+              slow: {services: [slow]}
+              broken: {services: [broken]}
+              redis: {services: [redis]}
         services:
           slow:
             process:
@@ -178,7 +196,11 @@ def test_a_service_dying_mid_run_fails_only_its_cells(project: Project) -> None:
         """\
         version: 1
         axes:
-          role: {values: {victim: {services: [redis]}, killer: {services: [redis]}, bystander: {services: [s3]}}}
+          role:
+            values:
+              victim: {services: [redis]}
+              killer: {services: [redis]}
+              bystander: {services: [s3]}
         services:
         SERVICES_REDIS
         SERVICES_MOTO
@@ -190,7 +212,9 @@ def test_a_service_dying_mid_run_fails_only_its_cells(project: Project) -> None:
           - match: {role: victim}
             env: {CELL_SECONDS: "30"}
           - match: {role: killer}
-            run: PROGRAM wait-for=started-component-victim && redis-cli -u "$REDIS_URL" shutdown nosave; sleep 5
+            run: >-
+              PROGRAM wait-for=started-component-victim &&
+              redis-cli -u "$REDIS_URL" shutdown nosave; sleep 5
         """
     )
     assert project.run(jobs=3) == 1
