@@ -18,7 +18,8 @@ class Project:
         self.lines: list[str] = []
 
     def matrix(self) -> Matrix:
-        return load(self.root)
+        # From inside the project, as a user runs it: messages name plain `matrix.yaml`.
+        return load(self.root) if Path.cwd() != self.root else load()
 
     def render(self, *, check: bool = False, dry_run: bool = False, force: bool = False) -> int:
         self.lines = []
@@ -50,18 +51,21 @@ ACTIONS = {"created", "updated", "unchanged", "deleted"}
 
 
 @pytest.fixture
-def storage_proxy(tmp_path: Path) -> Project:
-    return Project(copy_fixture("storage-proxy", tmp_path / "storage-proxy"))
+def storage_proxy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    root = copy_fixture("storage-proxy", tmp_path / "storage-proxy")
+    monkeypatch.chdir(root)
+    return Project(root)
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Callable[[str], Project]:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Project]:
     """A project from a matrix.yaml text."""
 
     def make(text: str) -> Project:
         root = tmp_path / "project"
         root.mkdir(exist_ok=True)
         (root / "matrix.yaml").write_text(text, encoding="utf-8")
+        monkeypatch.chdir(root)
         return Project(root)
 
     return make
