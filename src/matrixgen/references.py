@@ -309,13 +309,19 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
     seen: dict[str, Cell] = {}
     per_level: dict[str, int] = {}
     reported: set[tuple[PathKey, str]] = set()
+    checked: set[tuple[PathKey, str, frozenset[str]]] = set()
     for cell in expansion.cells:
         per_level[cell.level] = per_level.get(cell.level, 0) + 1
         if cell.id in seen:
             problems.append(_duplicate_id(doc, seen[cell.id], cell))
         seen[cell.id] = cell
-        allowed = placeholders.CELL_NAMES | set(cell.values)
+        axes = frozenset(cell.values)
+        allowed = placeholders.CELL_NAMES | axes
         for path, text in _cell_strings(model, cell):
+            # Cells of one suite share their strings: check each (string, axes) once, not per cell.
+            if "${" not in text or (path, text, axes) in checked:
+                continue
+            checked.add((path, text, axes))
             for name, _ in placeholders.unknown(text, allowed):
                 if (path, name) in reported:
                     continue

@@ -1,0 +1,98 @@
+"""Benchmark: `matrixgen list --json` vs `nox -l --json`, and `matrixgen --help` start-up.
+
+Generates matrices of ~1,000 and ~10,000 cells (levels of 250 cells: backend × mode),
+writes an equivalent plain noxfile (one session per level, parametrized by cell id),
+times each command as a subprocess (median of several runs) and prints RESULT lines:
+
+    python bench/list.py [--repeats N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BACKENDS = [f"b{i:02d}" for i in range(25)]
+MODES = [f"m{i}" for i in range(10)]
+CELLS_PER_LEVEL = len(BACKENDS) * len(MODES)  # 250: under GitHub's 256 jobs per matrix
+
+
+def matrix_yaml(levels: int) -> str:
+    lines = [
+        "version: 1",
+        "axes:",
+        f"  backend: [{', '.join(BACKENDS)}]",
+        f"  mode: [{', '.join(MODES)}]",
+        "levels:",
+    ]
+    for index in range(levels):
+        lines.append(f"  level{index}: {{axes: [backend, mode], run: 'pytest -m ${{backend}}'}}")
+    return "\n".join(lines) + "\n"
+
+
+def noxfile(levels: int) -> str:
+    ids = [f"{backend}-{mode}" for backend in BACKENDS for mode in MODES]
+    out = ["import nox", "", f"CELLS = {ids!r}", ""]
+    for index in range(levels):
+        out += [
+            "",
+            f'@nox.session(name="level{index}", python=False)',
+            '@nox.parametrize("cell", CELLS, ids=CELLS)',
+            f"def level{index}(session, cell):",
+            '    session.run("pytest", "-m", cell)',
+            "",
+        ]
+    return "\n".join(out)
+
+
+def timed(command: list[str], cwd: Path, repeats: int) -> tuple[float, str]:
+    """Median wall time in seconds, and the output of the last run."""
+    times: list[float] = []
+    output = ""
+    for _ in range(repeats):
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True)
+        times.append(time.perf_counter() - start)
+        output = done.stdout
+    return statistics.median(times), output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    python = sys.executable
+    rows: list[tuple[str, float, float, float]] = []
+    results: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, levels in (("1k", 4), ("10k", 40)):
+            folder = Path(tmp) / label
+            folder.mkdir()
+            (folder / "matrix.yaml").write_text(matrix_yaml(levels), encoding="utf-8")
+            (folder / "noxfile.py").write_text(noxfile(levels), encoding="utf-8")
+            ours, listed = timed(
+                [python, "-m", "matrixgen", "list", "--json"], folder, args.repeats
+            )
+            theirs, sessions = timed([python, "-m", "nox", "-l", "--json"], folder, args.repeats)
+            cells, nox_sessions = len(json.loads(listed)), len(json.loads(sessions))
+            assert cells == nox_sessions == levels * CELLS_PER_LEVEL, (cells, nox_sessions)
+            rows.append((f"list {cells} cells", ours, theirs, ours / theirs))
+            results.append(f"RESULT list_vs_nox_{label} {ours / theirs:.2f} <=0.5")
+        help_time, _ = timed([python, "-m", "matrixgen", "--help"], Path(tmp), args.repeats)
+        bare, _ = timed([python, "-c", "pass"], Path(tmp), args.repeats)
+    rows.append(("--help vs python -c pass", help_time, bare, help_time / bare))
+    print(f"{'case':<28}{'matrixgen s':>12}{'baseline s':>12}{'ratio':>8}")
+    for name, ours, theirs, ratio in rows:
+        print(f"{name:<28}{ours:>12.3f}{theirs:>12.3f}{ratio:>8.2f}")
+    results.append(f"RESULT help_overhead_ms {(help_time - bare) * 1000:.0f} <=150")
+    print("\n".join(results))
+
+
+if __name__ == "__main__":
+    main()
