@@ -134,7 +134,10 @@ def html_report(matrix: Matrix, statuses: Mapping[str, CellStatus]) -> str:
         row = "".join(heading) + "".join(_grid_cell(cell, table.names(cell)) for cell in cells)
         body.append(f"<tr>{row}</tr>")
     listing = []
-    for status in statuses.values():
+    worst_first = sorted(
+        statuses.values(), key=lambda s: -s.status.severity
+    )  # stable: matrix order
+    for status in worst_first:
         detail = status.reason or (failed_count(status) if status.status is Status.FAILED else "")
         listing.append(
             f'<tr><td><code>{escape(status.id)}</code></td><td class="{status.status.value}">'
