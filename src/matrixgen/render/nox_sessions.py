@@ -10,7 +10,6 @@ from __future__ import annotations
 import keyword
 import os
 import re
-import shlex
 from dataclasses import dataclass
 
 from matrixgen.cells import Cell
@@ -56,8 +55,16 @@ def function_name(level: str) -> str:
 
 
 def pip_arguments(lines: list[str]) -> list[str]:
-    """Requirement lines ('-e .[test]', 'moto[server]') as `pip install` arguments."""
-    return [arg for line in lines for arg in shlex.split(line)]
+    """Requirement lines as `pip install` arguments: '-e .[test]' is an option and its value;
+    any other line ('moto[server]', 'foo >= 1') is one requirement, spaces and all."""
+    arguments: list[str] = []
+    for line in lines:
+        option, _, value = line.strip().partition(" ")
+        if option.startswith("-") and value.strip():
+            arguments.extend([option, value.strip()])
+        else:
+            arguments.append(line.strip())
+    return arguments
 
 
 def cell_packages(matrix: Matrix, cell: Cell) -> list[str]:
