@@ -1,0 +1,144 @@
+"""`matrixgen run -j 2` vs a Makefile-style loop that runs each cell alone with its own services.
+
+Both sides run the same cells of a generated project against real moto_server and
+redis-server. The loop calls `matrixgen run <cell>` once per cell, so each call starts
+and stops the services that cell needs (what `for c in $(CELLS); do make test-$c; done`
+or running nox sessions one after another does).
+
+    python bench/run.py [--cell-seconds 0.5]
+
+Prints a table and two RESULT lines:
+    RESULT run_speedup_vs_serial X >=3
+    RESULT run_vs_lower_bound X <=1.25
+(lower bound: longest service start + sum of cell times / 2 workers)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+JOBS = 2
+
+CELL = """\
+import os, socket, sys, time, urllib.request
+from pathlib import Path
+time.sleep(float(sys.argv[1]))
+if "REDIS_URL" in os.environ:
+    port = int(os.environ["REDIS_URL"].rsplit(":", 1)[1].split("/")[0])
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(b"PING\\r\\n")
+        assert conn.recv(16).startswith(b"+PONG")
+if "AWS_ENDPOINT_URL" in os.environ:
+    urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/").read()
+Path(os.environ["MATRIXGEN_JUNIT"]).write_text(
+    '<testsuite name="bench" tests="1"><testcase classname="bench" name="it"/></testsuite>'
+)
+"""
+
+MATRIX = """\
+version: 1
+axes:
+  backend:
+    values:
+      s3: {services: [s3]}
+      redis: {services: [redis]}
+      both: {services: [s3, redis]}
+  mode: [lww, cas, passthrough, strict]
+services:
+  s3:
+    process:
+      command: [moto_server, -H, 127.0.0.1, -p, "${port}"]
+      ready: {http: "http://127.0.0.1:${port}/moto-api/"}
+    env: {AWS_ENDPOINT_URL: "http://127.0.0.1:${port}"}
+  redis:
+    process:
+      command: [redis-server, --port, "${port}", --bind, 127.0.0.1, --save, "", --dir, "${dir}"]
+      ready: {tcp: "127.0.0.1:${port}"}
+    env: {REDIS_URL: "redis://127.0.0.1:${port}/0"}
+levels:
+  component:
+    axes: [backend, mode]
+    run: PYTHON cell.py SECONDS
+"""
+
+
+def matrixgen(root: Path, *args: str) -> tuple[float, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "matrixgen", "-C", str(root), "run", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        command = " ".join(args)
+        sys.exit(f"matrixgen run {command} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return elapsed, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--cell-seconds",
+        type=float,
+        default=0.5,
+        help="work each cell does (the speedup shrinks as cells grow longer than a service start)",
+    )
+    args = parser.parse_args()
+    for binary in ("moto_server", "redis-server"):
+        if shutil.which(binary) is None:
+            sys.exit(f"{binary} is not installed; run `bash scripts/install.sh`")
+    with tempfile.TemporaryDirectory(prefix="matrixgen-bench-") as folder:
+        root = Path(folder)
+        (root / "cell.py").write_text(CELL)
+        text = MATRIX.replace("PYTHON", sys.executable).replace("SECONDS", str(args.cell_seconds))
+        (root / "matrix.yaml").write_text(text)
+        listed = subprocess.run(
+            [sys.executable, "-m", "matrixgen", "-C", str(root), "list", "--json"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        cells = [c["id"] for c in json.loads(listed.stdout)]
+
+        parallel, output = matrixgen(root, "-j", str(JOBS), "--results", str(root / "parallel"))
+        starts = [float(s) for s in re.findall(r"service \S+ ready: in ([\d.]+)s", output)]
+        durations = json.loads((root / "parallel" / "durations.json").read_text())
+        cell_total = sum(durations[c] for c in cells)
+
+        serial = 0.0
+        for cell in cells:
+            seconds, _ = matrixgen(root, cell, "--results", str(root / "serial"))
+            serial += seconds
+
+    lower_bound = max(starts, default=0.0) + cell_total / JOBS
+    rows = [
+        ("cells", f"{len(cells)}"),
+        ("work per cell", f"{args.cell_seconds:.2f}s"),
+        ("sum of cell times", f"{cell_total:.2f}s"),
+        ("longest service start", f"{max(starts, default=0.0):.2f}s"),
+        ("one cell at a time, own services", f"{serial:.2f}s"),
+        (f"matrixgen run -j {JOBS}", f"{parallel:.2f}s"),
+        ("lower bound", f"{lower_bound:.2f}s"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(textwrap.dedent("\n".join(f"{name:<{width}}  {value:>8}" for name, value in rows)))
+    print(f"RESULT run_speedup_vs_serial {serial / parallel:.2f} >=3")
+    print(f"RESULT run_vs_lower_bound {parallel / lower_bound:.2f} <=1.25")
+
+
+if __name__ == "__main__":
+    main()
