@@ -7,6 +7,7 @@ import pytest
 
 from matrixgen.matrix import Matrix, load
 from matrixgen.render import render_outputs
+
 from .helpers import copy_fixture
 
 
@@ -44,7 +45,9 @@ class Project:
 
     def actions(self) -> dict[str, str]:
         """path -> created/updated/unchanged/deleted, from the last render's lines."""
-        return {line.split()[1]: line.split()[0] for line in self.lines if line.split()[0] in ACTIONS}
+        return {
+            line.split()[1]: line.split()[0] for line in self.lines if line.split()[0] in ACTIONS
+        }
 
 
 ACTIONS = {"created", "updated", "unchanged", "deleted"}

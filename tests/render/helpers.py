@@ -46,7 +46,9 @@ def assert_golden(actual: str, golden: Path) -> None:
                 expected.splitlines(True), actual.splitlines(True), str(golden), "rendered"
             )
         )
-        pytest.fail(f"output differs from {golden.name} (MATRIXGEN_UPDATE_GOLDEN=1 updates):\n{diff}")
+        pytest.fail(
+            f"output differs from {golden.name} (MATRIXGEN_UPDATE_GOLDEN=1 updates):\n{diff}"
+        )
 
 
 def tool(name: str) -> str:
@@ -68,9 +70,16 @@ def docker_compose() -> str:
     return str(binary)
 
 
-def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        argv, cwd=cwd, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}
+        argv,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -88,13 +97,17 @@ def actionlint(path: Path) -> None:
 
 
 def check_schema(schema: str, *paths: Path) -> None:
-    result = run([tool("check-jsonschema"), "--builtin-schema", schema, *map(str, paths)], paths[0].parent)
+    result = run(
+        [tool("check-jsonschema"), "--builtin-schema", schema, *map(str, paths)], paths[0].parent
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def compose_config(profile: Path) -> dict[str, Any]:
     """`docker compose config` of a profile, as JSON; fails the test when compose rejects it."""
-    result = run([docker_compose(), "-f", str(profile), "config", "--format", "json"], profile.parent)
+    result = run(
+        [docker_compose(), "-f", str(profile), "config", "--format", "json"], profile.parent
+    )
     assert result.returncode == 0, f"{profile}: {result.stderr}"
     config: dict[str, Any] = json.loads(result.stdout)
     return config

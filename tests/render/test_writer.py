@@ -47,7 +47,9 @@ def test_only_changed_files_are_written(storage_proxy: Project) -> None:
 def test_check_prints_a_diff_and_the_fix_and_writes_nothing(storage_proxy: Project) -> None:
     assert storage_proxy.render() == 0
     before = storage_proxy.files()
-    storage_proxy.write("matrix.yaml", before["matrix.yaml"].replace("timeout: 20m", "timeout: 40m"))
+    storage_proxy.write(
+        "matrix.yaml", before["matrix.yaml"].replace("timeout: 20m", "timeout: 40m")
+    )
     assert storage_proxy.render(check=True) == 1
     output = "\n".join(storage_proxy.lines)
     assert "--- a/.github/workflows/matrix.yml" in output
@@ -69,14 +71,16 @@ def test_dry_run_reports_the_same_lines_and_writes_nothing(storage_proxy: Projec
 def test_hand_edited_generated_file_is_reported_and_not_clobbered(storage_proxy: Project) -> None:
     assert storage_proxy.render() == 0
     path = "testing/component/profiles/gcs-lww.yml"
-    edited = storage_proxy.read(path).replace('cell: "component/gcs-lww"', 'cell: "component/gcs-lww"\n  extra: 1')
+    edited = storage_proxy.read(path).replace(
+        'cell: "component/gcs-lww"', 'cell: "component/gcs-lww"\n  extra: 1'
+    )
     storage_proxy.write(path, edited)
     assert storage_proxy.render(check=True) == 1
     output = "\n".join(storage_proxy.lines)
     assert "-  extra: 1" in output
     assert "edited by hand" in output
     assert "run `matrixgen render --force`" in output
-    with pytest.raises(OverwriteRefusedError, match="gcs-lww.yml was edited by hand"):
+    with pytest.raises(OverwriteRefusedError, match=r"gcs-lww\.yml was edited by hand"):
         storage_proxy.render()
     assert storage_proxy.read(path) == edited
     assert storage_proxy.render(force=True) == 0
@@ -84,7 +88,8 @@ def test_hand_edited_generated_file_is_reported_and_not_clobbered(storage_proxy:
 
 
 def test_users_sessions_survive_every_render(storage_proxy: Project) -> None:
-    own = '\n\n@nox.session\ndef docs(session: nox.Session) -> None:\n    session.run("mkdocs", "build")\n'
+    own = "\n\n@nox.session\ndef docs(session: nox.Session) -> None:\n"
+    own += '    session.run("mkdocs", "build")\n'
     assert storage_proxy.render() == 0
     storage_proxy.write("noxfile.py", "# my header\n" + storage_proxy.read("noxfile.py") + own)
     drop_gcs(storage_proxy)
@@ -118,7 +123,7 @@ def test_profiles_of_vanished_cells_are_deleted_and_only_those(storage_proxy: Pr
 def test_file_without_markers_is_refused_unless_forced(storage_proxy: Project) -> None:
     mine = '"""My noxfile."""\nimport nox\n\n\n@nox.session\ndef lint(session):\n    pass\n'
     storage_proxy.write("noxfile.py", mine)
-    with pytest.raises(OverwriteRefusedError, match="noxfile.py has no matrixgen region"):
+    with pytest.raises(OverwriteRefusedError, match=r"noxfile\.py has no matrixgen region"):
         storage_proxy.render()
     assert storage_proxy.read("noxfile.py") == mine
     assert not (storage_proxy.root / "docs").exists()  # nothing at all was written
@@ -152,13 +157,17 @@ def test_prose_around_the_docs_table_is_untouched(storage_proxy: Project) -> Non
     assert "GCS" not in page
 
 
-def test_generated_files_keep_their_mode_and_carry_a_header(storage_proxy: Project, tmp_path: Path) -> None:
+def test_generated_files_keep_their_mode_and_carry_a_header(
+    storage_proxy: Project, tmp_path: Path
+) -> None:
     assert storage_proxy.render() == 0
     workflow = storage_proxy.root / ".github/workflows/matrix.yml"
     header = read_header(workflow.read_text())
     assert header is not None and header.source == "matrix.yaml" and not header.edited
     assert "matrixgen render" in workflow.read_text().splitlines()[0]
     os.chmod(storage_proxy.root / "noxfile.py", 0o755)
-    storage_proxy.write("matrix.yaml", storage_proxy.read("matrix.yaml").replace("label: Unit", "label: U"))
+    storage_proxy.write(
+        "matrix.yaml", storage_proxy.read("matrix.yaml").replace("label: Unit", "label: U")
+    )
     assert storage_proxy.render() == 0
     assert (storage_proxy.root / "noxfile.py").stat().st_mode & 0o777 == 0o755

