@@ -267,7 +267,7 @@ class _Builder:
             raise ConfigError(
                 [
                     self.doc.problem(
-                        path,
+                        path[:1],
                         f"nested deeper than {MAX_DEPTH} levels through YAML aliases; "
                         "write the values out instead",
                         key=True,

@@ -99,8 +99,8 @@ def make_cell(model: MatrixFile, spec: SuiteSpec, values: dict[str, str], origin
     labels: dict[str, str] = {}
     for axis, value in values.items():
         declared = model.axes.get(axis)
-        if declared is None or value not in declared.values:
-            continue
+        if declared is None or value not in declared.values:  # pragma: no cover
+            continue  # load() reports unknown names before expanding; direct callers may not
         entry = declared.values[value]
         labels[axis] = entry.label or value
         services.extend(entry.services)
@@ -157,23 +157,24 @@ def expand(model: MatrixFile) -> Expansion:
     for spec in specs:
         value_lists = [values for _, values in spec.axes]
         for combo in itertools.product(*value_lists):
-            values = dict(zip((axis for axis, _ in spec.axes), combo))
+            values = dict(zip((axis for axis, _ in spec.axes), combo, strict=True))
             values.update({k: v for k, v in spec.pins.items() if k not in values})
             cell = make_cell(model, spec, values, "product")
-            rule = next((i for i, r in enumerate(model.exclude) if match_cell(r.match, cell)), None)
-            if rule is not None:
-                # Every matching exclude counts, so none of them is reported as stale.
-                for i, r in enumerate(model.exclude):
-                    if match_cell(r.match, cell):
-                        exclude_hits[i] += 1
-                removed.append(Removed(cell, rule))
+            rules = [i for i, r in enumerate(model.exclude) if match_cell(r.match, cell)]
+            if rules:
+                # Every matching exclude counts, so none of them is reported as stale;
+                # `explain` names the first.
+                for i in rules:
+                    exclude_hits[i] += 1
+                removed.append(Removed(cell, rules[0]))
                 continue
             by_level[spec.level].append(cell)
     duplicates: list[int] = []
     for index, include in enumerate(model.include):
-        spec = _include_spec(specs, include.level, include.suite)
-        if spec is None:
+        found = _include_spec(specs, include.level, include.suite)
+        if found is None:  # pragma: no cover - an unknown level/suite is a reference error
             continue
+        spec = found
         extra = {k: v for k, v in (include.model_extra or {}).items()}
         # The include's own values win over the suite's pins.
         values = {axis: extra[axis] for axis, _ in spec.axes if axis in extra}

@@ -58,7 +58,8 @@ def explain_cell(matrix: Matrix, cell: Cell) -> str:
             if name in rule.model_fields_set
         ]
         lines.append(
-            f"  override: overrides[{index}] at {_where(matrix, 'overrides', index)} sets {', '.join(changed)}"
+            f"  override: overrides[{index}] at {_where(matrix, 'overrides', index)} "
+            f"sets {', '.join(changed)}"
         )
     return "\n".join(lines)
 
@@ -76,7 +77,8 @@ def explain(matrix: Matrix, selector: str) -> str:
         blocks.append(
             f"{item.cell.id}: not in the matrix\n"
             f"  values:   {_values(item.cell)}\n"
-            f"  removed by exclude[{item.exclude}] at {_where(matrix, 'exclude', item.exclude)}: {rule.reason}"
+            f"  removed by exclude[{item.exclude}] at {_where(matrix, 'exclude', item.exclude)}: "
+            f"{rule.reason}"
         )
     if not blocks:
         names = [c.id for c in matrix.cells] + [r.cell.id for r in matrix.removed]

@@ -58,9 +58,14 @@ def validate_schema(doc: Document) -> MatrixFile:
             ]
         )
     try:
-        return MatrixFile.model_validate(doc.data)
+        model = MatrixFile.model_validate(doc.data)
     except ValidationError as error:
         raise ConfigError(schema_problems(doc, error.errors(include_url=False))) from None
+    # The model silently merges a repeated short-form value (`[x, y, x]`); say so.
+    repeated = _short_form_problems(doc)
+    if repeated:
+        raise ConfigError(repeated.values())
+    return model
 
 
 def _kind(value: Any) -> str:

@@ -47,16 +47,17 @@ class Matrix:
         """Cells matching any selector (all when none), a level, and `axis=value,...` conditions."""
         cells = self.cells
         if selectors:
-            chosen: list[Cell] = []
+            chosen: set[str] = set()  # ids: comparing Cells field by field is O(n²) on globs
             for selector in selectors:
                 hits = [c for c in cells if matches(selector, c)]
                 if not hits:
                     ids = [c.id for c in cells] + list(self.model.levels)
                     raise UsageError(
-                        f"selector '{selector}' matches no cell{did_you_mean(selector, ids)}; see `matrixgen list`"
+                        f"selector '{selector}' matches no cell{did_you_mean(selector, ids)}; "
+                        "see `matrixgen list`"
                     )
-                chosen.extend(c for c in hits if c not in chosen)
-            cells = [c for c in cells if c in chosen]
+                chosen.update(c.id for c in hits)
+            cells = [c for c in cells if c.id in chosen]
         if level is not None:
             if level not in self.model.levels:
                 raise UsageError(f"unknown level '{level}'{did_you_mean(level, self.model.levels)}")

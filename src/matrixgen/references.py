@@ -51,7 +51,10 @@ def check_references(doc: Document, model: MatrixFile) -> list[Problem]:
 def _check_axes(doc: Document, model: MatrixFile) -> Iterator[Problem]:
     for axis_name, axis in model.axes.items():
         if not axis.values:
-            yield doc.problem(("axes", axis_name), "an axis needs at least one value")
+            yield doc.problem(
+                ("axes", axis_name, "values"),
+                "an axis needs at least one value; add one or remove the axis",
+            )
         for value, entry in axis.values.items():
             yield from _check_services(
                 doc, model, ("axes", axis_name, "values", value, "services"), entry.services
@@ -157,7 +160,8 @@ def _check_include(doc: Document, model: MatrixFile, index: int) -> Iterator[Pro
         elif not isinstance(value, str):
             yield doc.problem(
                 (*base, key),
-                "expected one value, got a list; an include adds one cell: write one include per cell",
+                "expected one value, got a list; an include adds one cell: "
+                "write one include per cell",
             )
         else:
             yield from _check_axis_value(doc, model, (*base, key), key, value)
@@ -199,10 +203,8 @@ def _placeholder_message(name: str, allowed: set[str] | frozenset[str], where: s
 
 
 def _check_service_strings(doc: Document, model: MatrixFile) -> Iterator[Problem]:
-    data = doc.data.get("services") if isinstance(doc.data, dict) else None
-    for name, service in (data or {}).items():
-        if not isinstance(service, dict):
-            continue
+    # The raw data, not the model: its paths locate the string (the model has no marks).
+    for name, service in doc.data.get("services", {}).items():
         for key in ("process", "env", "setup"):
             for path, text in _strings(doc, ("services", name, key), service.get(key)):
                 yield from _placeholder_problems(
@@ -364,20 +366,16 @@ def _stale_reason(specs: list[SuiteSpec], match: dict[str, str | list[str]]) -> 
 
 
 def _duplicate_id(doc: Document, first: Cell, cell: Cell) -> Problem:
-    if cell.origin.startswith("include["):
-        path: PathKey = ("include", int(cell.origin[len("include[") : -1]))
-    elif cell.suite_count > 1:
-        path = ("levels", cell.level, "suites", cell.suite)
+    if cell.suite_count > 1:
+        path: PathKey = ("levels", cell.level, "suites", cell.suite)
     else:
         path = ("levels", cell.level, "axes")
+    # Product cells of one suite differ in values, and an include that repeats a cell is a
+    # stale rule, so a clash comes from two suites or from values whose joined ids meet.
     if first.suite != cell.suite:
         made_by = f"suites '{first.suite}' and '{cell.suite}' both make"
     else:
-        made_by = (
-            f"values {_values_text(first)} and {_values_text(cell)} both make"
-            if first.values != cell.values
-            else "two cells make"
-        )
+        made_by = f"values {_values_text(first)} and {_values_text(cell)} both make"
     return doc.problem(
         path,
         f"{made_by} the cell id '{cell.id}'; rename a suite or a value so the ids differ",

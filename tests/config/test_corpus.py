@@ -1,4 +1,4 @@
-"""Every broken file in corpus/ fails `validate` with exactly the located messages in NAME.expected."""
+"""Each broken file in corpus/ fails `validate` with exactly the messages in NAME.expected."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Golden output of `list` and `explain` on the DESIGN example and on matrixgen's own matrix.yaml."""
+"""Golden output of `list` and `explain` on the DESIGN example and the repo's matrix.yaml."""
 
 from __future__ import annotations
 
