@@ -60,7 +60,9 @@ def validate(obj: Context, file: str | None) -> None:
     """Check matrix.yaml; print every problem as FILE:LINE:COL."""
     matrix = obj.load(file)
     levels = {c.level for c in matrix.cells}
-    click.echo(f"{matrix.source.display}: ok, {len(matrix.cells)} cells in {len(levels)} levels")
+    cells = f"{len(matrix.cells)} cell" + ("s" if len(matrix.cells) != 1 else "")
+    in_levels = f"{len(levels)} level" + ("s" if len(levels) != 1 else "")
+    click.echo(f"{matrix.source.display}: ok, {cells} in {in_levels}")
 
 
 @cli.command("list")

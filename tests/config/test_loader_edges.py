@@ -184,8 +184,8 @@ def test_an_error_kind_without_its_own_wording_still_names_the_fix() -> None:
         (
             "axes: {b: [x, y], c: [z]}\nlevels: {u: {axes: [b], run: t}}\n"
             "overrides: [{match: {b: x, c: z}, env: {A: '1'}}]\n",
-            "overrides[0]: stale rule: this override matches no cell (no level or suite spans or pins "
-            "all of b, c); fix its match or remove it",
+            "overrides[0]: stale rule: this override matches no cell "
+            "(no level or suite spans or pins all of b, c); fix its match or remove it",
         ),
         (
             "axes: {x: [a-b, a], y: [c, b-c]}\nlevels: {u: {axes: [x, y], run: t}}\n",

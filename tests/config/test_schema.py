@@ -77,4 +77,4 @@ def test_validate_accepts_the_yaml_language_server_modeline(
     )
     result = matrixgen("-C", str(tmp_path), "validate")
     assert result.code == 0, result.err
-    assert result.out.endswith("matrix.yaml: ok, 1 cells in 1 levels\n")
+    assert result.out.endswith("matrix.yaml: ok, 1 cell in 1 level\n")
