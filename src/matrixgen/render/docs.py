@@ -84,12 +84,18 @@ def layout(matrix: Matrix, statuses: Mapping[str, CellStatus] | None = None) -> 
         columns = {name: level.label or name for name, level in matrix.model.levels.items()}
     else:
         columns = {value: axes[docs.columns].label(value) for value in axes[docs.columns].values}
-    found: dict[tuple[tuple[str | None, ...], str | None], list[Entry]] = {}
+    # A cell without a value for some row axis (a unit level that spans only python) holds
+    # for every value of it, so it is filed under None there and shown in each such row.
+    found: dict[tuple[tuple[str | None, ...], str | None], list[tuple[int, Entry]]] = {}
 
     def place(cell: Cell, status: CellStatus) -> None:
         row = tuple(cell.values.get(axis) for axis in docs.rows)
         name = cell.name if docs.columns == "level" else cell.id
-        found.setdefault((row, _column(matrix, cell)), []).append(Entry(name, status))
+        entry = (order[cell.id], Entry(name, status))
+        found.setdefault((row, _column(matrix, cell)), []).append(entry)
+
+    order = {cell.id: index for index, cell in enumerate(matrix.cells)}
+    order.update({r.cell.id: len(order) + index for index, r in enumerate(matrix.removed)})
 
     for cell in matrix.cells:
         given = statuses.get(cell.id, CellStatus("missing")) if statuses is not None else None
@@ -102,8 +108,16 @@ def layout(matrix: Matrix, statuses: Mapping[str, CellStatus] | None = None) -> 
     for combo in itertools.product(*(list(axes[a].values) for a in docs.rows)):
         texts = [axes[a].label(v) for a, v in zip(docs.rows, combo, strict=True)]
         shape.append("|".join(texts))
+        masks = list(itertools.product((True, False), repeat=len(combo)))
         for column in columns:
-            entries = found.get((combo, column), [])
+            hits = [
+                hit
+                for mask in masks
+                for hit in found.get(
+                    (tuple(v if m else None for v, m in zip(combo, mask, strict=True)), column), []
+                )
+            ]
+            entries = [entry for _, entry in sorted(hits, key=lambda hit: hit[0])]
             texts.append(_text(entries, names=docs.names))
             shape.append(",".join(f"{e.name}:{e.status.status == 'excluded'}" for e in entries))
         rows.append(texts)
