@@ -68,11 +68,20 @@ def validate(obj: Context, file: str | None) -> None:
 @cli.command("list")
 @file_option
 @click.option("--level", default=None, help="Only cells of this level.")
-@click.option("--where", default=None, metavar="AXIS=VALUE,...", help="Only cells with these values.")
+@click.option(
+    "--where", default=None, metavar="AXIS=VALUE,...", help="Only cells with these values."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.argument("selectors", nargs=-1)
 @click.pass_obj
-def list_(obj: Context, file: str | None, level: str | None, where: str | None, as_json: bool, selectors: tuple[str, ...]) -> None:
+def list_(
+    obj: Context,
+    file: str | None,
+    level: str | None,
+    where: str | None,
+    as_json: bool,
+    selectors: tuple[str, ...],
+) -> None:
     """List cells (optionally by SELECTOR: level/cell, level, or a glob)."""
     from matrixgen.listing import format_json, format_table
 
@@ -93,7 +102,13 @@ def explain(obj: Context, file: str | None, selector: str) -> None:
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to FILE.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE.",
+)
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of matrix.yaml (for editors)."""
     from matrixgen.schema import schema_text
