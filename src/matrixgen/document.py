@@ -83,6 +83,15 @@ def _yaml_problem(text: str, display: str, error: yaml.MarkedYAMLError) -> Probl
             "",
             "found a tab; YAML indents with spaces: replace it with spaces",
         )
+    found = text[mark.index : mark.index + 1] if mark is not None else ""
+    if problem.endswith("cannot start any token") and found in ("@", "`"):
+        return Problem(
+            display,
+            line,
+            column,
+            "",
+            f"YAML reserves '{found}' at the start of a value; quote the value",
+        )
     if problem == "but found another document":
         return Problem(
             display,
@@ -103,9 +112,8 @@ def _yaml_problem(text: str, display: str, error: yaml.MarkedYAMLError) -> Probl
     context = ""
     start = error.context_mark
     if error.context and start is not None and (start.line + 1, start.column + 1) != (line, column):
+        # Only where it adds a place: "while parsing a flow sequence at line 5, column 11".
         context = f" ({error.context} at line {start.line + 1}, column {start.column + 1})"
-    elif error.context:
-        context = f" ({error.context})"
     return Problem(
         display,
         line,
