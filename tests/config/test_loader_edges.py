@@ -164,6 +164,10 @@ def test_an_error_kind_without_its_own_wording_still_names_the_fix() -> None:
             "unknown service 'db'; none is declared: declare it first",
         ),
         (
+            "axes: {mode: [lww]}\nlevels: {u: {with: {mdoe: lww}, run: t}}\n",
+            "levels.u.with.mdoe: unknown axis 'mdoe' (did you mean 'mode'?)",
+        ),
+        (
             "levels: {u: {run: t}}\ninclude: [{level: x}]\n",
             "include[0].level: unknown level 'x'; use one of u, or declare it",
         ),
