@@ -108,15 +108,14 @@ def layout(matrix: Matrix, statuses: Mapping[str, CellStatus] | None = None) -> 
     for combo in itertools.product(*(list(axes[a].values) for a in docs.rows)):
         texts = [axes[a].label(v) for a, v in zip(docs.rows, combo, strict=True)]
         shape.append("|".join(texts))
-        masks = list(itertools.product((True, False), repeat=len(combo)))
+        masks = itertools.product((True, False), repeat=len(combo))
+        rows_keys = [
+            tuple(v if m else None for v, m in zip(combo, mask, strict=True)) for mask in masks
+        ]
         for column in columns:
-            hits = [
-                hit
-                for mask in masks
-                for hit in found.get(
-                    (tuple(v if m else None for v, m in zip(combo, mask, strict=True)), column), []
-                )
-            ]
+            # Likewise a cell without the column axis holds in every column.
+            wanted = (column,) if docs.columns == "level" else (column, None)
+            hits = [hit for row in rows_keys for c in wanted for hit in found.get((row, c), [])]
             entries = [entry for _, entry in sorted(hits, key=lambda hit: hit[0])]
             texts.append(_text(entries, names=docs.names))
             shape.append(",".join(f"{e.name}:{e.status.status == 'excluded'}" for e in entries))

@@ -1,0 +1,128 @@
+"""Edge cases of the targets and the writer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import yaml
+
+from matrixgen.errors import MatrixgenError
+from matrixgen.render.docs import support_table
+from matrixgen.render.marks import HTML, Markers, replace_region
+
+from .conftest import Project
+
+SMALL = """
+version: 1
+name: edge
+axes:
+  db:
+    values:
+      pg: {label: PostgreSQL, services: [pg]}
+      my: {label: MySQL, services: [my]}
+  python: ["3.11", "3.12"]
+services:
+  pg: {compose: shared/pg.yml}
+  my: {compose: shared/my.yml}
+levels:
+  2e.x:
+    axes: [db, python]
+    run: pytest
+    env: {NS: "${namespace}-${db}"}
+  class:
+    axes: [db]
+    run: pytest
+    timeout: 90s
+outputs:
+  compose: "profiles/${level}/${cell}.yml"
+  github: ci.yml
+  docs: {file: matrix.md, rows: [db], columns: python}
+"""
+
+
+@pytest.fixture
+def small(project: Callable[[str], Project]) -> Project:
+    proj = project(SMALL)
+    proj.write("shared/pg.yml", "services:\n  pg:\n    image: postgres\n")
+    proj.write("shared/my.yml", "services:\n  my:\n    image: mysql\n")
+    return proj
+
+
+def test_odd_level_names_become_valid_job_ids_and_timeouts_round_up(small: Project) -> None:
+    assert small.render() == 0
+    jobs = yaml.safe_load(small.read("ci.yml"))["jobs"]
+    assert list(jobs) == ["level_2e_x", "class", "gate"]
+    assert jobs["gate"]["needs"] == ["level_2e_x", "class"]
+    assert {e["timeout"] for e in jobs["class"]["strategy"]["matrix"]["include"]} == {12}
+    assert {e["timeout"] for e in jobs["level_2e_x"]["strategy"]["matrix"]["include"]} == {360}
+
+
+def test_run_time_placeholders_stay_in_the_profile_env(small: Project) -> None:
+    assert small.render() == 0
+    env = yaml.safe_load(small.read("profiles/2e.x/pg-3.11.yml"))["x-matrixgen"]["env"]
+    assert env == {"NS": "$${namespace}-pg"}  # compose reads `$$` as a literal `$`
+
+
+def test_table_columns_can_be_an_axis(small: Project) -> None:
+    lines = support_table(small.matrix()).splitlines()
+    assert lines[0] == "| db | 3.11 | 3.12 |"
+    # `class` cells have no python: they hold for every python column.
+    assert lines[2] == "| PostgreSQL | ○ (2e.x/pg-3.11, class/pg) | ○ (2e.x/pg-3.12, class/pg) |"
+
+
+def test_emptied_profile_folder_is_removed(small: Project) -> None:
+    assert small.render() == 0
+    small.write(
+        "matrix.yaml",
+        small.read("matrix.yaml").replace("  class:\n    axes: [db]\n", "  class:\n    axes: []\n"),
+    )
+    text = small.read("matrix.yaml").replace(
+        "  2e.x:\n    axes: [db, python]\n", "  2e.x:\n    axes: [python]\n    with: {db: pg}\n"
+    )
+    small.write("matrix.yaml", text)
+    assert small.render() == 0
+    assert not (small.root / "profiles/2e.x/my-3.11.yml").exists()
+    assert (small.root / "profiles/2e.x/3.11.yml").exists()
+    assert not (small.root / "profiles/class").exists()  # `class` has no services now
+    assert small.actions()["profiles/class/pg.yml"] == "deleted"
+
+
+def test_two_cells_in_one_profile_is_an_error(small: Project) -> None:
+    small.write(
+        "matrix.yaml",
+        small.read("matrix.yaml").replace("profiles/${level}/${cell}.yml", "profiles/${cell}.yml"),
+    )
+    small.write(
+        "matrix.yaml",
+        small.read("matrix.yaml").replace("axes: [db]\n    run", "axes: [db, python]\n    run"),
+    )
+    with pytest.raises(MatrixgenError, match=r"in one file \(profiles/pg-3.11.yml\)"):
+        small.render()
+
+
+def test_nothing_to_render_without_outputs(project: Callable[[str], Project]) -> None:
+    proj = project("version: 1\nlevels:\n  unit: {run: pytest}\n")
+    assert proj.render() == 0
+    assert proj.lines == ["nothing to render: matrix.yaml has no `outputs:`"]
+
+
+def test_file_that_is_not_utf8_is_an_error(small: Project) -> None:
+    (small.root / "matrix.md").write_bytes(b"\xff\xfe broken")
+    with pytest.raises(MatrixgenError, match="not UTF-8"):
+        small.render()
+
+
+def test_replace_region_keeps_text_around_it() -> None:
+    markers = Markers("table", HTML)
+    page = "intro\n" + markers.region("old\n", "m.yaml") + "outro\n"
+    new = replace_region(page, markers, markers.region("new\n", "m.yaml"))
+    assert (
+        new is not None
+        and new.startswith("intro\n<!-- matrixgen:table:start")
+        and new.endswith("end -->\noutro\n")
+    )
+    assert "new\n" in new and "old" not in new
+    assert replace_region("no markers\n", markers, "x") is None
+    doubled = page + markers.region("again\n", "m.yaml")
+    assert markers.find(doubled) is None  # two regions: ambiguous, so none
