@@ -19,7 +19,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -183,16 +183,33 @@ def format_selection(selection: Selection, base: str, merge_base: str, total: in
 
 
 def affected_command(
-    matrix: Matrix, *, base: str, as_json: bool, echo: Callable[[str], Any]
+    matrix: Matrix,
+    *,
+    base: str | None,
+    as_json: bool,
+    echo: Callable[[str], Any],
+    github_output: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> int:
-    changed, merge_base = changed_files(matrix.root, base)
-    matrix_file = Path(
-        os.path.relpath(matrix.source.path.resolve(), matrix.root.resolve())
-    ).as_posix()
-    selection = affected_cells(matrix.model, matrix.cells, changed, matrix_file)
+    """Print the affected cells; `base=None` selects every cell (`--all`)."""
+    if base is None:
+        selection = Selection(list(matrix.cells))
+        merge_base = ""
+    else:
+        changed, merge_base = changed_files(matrix.root, base)
+        relative = os.path.relpath(matrix.source.path.resolve(), matrix.root.resolve())
+        selection = affected_cells(matrix.model, matrix.cells, changed, Path(relative).as_posix())
+    if github_output:
+        from matrixgen.render.github_plan import plan_outputs, write_github_output
+
+        scope = "all" if base is None else "affected"
+        target = write_github_output(plan_outputs(matrix, selection.cells, scope), env or {})
+        echo(f"wrote the plan for {len(selection.cells)} cells ({scope}) to {target}")
     if as_json:
         # `list --json` shape; `[]` when nothing is affected (callers skip the run).
         echo(json.dumps([cell.to_json() for cell in selection.cells], indent=2, ensure_ascii=False))
+    elif base is None:
+        echo(f"every cell selected (--all): {len(selection.cells)} cells")
     else:
         echo(format_selection(selection, base, merge_base, len(matrix.cells)))
     return 0

@@ -197,14 +197,27 @@ def shard(obj: Context, file: str | None, selectors: tuple[str, ...], shards: in
 
 @cli.command()
 @file_option
-@click.option("--base", required=True, help="Git ref to diff against.")
+@click.option("--base", default=None, help="Git ref to diff against, from its merge-base.")
+@click.option("--all", "every", is_flag=True, help="Every cell instead (the default branch).")
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--github-output", is_flag=True, help="Write the workflow's plan to $GITHUB_OUTPUT."
+)
 @click.pass_obj
-def affected(obj: Context, file: str | None, base: str, as_json: bool) -> None:
+def affected(
+    obj: Context, file: str | None, base: str | None, every: bool, as_json: bool,
+    github_output: bool,
+) -> None:  # fmt: skip
     """Cells affected by the files changed since --base."""
     from matrixgen.affected import affected_command
 
-    sys.exit(affected_command(obj.load(file), base=base, as_json=as_json, echo=click.echo))
+    if (base is None) == (not every):
+        raise click.UsageError("give --base REF, or --all for every cell")
+    code = affected_command(
+        obj.load(file), base=base, as_json=as_json, echo=click.echo,
+        github_output=github_output, env=dict(os.environ),
+    )  # fmt: skip
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -52,6 +52,7 @@ class Job:
     entries: list[CellEntry] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
     python: str = "3.11"
+    plan: str = ""  # id of the plan job whose outputs give this job its matrix (github_plan.py)
 
     def any(self, key: str) -> bool:
         return any(getattr(entry, key) for entry in self.entries)
@@ -107,7 +108,9 @@ def gate_job(jobs: list[Job], github: GithubOutput) -> Job:
     taken = {job.id for job in jobs}
     gate_id = "gate" if "gate" not in taken else "matrixgen-gate"
     python = github.coverage.python if github.coverage else github.python
-    return Job("gate", gate_id, "matrix gate", needs=[job.id for job in jobs], python=python)
+    plan = next((job.id for job in jobs if job.kind == "plan"), "")
+    needs = [job.id for job in jobs]
+    return Job("gate", gate_id, "matrix gate", needs=needs, python=python, plan=plan)
 
 
 def workflow_jobs(matrix: Matrix) -> list[Job]:
@@ -117,6 +120,9 @@ def workflow_jobs(matrix: Matrix) -> list[Job]:
     clash = sorted({i for i in ids if ids.count(i) > 1})
     if clash:
         raise MatrixgenError(f"levels map to the same GitHub job id {clash[0]!r}; rename one level")
+    from matrixgen.render.github_plan import planned_jobs  # it builds on this module
+
+    jobs = planned_jobs(matrix, github, jobs)
     return [*jobs, gate_job(jobs, github)]
 
 

@@ -1,0 +1,179 @@
+"""The planned parts of the workflow: shard jobs and the cells affected by a pull request.
+
+With `outputs.github.shards` or `outputs.github.affected`, a small `plan` job runs first
+and decides at run time what each level job runs:
+- on a pull request with `affected: true`, only the cells the change affects
+  (`matrixgen affected`); everywhere else (push, manual runs) every cell;
+- a sharded level runs its chosen cells as duration-balanced shards (`matrixgen shard`'s
+  packing), from the durations the gate keeps in the Actions cache after each push.
+Each planned level job reads its matrix from the plan's outputs and is skipped when the
+plan gives it nothing (GitHub rejects an empty matrix). The plan lives at run time, not in
+the rendered file, so that `render --check` does not depend on durations or on a diff.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from matrixgen.cells import Cell
+from matrixgen.errors import UsageError
+from matrixgen.matrix import Matrix
+from matrixgen.model import GithubOutput
+from matrixgen.render.github import (
+    DEFAULT_TIMEOUT_MINUTES,
+    SETUP_MINUTES,
+    Job,
+    cell_entry,
+    expression,
+    job_id,
+)
+from matrixgen.shard import estimate, pack, read_durations
+
+CACHE_KEY = "matrixgen-durations-"
+
+
+@dataclass(frozen=True)
+class PlanJob(Job):
+    affected: bool = False  # diff pull requests against their base: needs full history
+    sharded: bool = False  # restore recorded durations from the cache
+    outputs: tuple[str, ...] = ()  # one matrix per planned level job, by job id
+
+
+def shard_count(github: GithubOutput, level: str) -> int | None:
+    shards = github.shards
+    return shards.get(level) if isinstance(shards, dict) else shards
+
+
+def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[Job]:
+    """`jobs` (one per level) with the plan job first, and planned levels reading from it."""
+    if not github.affected and not github.shards:
+        return jobs
+    taken = {job.id for job in jobs}
+    plan_id = "plan" if "plan" not in taken else "matrixgen-plan"
+    levels = {job_id(cell.level): cell.level for cell in matrix.cells}
+    planned: list[Job] = []
+    for job in jobs:
+        count = shard_count(github, levels[job.id])
+        if count:
+            name = f"{levels[job.id]} (shard {expression('matrix.shard')})"
+            planned.append(replace(job, kind="shards", name=name, plan=plan_id))
+        elif github.affected:
+            planned.append(replace(job, plan=plan_id))
+        else:
+            planned.append(job)
+    outputs = tuple(job.id for job in planned if job.plan)
+    plan = PlanJob(
+        "plan", plan_id, "plan the matrix", python=github.python,
+        affected=github.affected, sharded=bool(github.shards), outputs=outputs,
+    )  # fmt: skip
+    return [plan, *planned]
+
+
+@dataclass(frozen=True)
+class ShardEntry:
+    """One line of a sharded level's matrix: the cells one job runs with one `matrixgen run`."""
+
+    shard: str  # "2/4", for the job name
+    cells: str  # space-separated cell ids (ids never contain spaces)
+    python: str
+    timeout: int  # minutes
+    artifact: str
+    apt: str
+    pip: str
+    npm: str
+
+
+def shard_entries(
+    matrix: Matrix, cells: Sequence[Cell], count: int, durations: Mapping[str, float]
+) -> list[ShardEntry]:
+    """Shards of one level. A job has one Python, so each Python version is packed apart,
+    its share of the `count` shards following its share of the level's seconds."""
+    github = matrix.model.outputs.github or GithubOutput()
+    by_python: dict[str, list[Cell]] = {}
+    for cell in cells:
+        by_python.setdefault(cell.python or github.python, []).append(cell)
+    seconds = {p: sum(durations[c.id] for c in group) for p, group in by_python.items()}
+    shares = allocate(count, seconds)
+    groups: list[tuple[str, tuple[str, ...]]] = []
+    for python, group in by_python.items():
+        seconds_of = {c.id: durations[c.id] for c in group}
+        plan = pack(seconds_of, shares[python], {c.id: c.services for c in group})
+        groups.extend((python, shard.cells) for shard in plan.shards)
+    by_id = {cell.id: cell for cell in cells}
+    entries = []
+    for number, (python, ids) in enumerate(groups, 1):
+        members = [by_id[i] for i in ids]
+        installs = [cell_entry(matrix, cell, github) for cell in members]
+        timeouts = [cell.timeout for cell in members if cell.timeout is not None]
+        minutes = DEFAULT_TIMEOUT_MINUTES
+        if len(timeouts) == len(members):  # every cell bounded: the job is bounded by their sum
+            minutes = min(minutes, math.ceil(sum(timeouts) / 60) + SETUP_MINUTES)
+        entries.append(
+            ShardEntry(
+                shard=f"{number}/{len(groups)}",
+                cells=" ".join(ids),
+                python=python,
+                timeout=minutes,
+                artifact=f"{members[0].level}-shard-{number}",
+                apt=_union([e.apt.split() for e in installs], " "),
+                pip=_union([e.pip.splitlines() for e in installs], "\n"),
+                npm=_union([e.npm.split() for e in installs], " "),
+            )
+        )
+    return entries
+
+
+def _union(parts: list[list[str]], separator: str) -> str:
+    return separator.join(dict.fromkeys(item for part in parts for item in part))
+
+
+def allocate(count: int, seconds: Mapping[str, float]) -> dict[str, int]:
+    """Split `count` shards over groups by their seconds, at least one each (largest remainder)."""
+    total = sum(seconds.values()) or 1.0
+    spare = max(count - len(seconds), 0)
+    exact = {g: spare * s / total for g, s in seconds.items()}
+    shares = {g: 1 + math.floor(e) for g, e in exact.items()}
+    left = spare - sum(math.floor(e) for e in exact.values())
+    for group in sorted(exact, key=lambda g: (-(exact[g] - math.floor(exact[g])), g))[:left]:
+        shares[group] += 1
+    return shares
+
+
+def plan_outputs(matrix: Matrix, selected: Sequence[Cell], scope: str) -> dict[str, str]:
+    """The plan job's outputs: per planned level job its matrix JSON and size, the cell ids."""
+    github = matrix.model.outputs.github or GithubOutput()
+    recorded = read_durations(matrix.root / "results" / "durations.json", required=False)
+    durations = estimate([c.id for c in matrix.cells], recorded).durations
+    outputs = {"scope": scope, "cells": json.dumps([c.id for c in selected])}
+    levels = dict.fromkeys(cell.level for cell in matrix.cells)
+    for level in levels:
+        cells = [c for c in selected if c.level == level]
+        count = shard_count(github, level)
+        if count:
+            entries = shard_entries(matrix, cells, count, durations) if cells else []
+            include: list[Any] = [asdict(entry) for entry in entries]
+        elif github.affected:
+            include = [asdict(cell_entry(matrix, cell, github)) for cell in cells]
+        else:
+            continue
+        outputs[job_id(level)] = json.dumps({"include": include}, separators=(",", ":"))
+        outputs[f"{job_id(level)}-size"] = str(len(include))
+    return outputs
+
+
+def write_github_output(outputs: Mapping[str, str], env: Mapping[str, str]) -> Path:
+    """Append `name=value` lines to $GITHUB_OUTPUT (values are one-line JSON or words)."""
+    target = env.get("GITHUB_OUTPUT")
+    if not target:
+        raise UsageError(
+            "--github-output: $GITHUB_OUTPUT is not set; use it in a GitHub Actions step"
+        )
+    with open(target, "a", encoding="utf-8") as stream:
+        for name, value in outputs.items():
+            stream.write(f"{name}={value}\n")
+    return Path(target)
