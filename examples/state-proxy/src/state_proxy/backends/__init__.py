@@ -1,0 +1,1 @@
+"""One `Store` per storage backend."""
