@@ -4,7 +4,7 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(3.10)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest 7e164b8792e4) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest 78d7527286c9) generated from matrix.yaml; edit that, not this
 import nox
 
 _MATRIXGEN_INSTALL = ["-e", ".[dev]"]
@@ -86,6 +86,20 @@ def unit(session: nox.Session, cell: str, packages: list[str]) -> None:
             [],
             id="results",
             tags=["results", "3.11"],
+        ),
+        nox.param(
+            "3.11",
+            "shard",
+            [],
+            id="shard",
+            tags=["shard", "3.11"],
+        ),
+        nox.param(
+            "3.11",
+            "examples",
+            [],
+            id="examples",
+            tags=["examples", "3.11"],
         ),
     ],
 )
