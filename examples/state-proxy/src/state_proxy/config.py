@@ -14,6 +14,15 @@ from state_proxy.connector import Mode, StateConnector
 from state_proxy.store import Store
 
 BACKENDS = ("s3", "gcs", "redis")
+# The modes the proxy offers per backend (the rows of the support matrix):
+SUPPORTED_MODES: dict[str, tuple[str, ...]] = {
+    "s3": ("lww", "cas", "passthrough"),
+    # GCS allows about one write per second to one object; unbuffered passthrough writes
+    # of a hot key would be throttled (429), so GCS is offered buffered or conditional.
+    "gcs": ("lww", "cas"),
+    # Redis is the coordination store other replicas read: only conditional writes.
+    "redis": ("cas",),
+}
 GCP_PROJECT = "state-proxy"
 
 
@@ -48,6 +57,8 @@ def open_store(
 def connect(
     backend: str, mode: str, container: str, env: Mapping[str, str], *, create: bool = False
 ) -> StateConnector:
+    if mode not in SUPPORTED_MODES.get(backend, ()):
+        raise ValueError(f"{backend} does not offer mode {mode!r}")
     return StateConnector(open_store(backend, container, env, create=create), Mode(mode))
 
 

@@ -1,0 +1,60 @@
+"""The connector contract on in-process backends: moto's mock_aws (S3), a fake GCS
+bucket, fakeredis. The cell's backend and mode come from MATRIXGEN_BACKEND/MODE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import fakeredis
+import pytest
+from conftest import cell_combinations
+from contract import ConnectorContract, OpenConnector
+from fakes import FakeBucket
+from moto import mock_aws
+
+from state_proxy.backends.gcs import GcsStore
+from state_proxy.backends.redis import RedisStore
+from state_proxy.backends.s3 import S3Store
+from state_proxy.connector import Mode, StateConnector
+from state_proxy.store import Store
+
+COMBINATIONS = cell_combinations()
+
+
+@pytest.fixture(params=COMBINATIONS, ids=[f"{b}-{m}" for b, m in COMBINATIONS])
+def combination(request: pytest.FixtureRequest) -> tuple[str, str]:
+    value: tuple[str, str] = request.param
+    return value
+
+
+@pytest.fixture
+def mode(combination: tuple[str, str]) -> Mode:
+    return Mode(combination[1])
+
+
+@pytest.fixture
+def store(combination: tuple[str, str]) -> Iterator[Store]:
+    backend = combination[0]
+    if backend == "s3":
+        with mock_aws():
+            client = boto3.client("s3", region_name="us-east-1")
+            client.create_bucket(Bucket="state")
+            yield S3Store(client, "state", prefix="cell/")
+    elif backend == "gcs":
+        yield GcsStore(FakeBucket(), prefix="cell/")
+    else:
+        yield RedisStore(fakeredis.FakeRedis(), prefix="cell/")
+
+
+@pytest.fixture
+def open_connector(store: Store, mode: Mode) -> OpenConnector:
+    return lambda: StateConnector(store, mode)
+
+
+class TestConnector(ConnectorContract):
+    pass
+
+
+def test_the_run_covers_at_least_one_combination() -> None:
+    assert COMBINATIONS, "MATRIXGEN_BACKEND/MODE name a pair the proxy does not support"
