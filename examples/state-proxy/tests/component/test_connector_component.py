@@ -4,12 +4,13 @@ redis-server), at the endpoint `matrixgen run` passes in the service env."""
 from __future__ import annotations
 
 import pytest
-from conftest import cell_combinations, require_env
-from contract import ConnectorContract, OpenConnector
 
 from state_proxy.config import connect, open_store
 from state_proxy.connector import Mode, StateConnector
 from state_proxy.store import ConflictError
+
+from conftest import cell_combinations, require_env
+from contract import ConnectorContract, OpenConnector
 
 pytestmark = pytest.mark.services
 
@@ -40,7 +41,9 @@ class TestConnectorOnEmulator(ConnectorContract):
     pass
 
 
-def test_of_many_writers_holding_one_version_only_the_first_wins(open_connector: OpenConnector) -> None:
+def test_of_many_writers_holding_one_version_only_the_first_wins(
+    open_connector: OpenConnector,
+) -> None:
     """Ten writers hold the same version; the emulator must accept exactly one write."""
     seed = open_connector()
     version = seed.compare_and_swap("race", b"seed", None)

@@ -8,9 +8,6 @@ from collections.abc import Iterator
 import boto3
 import fakeredis
 import pytest
-from conftest import cell_combinations
-from contract import ConnectorContract, OpenConnector
-from fakes import FakeBucket
 from moto import mock_aws
 
 from state_proxy.backends.gcs import GcsStore
@@ -18,6 +15,10 @@ from state_proxy.backends.redis import RedisStore
 from state_proxy.backends.s3 import S3Store
 from state_proxy.connector import Mode, StateConnector
 from state_proxy.store import Store
+
+from conftest import cell_combinations
+from contract import ConnectorContract, OpenConnector
+from fakes import FakeBucket
 
 COMBINATIONS = cell_combinations()
 

@@ -6,12 +6,13 @@ import json
 
 import fakeredis
 import pytest
-from fakes import MemoryTransport
 
 from state_proxy.backends.redis import RedisStore
 from state_proxy.connector import Mode, StateConnector
 from state_proxy.envelope import Envelope, PoisonError, parse
 from state_proxy.pipeline import Pipeline
+
+from fakes import MemoryTransport
 
 
 def envelope(key: str, value: object, **extra: object) -> bytes:
