@@ -33,7 +33,12 @@ class Context:
 
 def file_option(function: F) -> F:
     return click.option(
-        "-f", "--file", "file", default=None, metavar="FILE", help="The matrix file [default: matrix.yaml]."
+        "-f",
+        "--file",
+        "file",
+        default=None,
+        metavar="FILE",
+        help="The matrix file [default: matrix.yaml].",
     )(function)
 
 
@@ -122,7 +127,9 @@ def schema(output: Path | None) -> None:
 
 @cli.command()
 @file_option
-@click.option("--check", is_flag=True, help="Write nothing; show a diff and exit 1 when anything is stale.")
+@click.option(
+    "--check", is_flag=True, help="Write nothing; show a diff and exit 1 when anything is stale."
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite files that lack matrixgen's markers.")
 @click.pass_obj
@@ -130,30 +137,79 @@ def render(obj: Context, file: str | None, check: bool, dry_run: bool, force: bo
     """Generate noxfile sessions, compose profiles, the workflow and the docs table."""
     from matrixgen.render import render_outputs
 
-    code = render_outputs(obj.load(file), check=check, dry_run=dry_run, force=force, echo=click.echo)
+    code = render_outputs(
+        obj.load(file), check=check, dry_run=dry_run, force=force, echo=click.echo
+    )
     sys.exit(code)
 
 
 @cli.command()
 @file_option
 @click.argument("selectors", nargs=-1)
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Cells run at once.")
-@click.option("--timeout", default=None, metavar="DURATION", help="Per-cell timeout (e.g. 90s, 10m).")
-@click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True, help="Reruns of a failed cell.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Cells run at once.",
+)
+@click.option(
+    "--timeout", default=None, metavar="DURATION", help="Per-cell timeout (e.g. 90s, 10m)."
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Reruns of a failed cell.",
+)
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failed cell.")
-@click.option("--results", "results_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Results folder [default: results].")
-@click.option("--services", "services_mode", type=click.Choice(["auto", "native", "compose"]), default="auto", show_default=True)
+@click.option(
+    "--results",
+    "results_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Results folder [default: results].",
+)
+@click.option(
+    "--services",
+    "services_mode",
+    type=click.Choice(["auto", "native", "compose"]),
+    default="auto",
+    show_default=True,
+)
 @click.option("-q", "--quiet", is_flag=True)
 @click.option("-v", "--verbose", is_flag=True)
 @click.pass_obj
-def run(obj: Context, file: str | None, selectors: tuple[str, ...], jobs: int, timeout: str | None, retries: int, fail_fast: bool, results_dir: Path | None, services_mode: str, quiet: bool, verbose: bool) -> None:
+def run(
+    obj: Context,
+    file: str | None,
+    selectors: tuple[str, ...],
+    jobs: int,
+    timeout: str | None,
+    retries: int,
+    fail_fast: bool,
+    results_dir: Path | None,
+    services_mode: str,
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """Run cells against real services; write JUnit per cell."""
     from matrixgen.run import RunOptions, run_cells
 
     matrix = obj.load(file)
     options = RunOptions.from_cli(
-        jobs=jobs, timeout=timeout, retries=retries, fail_fast=fail_fast, results_dir=results_dir,
-        services_mode=services_mode, quiet=quiet, verbose=verbose, root=matrix.root, env=dict(os.environ),
+        jobs=jobs,
+        timeout=timeout,
+        retries=retries,
+        fail_fast=fail_fast,
+        results_dir=results_dir,
+        services_mode=services_mode,
+        quiet=quiet,
+        verbose=verbose,
+        root=matrix.root,
+        env=dict(os.environ),
     )
     sys.exit(run_cells(matrix, matrix.select(selectors), options))
 
@@ -161,21 +217,60 @@ def run(obj: Context, file: str | None, selectors: tuple[str, ...], jobs: int, t
 @cli.command()
 @file_option
 @click.argument("results_dirs", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--docs", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Docs page to update [default: outputs.docs.file].")
-@click.option("--check", is_flag=True, help="Exit 1 when the docs table differs from the results; write nothing.")
-@click.option("--check-complete", is_flag=True, help="Exit 1 when a cell that should have run has no result.")
+@click.option(
+    "--docs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Docs page to update [default: outputs.docs.file].",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 when the docs table differs from the results; write nothing.",
+)
+@click.option(
+    "--check-complete", is_flag=True, help="Exit 1 when a cell that should have run has no result."
+)
 @click.option("--github-summary", is_flag=True, help="Append Markdown to $GITHUB_STEP_SUMMARY.")
-@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON report here ('-' for stdout).")
-@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a self-contained HTML grid here.")
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON report here ('-' for stdout).",
+)
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a self-contained HTML grid here.",
+)
 @click.pass_obj
-def report(obj: Context, file: str | None, results_dirs: tuple[Path, ...], docs: Path | None, check: bool, check_complete: bool, github_summary: bool, json_file: Path | None, html_file: Path | None) -> None:
+def report(
+    obj: Context,
+    file: str | None,
+    results_dirs: tuple[Path, ...],
+    docs: Path | None,
+    check: bool,
+    check_complete: bool,
+    github_summary: bool,
+    json_file: Path | None,
+    html_file: Path | None,
+) -> None:
     """Merge per-cell JUnit into the support-matrix table."""
     from matrixgen.results import ReportOptions, report_results
 
     matrix = obj.load(file)
     options = ReportOptions(
-        results_dirs=list(results_dirs), docs=docs, check=check, check_complete=check_complete,
-        github_summary=github_summary, json_file=json_file, html_file=html_file, env=dict(os.environ),
+        results_dirs=list(results_dirs),
+        docs=docs,
+        check=check,
+        check_complete=check_complete,
+        github_summary=github_summary,
+        json_file=json_file,
+        html_file=html_file,
+        env=dict(os.environ),
     )
     sys.exit(report_results(matrix, options, echo=click.echo))
 
@@ -184,15 +279,36 @@ def report(obj: Context, file: str | None, results_dirs: tuple[Path, ...], docs:
 @file_option
 @click.argument("selectors", nargs=-1)
 @click.option("--shards", type=click.IntRange(min=1), required=True, help="How many shards.")
-@click.option("--durations", type=click.Path(dir_okay=False, path_type=Path), default=None, help="[default: results/durations.json]")
+@click.option(
+    "--durations",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="[default: results/durations.json]",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def shard(obj: Context, file: str | None, selectors: tuple[str, ...], shards: int, durations: Path | None, as_json: bool) -> None:
+def shard(
+    obj: Context,
+    file: str | None,
+    selectors: tuple[str, ...],
+    shards: int,
+    durations: Path | None,
+    as_json: bool,
+) -> None:
     """Pack cells into duration-balanced shards."""
     from matrixgen.shard import shard_command
 
     matrix = obj.load(file)
-    sys.exit(shard_command(matrix, matrix.select(selectors), shards=shards, durations=durations, as_json=as_json, echo=click.echo))
+    sys.exit(
+        shard_command(
+            matrix,
+            matrix.select(selectors),
+            shards=shards,
+            durations=durations,
+            as_json=as_json,
+            echo=click.echo,
+        )
+    )
 
 
 @cli.command()
@@ -200,9 +316,7 @@ def shard(obj: Context, file: str | None, selectors: tuple[str, ...], shards: in
 @click.option("--base", default=None, help="Git ref to diff against, from its merge-base.")
 @click.option("--all", "every", is_flag=True, help="Every cell instead (the default branch).")
 @click.option("--json", "as_json", is_flag=True)
-@click.option(
-    "--github-output", is_flag=True, help="Write the workflow's plan to $GITHUB_OUTPUT."
-)
+@click.option("--github-output", is_flag=True, help="Write the workflow's plan to $GITHUB_OUTPUT.")
 @click.pass_obj
 def affected(
     obj: Context, file: str | None, base: str | None, every: bool, as_json: bool,
