@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from types import FrameType
 
@@ -25,10 +24,16 @@ def supervise(children: Sequence[subprocess.Popen[bytes]], *, grace: float = 15.
     the group still takes everything down; this path makes the usual stop a clean one.
     """
     main = children[0]
+    stopped = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        terminate(children, grace=grace)
-        sys.exit(128 + signum)
+        # Only signal here: waiting inside a handler that interrupted main.wait() would
+        # deadlock on the Popen's wait lock. The main path below does the waiting.
+        nonlocal stopped
+        stopped = True
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -36,7 +41,7 @@ def supervise(children: Sequence[subprocess.Popen[bytes]], *, grace: float = 15.
         code = main.wait()
     finally:
         terminate(children, grace=grace)
-    return code
+    return 0 if stopped else code
 
 
 def terminate(children: Sequence[subprocess.Popen[bytes]], *, grace: float) -> None:
