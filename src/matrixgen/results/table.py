@@ -53,13 +53,18 @@ class SupportTable:
     column_labels: list[str]
     rows: list[tuple[list[str], list[TableCell]]]  # row labels, then one TableCell per column
     shown: frozenset[str] | None  # axes the headings name; None: never name cells in the text
+    # Several levels, none named by the headings (columns over an axis, say): a table
+    # cell's symbol could be any level's, so the cells are named by id (`class/pg`).
+    by_id: bool = False
 
     def names(self, cell: TableCell) -> bool:
         """Name the cells (`✅ (sqs-s3, rabbitmq-s3)`) unless the headings say which it is."""
         if self.shown is None:
             return False
-        return len(cell.members) > 1 or any(
-            set(m.cell.spanned) - self.shown or m.cell.suite_count > 1 for m in cell.members
+        return (
+            self.by_id
+            or len(cell.members) > 1
+            or any(set(m.cell.spanned) - self.shown or m.cell.suite_count > 1 for m in cell.members)
         )
 
 
@@ -133,6 +138,7 @@ def build_table(matrix: Matrix, statuses: Mapping[str, CellStatus]) -> SupportTa
             for row in row_keys
         ],
         shown=frozenset({*row_axes, column_axis}) if layout.names else None,
+        by_id="level" not in {*row_axes, column_axis} and len(matrix.model.levels) > 1,
     )
 
 
@@ -160,14 +166,14 @@ class Notes:
         ]
 
 
-def cell_text(cell: TableCell, names: bool, notes: Notes) -> str:
+def cell_text(cell: TableCell, names: bool, notes: Notes, *, by_id: bool = False) -> str:
     """`✅`, `⏭¹`, or named `❌ (rabbitmq-s3) ✅ (sqs-s3)`; plain text, escaped by the caller."""
     parts = []
     for status, members in cell.groups():
         marks = sorted({notes.mark(status, m.reason) for m in members} - {""}, key=len)
         text = status.symbol + ",".join(marks)
         if names:
-            text += f" ({', '.join(m.cell.name for m in members)})"
+            text += f" ({', '.join(m.id if by_id else m.cell.name for m in members)})"
         parts.append(text)
     return " ".join(parts)
 
@@ -209,7 +215,9 @@ def support_table(matrix: Matrix, statuses: Mapping[str, CellStatus] | None = No
         "|" + "|".join(["---"] * len(table.row_titles) + [":-:"] * len(table.column_labels)) + "|",
     ]
     for labels, cells in table.rows:
-        texts = [markdown_escape(cell_text(c, table.names(c), notes)) for c in cells]
+        texts = [
+            markdown_escape(cell_text(c, table.names(c), notes, by_id=table.by_id)) for c in cells
+        ]
         lines.append("| " + " | ".join([*(markdown_escape(x) for x in labels), *texts]) + " |")
     used = {m.status for _, cells in table.rows for c in cells for m in c.members}
     lines += ["", legend(used)]
