@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from matrixgen.errors import MatrixgenError
-from matrixgen.render.docs import support_table
 from matrixgen.render.marks import HTML, Markers, replace_region
+from matrixgen.results.table import support_table
 
 from .conftest import Project
 
@@ -66,9 +66,10 @@ def test_run_time_placeholders_stay_in_the_profile_env(small: Project) -> None:
 
 def test_table_columns_can_be_an_axis(small: Project) -> None:
     lines = support_table(small.matrix()).splitlines()
-    assert lines[0] == "| db | 3.11 | 3.12 |"
-    # `class` cells have no python: they hold for every python column.
-    assert lines[2] == "| PostgreSQL | ○ (2e.x/pg-3.11, class/pg) | ○ (2e.x/pg-3.12, class/pg) |"
+    # `class` cells have no python: they get an `any` column. No heading names the level,
+    # so every table cell names its cells by id.
+    assert lines[0] == "| Db | 3.11 | 3.12 | any |"
+    assert lines[2] == "| PostgreSQL | ○ (2e.x/pg-3.11) | ○ (2e.x/pg-3.12) | ○ (class/pg) |"
 
 
 def test_emptied_profile_folder_is_removed(small: Project) -> None:

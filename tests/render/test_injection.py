@@ -141,4 +141,8 @@ def test_hostile_text_gives_clean_files(project: Callable[[str], Project]) -> No
     cells_per_line = {len(re.split(r"(?<!\\)\|", line)) for line in table}
     assert cells_per_line == {5}  # row label, unit, component: three cells on every line
     assert "<b>" not in page and "&lt;b&gt;" in page
-    assert "— \\| pipe \\| &lt;b&gt;html&lt;/b&gt; \\`code\\` ${{ github.token }}" in page
+    assert "| —¹ |" in page  # the exclude's reason is a numbered note under the table
+    assert (
+        "- ¹ excluded: \\| pipe \\| &lt;b&gt;html&lt;/b&gt; \\`code\\` ${{ github.token }}\n"
+        in page
+    )

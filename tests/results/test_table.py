@@ -10,8 +10,8 @@ import pytest
 
 from matrixgen.errors import OverwriteRefusedError
 from matrixgen.matrix import load
+from matrixgen.render.docs import docs_page
 from matrixgen.results.collect import skeleton
-from matrixgen.results.docs import END, START, docs_block, replace_block
 from matrixgen.results.status import Status
 from matrixgen.results.table import Notes, build_table, cell_text, markdown_escape, support_table
 
@@ -82,13 +82,18 @@ def test_labels_and_reasons_are_inert_markdown() -> None:
     assert markdown_escape("a | b <script>\n*x*") == "a \\| b &lt;script&gt; \\*x\\*"
 
 
-def test_docs_block_replaces_only_between_markers() -> None:
+START = "<!-- matrixgen:table:start -->"
+END = "<!-- matrixgen:table:end -->"
+
+
+def test_docs_page_replaces_only_between_markers() -> None:
     matrix = load(DESIGN)
     page = f"# Title\n\nmine\n{START}\nold\n{END}\nafter\n"
-    new = replace_block(page, docs_block(matrix), name="docs.md")
-    assert new.startswith("# Title\n\nmine\n" + START + "\n")
+    new = docs_page(matrix, page, skeleton(matrix))
+    assert new.startswith("# Title\n\nmine\n<!-- matrixgen:table:start (digest ")
     assert new.endswith(END + "\nafter\n")
-    assert replace_block(new, docs_block(matrix), name="docs.md") == new  # idempotent
+    assert "old" not in new and support_table(matrix, skeleton(matrix)) in new
+    assert docs_page(matrix, new, skeleton(matrix)) == new  # idempotent
 
 
 @pytest.mark.parametrize(
@@ -96,6 +101,6 @@ def test_docs_block_replaces_only_between_markers() -> None:
 )
 def test_a_page_without_one_pair_of_markers_is_refused(page: str) -> None:
     with pytest.raises(
-        OverwriteRefusedError, match="expected one '<!-- matrixgen:table:start -->'"
+        OverwriteRefusedError, match=r"^docs\.md has no '<!-- matrixgen:table:start"
     ):
-        replace_block(page, "x", name="docs.md")
+        docs_page(load(DESIGN), page, None, name="docs.md")

@@ -1,47 +1,28 @@
-"""The support-matrix table: rows are combinations of `outputs.docs.rows` axis values, columns
-are levels (or the values of one axis), each table cell the worst status of the cells in it.
+"""The docs page's generated region: the support table between `matrixgen:table` markers.
 
-`render` lays the table out (○ declared, — excluded with the reason); `matrixgen report`
-fills in results through `docs_page` with statuses. A region filled with results is kept
-by later renders as long as its layout (rows, columns, cells) is what the matrix says.
+The table text has one builder, `matrixgen.results.table.support_table`: `render` writes
+its skeleton (○ declared, — excluded), `matrixgen report` writes it with results through
+`docs_page`. Both put the same markers and meta line around it, so a region filled with
+results is kept by later renders as long as its layout (rows, columns, cells) is what the
+matrix says, and is replaced by the fresh skeleton once the layout changes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
+import json
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
 
-from matrixgen.cells import Cell
 from matrixgen.errors import OverwriteRefusedError
 from matrixgen.matrix import Matrix
-from matrixgen.render.marks import HTML, Markers, append_region
+from matrixgen.render.marks import HTML, Markers, append_region, digest, replace_region
 from matrixgen.render.target import Output, Region, RenderContext, Rendered
-from matrixgen.render.templating import Templates
+from matrixgen.results.collect import skeleton
+from matrixgen.results.docs import failures_section
+from matrixgen.results.status import CellStatus
+from matrixgen.results.table import build_table, support_table
 
 MARKERS = Markers("table", HTML)
-SYMBOLS = {
-    "passed": "✅",
-    "flaky": "⚠️",
-    "failed": "❌",
-    "error": "❌",
-    "skipped": "⏭",
-    "missing": "❔",
-    "excluded": "—",
-    "declared": "○",
-}
-WORST_FIRST = ["error", "failed", "missing", "skipped", "flaky", "passed", "declared", "excluded"]
-LEGEND = [
-    ("✅", "passed"),
-    ("⚠️", "flaky (passed on retry)"),
-    ("❌", "failed"),
-    ("⏭", "skipped"),
-    ("❔", "no result"),
-    ("—", "excluded"),
-    ("○", "declared, not run yet"),
-]
 _META = re.compile(r"statuses: (?P<statuses>\w+); layout (?P<layout>[0-9a-f]{12})")
 
 NEW_PAGE = """\
@@ -53,121 +34,31 @@ Which combinations are tested, and at which level. `matrixgen render` lays the t
 {region}"""
 
 
-class CellStatus(NamedTuple):
-    status: str  # a key of SYMBOLS
-    reason: str | None = None
+def layout_key(matrix: Matrix) -> str:
+    """Changes when the table's headings, rows, or the cells in each table cell change."""
+    table = build_table(matrix, skeleton(matrix))
+    shape = [
+        table.row_titles,
+        table.column_labels,
+        sorted(table.shown or ()),
+        [
+            [labels, [[[m.id, m.status.value, m.reason] for m in c.members] for c in cells]]
+            for labels, cells in table.rows
+        ],
+    ]
+    return digest(json.dumps(shape, ensure_ascii=False))
 
 
-class Entry(NamedTuple):
-    name: str
-    status: CellStatus
+def region_body(matrix: Matrix, statuses: Mapping[str, CellStatus] | None = None) -> str:
+    """The text between the markers: a meta comment, the table, and (from results) failures.
 
-
-class Layout(NamedTuple):
-    header: list[str]
-    rows: list[list[str]]  # row labels, then one text per column
-    key: str  # changes when rows, columns or the cells in them change
-
-
-def _column(matrix: Matrix, cell: Cell) -> str | None:
-    docs = matrix.model.outputs.docs
-    assert docs is not None
-    return cell.level if docs.columns == "level" else cell.values.get(docs.columns)
-
-
-def layout(matrix: Matrix, statuses: Mapping[str, CellStatus] | None = None) -> Layout:
-    docs = matrix.model.outputs.docs
-    if docs is None:
-        raise ValueError("matrix.yaml has no outputs.docs")
-    axes = matrix.model.axes
-    if docs.columns == "level":
-        columns = {name: level.label or name for name, level in matrix.model.levels.items()}
-    else:
-        columns = {value: axes[docs.columns].label(value) for value in axes[docs.columns].values}
-    # A cell without a value for some row axis (a unit level that spans only python) holds
-    # for every value of it, so it is filed under None there and shown in each such row.
-    found: dict[tuple[tuple[str | None, ...], str | None], list[tuple[int, Entry]]] = {}
-
-    def place(cell: Cell, status: CellStatus) -> None:
-        row = tuple(cell.values.get(axis) for axis in docs.rows)
-        name = cell.name if docs.columns == "level" else cell.id
-        entry = (order[cell.id], Entry(name, status))
-        found.setdefault((row, _column(matrix, cell)), []).append(entry)
-
-    order = {cell.id: index for index, cell in enumerate(matrix.cells)}
-    order.update({r.cell.id: len(order) + index for index, r in enumerate(matrix.removed)})
-
-    for cell in matrix.cells:
-        given = statuses.get(cell.id, CellStatus("missing")) if statuses is not None else None
-        place(cell, CellStatus(*given) if given else CellStatus("declared"))
-    for removed in matrix.removed:
-        place(removed.cell, CellStatus("excluded", matrix.model.exclude[removed.exclude].reason))
-    header = [axes[a].title or a for a in docs.rows] + list(columns.values())
-    rows: list[list[str]] = []
-    shape: list[str] = []
-    for combo in itertools.product(*(list(axes[a].values) for a in docs.rows)):
-        texts = [axes[a].label(v) for a, v in zip(docs.rows, combo, strict=True)]
-        shape.append("|".join(texts))
-        masks = itertools.product((True, False), repeat=len(combo))
-        rows_keys = [
-            tuple(v if m else None for v, m in zip(combo, mask, strict=True)) for mask in masks
-        ]
-        for column in columns:
-            # Likewise a cell without the column axis holds in every column.
-            wanted = (column,) if docs.columns == "level" else (column, None)
-            hits = [hit for row in rows_keys for c in wanted for hit in found.get((row, c), [])]
-            entries = [entry for _, entry in sorted(hits, key=lambda hit: hit[0])]
-            texts.append(_text(entries, names=docs.names))
-            shape.append(",".join(f"{e.name}:{e.status.status == 'excluded'}" for e in entries))
-        rows.append(texts)
-    key = hashlib.sha256("\n".join([*header, *shape]).encode()).hexdigest()[:12]
-    return Layout(header, rows, key)
-
-
-def _text(entries: list[Entry], *, names: bool) -> str:
-    if not entries:
-        return ""
-    worst = min((e.status.status for e in entries), key=WORST_FIRST.index)
-    chosen = [e for e in entries if e.status.status == worst]
-    reasons = list(dict.fromkeys(e.status.reason for e in chosen if e.status.reason))
-    text = SYMBOLS[worst]
-    if names and worst != "excluded":
-        text += f" ({', '.join(e.name for e in chosen)})"
-    if reasons:
-        text += (": " if names and worst != "excluded" else " ") + "; ".join(reasons)
-    return text
-
-
-def support_table(
-    matrix: Matrix,
-    statuses: Mapping[str, CellStatus] | None = None,
-    *,
-    templates: Templates | None = None,
-) -> str:
-    """The Markdown table (and legend), without markers: for docs pages and step summaries.
-
-    `statuses` maps cell ids to CellStatus (or (status, reason) tuples); None shows every
-    declared cell as ○. A cell absent from a given mapping is `missing`.
+    `statuses=None` is the skeleton `render` writes; `report` passes every cell's status.
     """
-    table = layout(matrix, statuses)
-    return (templates or Templates(matrix.root)).render(
-        "support-table.md.j2", meta=None, header=table.header, rows=table.rows, legend=LEGEND
-    )
-
-
-def region_body(
-    matrix: Matrix,
-    statuses: Mapping[str, CellStatus] | None = None,
-    *,
-    templates: Templates | None = None,
-) -> str:
-    table = layout(matrix, statuses)
-    kind = "declared" if statuses is None else "results"
-    command = "render" if statuses is None else "report"
-    meta = f"statuses: {kind}; layout {table.key}; written by matrixgen {command}"
-    return (templates or Templates(matrix.root)).render(
-        "support-table.md.j2", meta=meta, header=table.header, rows=table.rows, legend=LEGEND
-    )
+    kind, command = ("declared", "render") if statuses is None else ("results", "report")
+    meta = f"statuses: {kind}; layout {layout_key(matrix)}; written by matrixgen {command}"
+    body = HTML.line(meta) + support_table(matrix, statuses)
+    failures = failures_section(statuses.values()) if statuses is not None else ""
+    return body + ("\n" + failures if failures else "")
 
 
 def docs_page(
@@ -176,24 +67,26 @@ def docs_page(
     statuses: Mapping[str, CellStatus] | None,
     *,
     force: bool = False,
+    name: str = "the docs page",
 ) -> str:
     """The docs page `text` (None: a new page) with its table region replaced.
 
     Raises OverwriteRefusedError when the page has no markers, unless `force` (then the
-    region is appended).
+    region is appended). `name` is how the error names the page.
     """
     region = MARKERS.region(region_body(matrix, statuses), matrix.source.path.name)
     if text is None:
         return NEW_PAGE.format(source=matrix.source.path.name, region=region)
-    span = MARKERS.find(text)
-    if span is None:
-        if not force:
-            raise OverwriteRefusedError(
-                f"the docs page has no '{MARKERS.start_tag}' and '{MARKERS.end_tag}' comments; "
-                "add them where the table belongs"
-            )
-        return append_region(text, region)
-    return text[: span.begin] + region + text[span.end :]
+    replaced = replace_region(text, MARKERS, region)
+    if replaced is not None:
+        return replaced
+    if not force:
+        raise OverwriteRefusedError(
+            f"{name} has no '<!-- {MARKERS.start_tag} -->' and '<!-- {MARKERS.end_tag} -->' "
+            "lines (once each, start first); add them where the support table belongs, "
+            "and run the command again"
+        )
+    return append_region(text, region)
 
 
 class DocsTarget:
@@ -205,9 +98,9 @@ class DocsTarget:
     def render(self, context: RenderContext) -> Rendered:
         docs = context.matrix.model.outputs.docs
         assert docs is not None
-        body = region_body(context.matrix, templates=context.templates)
+        body = region_body(context.matrix)
         existing = _existing_results(context, docs.file)
-        if existing is not None and _meta(existing) == ("results", layout(context.matrix).key):
+        if existing is not None and _meta(existing) == ("results", layout_key(context.matrix)):
             body = existing  # results from `matrixgen report` for this very layout: keep them
 
         def new_file(region: str) -> str:

@@ -66,20 +66,6 @@ def python_repr(value: object) -> str:
     return text
 
 
-def markdown_cell(value: object) -> str:
-    """Text safe inside one Markdown table cell: one line, no `|`, no raw HTML."""
-    text = " ".join(str(value).split())
-    for raw, escaped in (
-        ("\\", "\\\\"),
-        ("|", "\\|"),
-        ("&", "&amp;"),
-        ("<", "&lt;"),
-        (">", "&gt;"),
-    ):
-        text = text.replace(raw, escaped)
-    return text.replace("`", "\\`")
-
-
 class Templates:
     """The template environment for one project root."""
 
@@ -99,7 +85,6 @@ class Templates:
             compose=compose_quote,
             gh=github_quote,
             py=python_repr,
-            md=markdown_cell,
         )
         self._cache: dict[str, jinja2.Template] = {}
 

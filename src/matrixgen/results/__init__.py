@@ -1,7 +1,7 @@
 """`matrixgen report`: per-cell JUnit into the support table, JSON, HTML and a GitHub summary.
 
-`table.support_table(matrix, statuses=None)` and `docs.docs_block(...)` are shared with
-`matrixgen render`, which writes the skeleton of the same table.
+`table.support_table(matrix, statuses=None)` is the one table builder: `matrixgen render`
+writes its skeleton, and both commands write the docs page through `render.docs.docs_page`.
 """
 
 from matrixgen.results.report import ReportOptions, report_results

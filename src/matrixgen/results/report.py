@@ -14,7 +14,7 @@ from typing import Any
 from matrixgen.errors import UsageError
 from matrixgen.matrix import Matrix
 from matrixgen.results.collect import Collection, collect
-from matrixgen.results.docs import docs_block, failed_count, new_page, replace_block
+from matrixgen.results.docs import failed_count
 from matrixgen.results.html import html_report
 from matrixgen.results.status import CellStatus, Status
 from matrixgen.results.summary import github_summary, headline
@@ -91,10 +91,16 @@ def _docs_path(matrix: Matrix, options: ReportOptions) -> Path | None:
 def update_docs(
     matrix: Matrix, path: Path, statuses: Mapping[str, CellStatus], *, check: bool, echo: Echo
 ) -> bool:
-    """Write the table into the page (or compare, under --check). True when the page is stale."""
-    block = docs_block(matrix, statuses)
+    """Write the table into the page (or compare, under --check). True when the page is stale.
+
+    The region is the one `matrixgen render` writes (same markers, same meta line), so a
+    later `render --check` keeps these results until matrix.yaml changes the table's layout.
+    """
+    # Imported here: matrixgen.render.docs imports this package's table modules.
+    from matrixgen.render.docs import docs_page
+
     old = path.read_text(encoding="utf-8") if path.exists() else None
-    new = new_page(block) if old is None else replace_block(old, block, name=str(path))
+    new = docs_page(matrix, old, statuses, name=str(path))
     if new == old:
         echo(f"unchanged {path}")
         return False
