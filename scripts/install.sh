@@ -21,5 +21,5 @@ fi
 for svc in redis-server rabbitmq-server; do $sudo service "$svc" stop >/dev/null 2>&1 || true; done
 pkill -x epmd >/dev/null 2>&1 || true
 
-echo "+ pip install -e .[dev] -e examples/state-proxy"
-python -m pip install -q -e '.[dev]' -e examples/state-proxy
+echo "+ pip install -e .[dev] -e examples/state-proxy[test]"
+python -m pip install -q -e '.[dev]' -e 'examples/state-proxy[test]'
