@@ -64,63 +64,44 @@ def format_path(path: PathKey) -> str:
     return out
 
 
-def _position(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+def _position(text: str | bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column of an offset (a character in text, a byte in bytes)."""
+    if isinstance(text, bytes):
+        line, line_start = text.count(b"\n", 0, offset), text.rfind(b"\n", 0, offset) + 1
+    else:
+        line, line_start = text.count("\n", 0, offset), text.rfind("\n", 0, offset) + 1
+    return line + 1, offset - line_start + 1
 
 
-def _yaml_problem(text: str, display: str, error: yaml.MarkedYAMLError) -> Problem:
+def _file_error(display: str, line: int, column: int, message: str) -> ConfigError:
+    """A problem with the file as a whole (no key path): encoding, YAML syntax, emptiness."""
+    return ConfigError([Problem(display, line, column, "", message)])
+
+
+def _yaml_message(text: str, error: yaml.MarkedYAMLError, line: int, column: int) -> str:
     mark = error.problem_mark or error.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = error.problem or "invalid YAML"
-    if mark is not None and text[mark.index : mark.index + 1] == "\t":
-        # libyaml says "found character that cannot start any token" for a tab.
-        return Problem(
-            display,
-            line,
-            column,
-            "",
-            "found a tab; YAML indents with spaces: replace it with spaces",
-        )
     found = text[mark.index : mark.index + 1] if mark is not None else ""
+    if found == "\t":
+        # libyaml says "found character that cannot start any token" for a tab.
+        return "found a tab; YAML indents with spaces: replace it with spaces"
     if problem.endswith("cannot start any token") and found in ("@", "`"):
-        return Problem(
-            display,
-            line,
-            column,
-            "",
-            f"YAML reserves '{found}' at the start of a value; quote the value",
-        )
+        return f"YAML reserves '{found}' at the start of a value; quote the value"
     if problem == "but found another document":
-        return Problem(
-            display,
-            line,
-            column,
-            "",
+        return (
             "found a second YAML document (`---`); matrix.yaml holds one: "
-            "remove this `---` and what follows, or merge the two",
+            "remove this `---` and what follows, or merge the two"
         )
     if problem == "found undefined alias":
-        return Problem(
-            display,
-            line,
-            column,
-            "",
-            "this alias (*name) has no anchor; define `&name` on an earlier value, or write it out",
+        return (
+            "this alias (*name) has no anchor; define `&name` on an earlier value, or write it out"
         )
     context = ""
     start = error.context_mark
     if error.context and start is not None and (start.line + 1, start.column + 1) != (line, column):
         # Only where it adds a place: "while parsing a flow sequence at line 5, column 11".
         context = f" ({error.context} at line {start.line + 1}, column {start.column + 1})"
-    return Problem(
-        display,
-        line,
-        column,
-        "",
-        f"invalid YAML: {problem}{context}; check the indentation, quotes and brackets here",
-    )
+    return f"invalid YAML: {problem}{context}; check the indentation, quotes and brackets here"
 
 
 def _check_nesting(text: str, display: str) -> None:
@@ -132,18 +113,8 @@ def _check_nesting(text: str, display: str) -> None:
             if depth > MAX_DEPTH:
                 start = event.start_mark
                 line, column = (start.line + 1, start.column + 1) if start else (1, 1)
-                raise ConfigError(
-                    [
-                        Problem(
-                            display,
-                            line,
-                            column,
-                            "",
-                            f"nested deeper than {MAX_DEPTH} levels; matrix.yaml needs far fewer: "
-                            "flatten this part",
-                        )
-                    ]
-                )
+                message = f"nested deeper than {MAX_DEPTH} levels; matrix.yaml needs far fewer: "
+                raise _file_error(display, line, column, message + "flatten this part")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 
@@ -152,30 +123,17 @@ def read_text(path: Path, display: str) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(
-            [Problem(display, 1, 1, "", "file not found; create it or pass -f FILE / -C DIR")]
+        raise _file_error(
+            display, 1, 1, "file not found; create it or pass -f FILE / -C DIR"
         ) from None
     except IsADirectoryError:
-        raise ConfigError(
-            [Problem(display, 1, 1, "", "is a directory, expected a YAML file")]
-        ) from None
+        raise _file_error(display, 1, 1, "is a directory, expected a YAML file") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        before = raw[: error.start]
-        line = before.count(b"\n") + 1
-        column = error.start - (before.rfind(b"\n") + 1) + 1
-        raise ConfigError(
-            [
-                Problem(
-                    display,
-                    line,
-                    column,
-                    "",
-                    f"not valid UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8",
-                )
-            ]
-        ) from None
+        line, column = _position(raw, error.start)
+        message = f"not valid UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
+        raise _file_error(display, line, column, message) from None
 
 
 def parse(text: str, display: str) -> Document:
@@ -183,43 +141,29 @@ def parse(text: str, display: str) -> Document:
     doc = Document(file=display, data=None, text=text)
     if "\x00" in text:
         line, column = _position(text, text.index("\x00"))
-        raise ConfigError(
-            [Problem(display, line, column, "", "NUL byte; matrix.yaml must be text: remove it")]
-        )
+        raise _file_error(display, line, column, "NUL byte; matrix.yaml must be text: remove it")
     try:
         _check_nesting(text, display)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        raise ConfigError([_yaml_problem(text, display, error)]) from None
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise _file_error(display, line, column, _yaml_message(text, error, line, column)) from None
     except yaml.reader.ReaderError as error:
         line, column = _position(text, error.position)
-        raise ConfigError(
-            [
-                Problem(
-                    display,
-                    line,
-                    column,
-                    "",
-                    f"control character U+{error.character:04X} is not allowed in YAML; remove it",
-                )
-            ]
-        ) from None
+        message = f"control character U+{error.character:04X} is not allowed in YAML; remove it"
+        raise _file_error(display, line, column, message) from None
     except UnicodeEncodeError as error:  # lone surrogates in text handed in by a caller
         line, column = _position(text, error.start)
-        raise ConfigError(
-            [Problem(display, line, column, "", "not valid Unicode text; save the file as UTF-8")]
+        raise _file_error(
+            display, line, column, "not valid Unicode text; save the file as UTF-8"
         ) from None
     if node is None:
-        raise ConfigError(
-            [
-                Problem(
-                    display,
-                    1,
-                    1,
-                    "",
-                    "the file is empty; write `version: 1` and at least one level under `levels:`",
-                )
-            ]
+        raise _file_error(
+            display,
+            1,
+            1,
+            "the file is empty; write `version: 1` and at least one level under `levels:`",
         )
     builder = _Builder(doc)
     doc.data = builder.build(node, (), 0)
