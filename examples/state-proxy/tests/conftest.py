@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from state_proxy.config import SUPPORTED_MODES
+from state_proxy.connector import Mode
 
 
 def setting(axis: str) -> str | None:
@@ -29,6 +30,21 @@ def cell_combinations() -> list[tuple[str, str]]:
         for m in modes
         if backend in (None, b) and mode in (None, m)
     ]
+
+
+_COMBINATIONS = cell_combinations()
+
+
+@pytest.fixture(params=_COMBINATIONS, ids=[f"{b}-{m}" for b, m in _COMBINATIONS])
+def combination(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """Each (backend, mode) pair this run covers, for the connector contract tests."""
+    value: tuple[str, str] = request.param
+    return value
+
+
+@pytest.fixture
+def mode(combination: tuple[str, str]) -> Mode:
+    return Mode(combination[1])
 
 
 def require_env(*names: str) -> dict[str, str]:

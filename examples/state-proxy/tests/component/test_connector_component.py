@@ -6,27 +6,15 @@ from __future__ import annotations
 import pytest
 
 from state_proxy.config import connect, open_store
-from state_proxy.connector import Mode, StateConnector
+from state_proxy.connector import StateConnector
 from state_proxy.store import ConflictError
 
-from conftest import cell_combinations, require_env
+from conftest import require_env
 from contract import ConnectorContract, OpenConnector
 
 pytestmark = pytest.mark.services
 
 ENDPOINT = {"s3": "AWS_ENDPOINT_URL", "gcs": "STORAGE_EMULATOR_HOST", "redis": "REDIS_URL"}
-COMBINATIONS = cell_combinations()
-
-
-@pytest.fixture(params=COMBINATIONS, ids=[f"{b}-{m}" for b, m in COMBINATIONS])
-def combination(request: pytest.FixtureRequest) -> tuple[str, str]:
-    value: tuple[str, str] = request.param
-    return value
-
-
-@pytest.fixture
-def mode(combination: tuple[str, str]) -> Mode:
-    return Mode(combination[1])
 
 
 @pytest.fixture

@@ -20,19 +20,6 @@ from conftest import cell_combinations
 from contract import ConnectorContract, OpenConnector
 from fakes import FakeBucket
 
-COMBINATIONS = cell_combinations()
-
-
-@pytest.fixture(params=COMBINATIONS, ids=[f"{b}-{m}" for b, m in COMBINATIONS])
-def combination(request: pytest.FixtureRequest) -> tuple[str, str]:
-    value: tuple[str, str] = request.param
-    return value
-
-
-@pytest.fixture
-def mode(combination: tuple[str, str]) -> Mode:
-    return Mode(combination[1])
-
 
 @pytest.fixture
 def store(combination: tuple[str, str]) -> Iterator[Store]:
@@ -58,4 +45,4 @@ class TestConnector(ConnectorContract):
 
 
 def test_the_run_covers_at_least_one_combination() -> None:
-    assert COMBINATIONS, "MATRIXGEN_BACKEND/MODE name a pair the proxy does not support"
+    assert cell_combinations(), "MATRIXGEN_BACKEND/MODE name a pair the proxy does not support"
