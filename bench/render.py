@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from matrixgen.matrix import Matrix, load
+from matrixgen.load.matrix import Matrix, load
 from matrixgen.render import render_all, render_outputs
 
 CELLS_PER_LEVEL = 250  # 25 x 10: under GitHub's 256 jobs per matrix

@@ -112,7 +112,7 @@ def parse_only(root: Path, paths: list[str]) -> tuple[float, float]:
     """Seconds for junitparser's API and for matrixgen's reader to tally every file in-process."""
     from junitparser import JUnitXml
 
-    from matrixgen.matrix import load
+    from matrixgen.load.matrix import load
     from matrixgen.results.collect import collect
 
     start = time.perf_counter()

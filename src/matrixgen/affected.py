@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 from matrixgen.errors import UsageError
 
 if TYPE_CHECKING:
-    from matrixgen.cells import Cell
-    from matrixgen.matrix import Matrix
-    from matrixgen.model import MatrixFile
+    from matrixgen.load.cells import Cell
+    from matrixgen.load.matrix import Matrix
+    from matrixgen.load.model import MatrixFile
 
 EVERY_CELL = "every cell"
 
@@ -200,7 +200,7 @@ def affected_command(
         relative = os.path.relpath(matrix.source.path.resolve(), matrix.root.resolve())
         selection = affected_cells(matrix.model, matrix.cells, changed, Path(relative).as_posix())
     if github_output:
-        from matrixgen.render.github_plan import plan_outputs, write_github_output
+        from matrixgen.plan import plan_outputs, write_github_output
 
         scope = "all" if base is None else "affected"
         target = write_github_output(plan_outputs(matrix, selection.cells, scope), env or {})

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from matrixgen.matrix import Matrix
+    from matrixgen.load.matrix import Matrix
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,7 +26,7 @@ class Context:
         self.debug = debug
 
     def load(self, file: str | None = None) -> Matrix:
-        from matrixgen.matrix import load
+        from matrixgen.load.matrix import load
 
         return load(self.directory, file)
 
@@ -116,7 +116,7 @@ def explain(obj: Context, file: str | None, selector: str) -> None:
 )
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of matrix.yaml (for editors)."""
-    from matrixgen.schema import schema_text
+    from matrixgen.load.schema import schema_text
 
     text = schema_text()
     if output is None:

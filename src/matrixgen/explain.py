@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import difflib
 
-from matrixgen.cells import Cell
 from matrixgen.errors import UsageError
-from matrixgen.matrix import Matrix, matches
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import Matrix, matches
 
 
 def _where(matrix: Matrix, *path: str | int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from matrixgen.cells import Cell
+from matrixgen.load.cells import Cell
 
 
 def format_json(cells: Sequence[Cell]) -> str:

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from matrixgen.errors import UsageError
 
 if TYPE_CHECKING:
-    from matrixgen.cells import Cell
-    from matrixgen.matrix import Matrix
+    from matrixgen.load.cells import Cell
+    from matrixgen.load.matrix import Matrix
 
 # Loads are sums of floats; an "improvement" smaller than this is rounding noise.
 EPSILON = 1e-9

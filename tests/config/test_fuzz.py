@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matrixgen.errors import ConfigError
-from matrixgen.matrix import load
+from matrixgen.load.matrix import load
 
 from .golden import DESIGN
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen.document import Document, parse
 from matrixgen.errors import ConfigError, UsageError
-from matrixgen.loader import locate, schema_problems
-from matrixgen.matrix import Matrix, load
+from matrixgen.load.document import Document, parse
+from matrixgen.load.loader import locate, schema_problems
+from matrixgen.load.matrix import Matrix, load
 
 from .conftest import Result
 from .golden import DESIGN, REPO

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen import placeholders
 from matrixgen.errors import ConfigError
-from matrixgen.matrix import load
+from matrixgen.load import placeholders
+from matrixgen.load.matrix import load
 
 
 def test_substitute_values_env_and_escapes() -> None:

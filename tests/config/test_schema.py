@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen.schema import schema_text
+from matrixgen.load.schema import schema_text
 
 from .conftest import Result
 from .golden import DESIGN, REPO

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen.matrix import Matrix, load
+from matrixgen.load.matrix import Matrix, load
 from matrixgen.render import render_outputs
 
 from .helpers import copy_fixture

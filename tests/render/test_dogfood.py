@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen.matrix import load
+from matrixgen.load.matrix import load
 from matrixgen.render import render_outputs
 
 from .helpers import actionlint, check_schema, nox_sessions

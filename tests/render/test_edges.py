@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from matrixgen.errors import MatrixgenError
-from matrixgen.render.marks import HTML, Markers, replace_region
+from matrixgen.marks import HTML, Markers, replace_region
 from matrixgen.results.table import support_table
 
 from .conftest import Project

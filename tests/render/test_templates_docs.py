@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from matrixgen.errors import OverwriteRefusedError
-from matrixgen.render.docs import docs_page, region_body
 from matrixgen.render.templating import TemplateError, yaml_quote
+from matrixgen.results.docs import docs_page, region_body
 from matrixgen.results.table import support_table
 
 from .conftest import Project

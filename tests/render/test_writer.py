@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from matrixgen.errors import OverwriteRefusedError
-from matrixgen.render.marks import read_header
+from matrixgen.marks import read_header
 
 from .conftest import Project
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen.matrix import load
+from matrixgen.load.matrix import load
 from matrixgen.results.collect import collect
 from matrixgen.results.html import html_report
 

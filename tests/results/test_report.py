@@ -30,7 +30,7 @@ def project(tmp_path: Path) -> Path:
 
 def all_results(project: Path, **overrides: str) -> None:
     """A JUnit for every cell of the design matrix (skipped for e2e), then `overrides` by id."""
-    from matrixgen.matrix import load
+    from matrixgen.load.matrix import load
 
     files = {}
     for cell in load(project).cells:
@@ -220,7 +220,7 @@ def test_files_without_stamps_are_attributed_by_path(project: Path, tmp_path: Pa
 
 
 def test_every_corpus_file_becomes_a_cell_error_and_never_a_crash(project: Path) -> None:
-    from matrixgen.matrix import load
+    from matrixgen.load.matrix import load
 
     cells = [c for c in load(project).cells if c.level != "e2e"]
     corpus = sorted(CORPUS.iterdir())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matrixgen.matrix import load
+from matrixgen.load.matrix import load
 from matrixgen.results.collect import collect
 from matrixgen.results.status import Status
 from matrixgen.run.junit import properties, stamp, synthesize

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen.cells import Cell
-from matrixgen.matrix import load
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import load
 from matrixgen.results.junit import read_junit
 from matrixgen.results.status import SEVERITY, Status, cell_status, file_status, worst
 

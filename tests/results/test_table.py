@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from matrixgen.errors import OverwriteRefusedError
-from matrixgen.matrix import load
-from matrixgen.render.docs import docs_page
+from matrixgen.load.matrix import load
 from matrixgen.results.collect import skeleton
+from matrixgen.results.docs import docs_page
 from matrixgen.results.status import Status
 from matrixgen.results.table import Notes, build_table, cell_text, markdown_escape, support_table
 

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import psutil
 import pytest
 
-from matrixgen.matrix import load
+from matrixgen.load.matrix import load
 from matrixgen.run import RunOptions, run_cells
 from matrixgen.run.processes import port_is_free
 

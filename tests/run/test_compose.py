@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from matrixgen.matrix import load
+from matrixgen.load.matrix import load
 from matrixgen.run import RunOptions, run_cells
 
 DOCKER = """#!/bin/sh

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen.cells import Cell
+from matrixgen.load.cells import Cell
 from matrixgen.run import junit
 
 CELL = Cell(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen.cells import Cell
 from matrixgen.errors import UsageError
-from matrixgen.matrix import load
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import load
 from matrixgen.run import RunOptions, plan, run_cells
 from matrixgen.run.attempt import Outcome, cell_env, namespace
 from matrixgen.run.options import read_durations, write_durations

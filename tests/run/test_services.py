@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from matrixgen.model import Service
+from matrixgen.load.model import Service
 from matrixgen.run.processes import free_port, port_is_free
 from matrixgen.run.services import RunningService, ServiceFailed
 

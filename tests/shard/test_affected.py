@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from matrixgen.affected import affected_cells, changed_files, glob_pattern, matches
 from matrixgen.cli import cli, main
 from matrixgen.errors import UsageError
-from matrixgen.matrix import load
+from matrixgen.load.matrix import load
 
 MATRIX = """\
 version: 1

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matrixgen.cli import cli
-from matrixgen.matrix import load
+from matrixgen.load.matrix import load
 from matrixgen.shard import estimate, lower_bound, pack, read_durations
 
 DESIGN = Path(__file__).parents[1] / "data" / "design"

@@ -13,8 +13,8 @@ import yaml
 from click.testing import CliRunner
 
 from matrixgen.cli import cli
-from matrixgen.matrix import load
-from matrixgen.render.github_plan import allocate, plan_outputs
+from matrixgen.load.matrix import load
+from matrixgen.plan import allocate, plan_outputs
 
 DESIGN = Path(__file__).parents[1] / "data" / "design" / "matrix.yaml"
 

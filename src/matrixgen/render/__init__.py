@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from matrixgen.render.target import RenderContext, Rendered, Target
 
 if TYPE_CHECKING:
-    from matrixgen.matrix import Matrix
+    from matrixgen.load.matrix import Matrix
 
 
 def targets() -> list[Target]:

@@ -12,11 +12,11 @@ import os
 import re
 from pathlib import PurePosixPath
 
-from matrixgen.cells import Cell
 from matrixgen.errors import MatrixgenError
-from matrixgen.matrix import Matrix
-from matrixgen.placeholders import substitute
-from matrixgen.render.marks import HASH
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import Matrix
+from matrixgen.load.placeholders import substitute
+from matrixgen.marks import HASH
 from matrixgen.render.target import Output, RenderContext, Rendered
 
 

@@ -10,38 +10,21 @@ matrix `include:` list (YAML-quoted, `${{` neutralized) and reach shells through
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from matrixgen.cells import Cell
 from matrixgen.errors import MatrixgenError
-from matrixgen.matrix import Matrix
-from matrixgen.model import Coverage, GithubOutput
-from matrixgen.render.marks import HASH
+from matrixgen.jobs import CellEntry, cell_entry, job_id
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import Matrix
+from matrixgen.load.model import Coverage, GithubOutput
+from matrixgen.marks import HASH
+from matrixgen.plan import shard_count
 from matrixgen.render.target import Output, RenderContext, Rendered
-
-DEFAULT_TIMEOUT_MINUTES = 360  # GitHub's own default for a job
-SETUP_MINUTES = 10  # checkout, setup-python and installs, on top of the cell's own timeout
 
 
 def expression(text: str) -> str:
     """`${{ text }}`: for templates, where `{{` would open a Jinja expression."""
     return "${{ " + text + " }}"
-
-
-@dataclass(frozen=True)
-class CellEntry:
-    """One line of a level job's `strategy.matrix.include`."""
-
-    cell: str
-    id: str
-    python: str
-    timeout: int  # minutes
-    artifact: str  # unique per cell; artifact names may not contain '/'
-    apt: str  # space-separated Debian packages
-    pip: str  # newline-separated requirement lines
-    npm: str  # space-separated npm packages
 
 
 @dataclass(frozen=True)
@@ -52,43 +35,10 @@ class Job:
     entries: list[CellEntry] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
     python: str = "3.11"
-    plan: str = ""  # id of the plan job whose outputs give this job its matrix (github_plan.py)
+    plan: str = ""  # id of the plan job whose outputs give this job its matrix (`matrixgen.plan`)
 
     def any(self, key: str) -> bool:
         return any(getattr(entry, key) for entry in self.entries)
-
-
-def job_id(level: str) -> str:
-    # Job ids: a letter or '_' first, then letters, digits, '-' and '_'.
-    name = re.sub(r"[^A-Za-z0-9_-]", "_", level)
-    return name if re.match(r"[A-Za-z_]", name) else f"level_{name}"
-
-
-def timeout_minutes(cell: Cell) -> int:
-    if cell.timeout is None:
-        return DEFAULT_TIMEOUT_MINUTES
-    return math.ceil(cell.timeout / 60) + SETUP_MINUTES
-
-
-def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput) -> CellEntry:
-    apt: list[str] = []
-    pip: list[str] = []
-    npm: list[str] = []
-    for name in cell.services:
-        install = matrix.model.services[name].install
-        apt.extend(install.apt)
-        pip.extend(install.pip)
-        npm.extend(install.npm)
-    return CellEntry(
-        cell=cell.name,
-        id=cell.id,
-        python=cell.python or github.python,
-        timeout=timeout_minutes(cell),
-        artifact=f"{cell.level}-{cell.name}",
-        apt=" ".join(dict.fromkeys(apt)),
-        pip="\n".join(dict.fromkeys(pip)),
-        npm=" ".join(dict.fromkeys(npm)),
-    )
 
 
 def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
@@ -102,6 +52,38 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
         name = f"{level} ({expression('matrix.cell')})"
         jobs.append(Job("cells", job_id(level), name, entries, python=github.python))
     return jobs
+
+
+@dataclass(frozen=True)
+class PlanJob(Job):
+    affected: bool = False  # diff pull requests against their base: needs full history
+    sharded: bool = False  # restore recorded durations from the cache
+    outputs: tuple[str, ...] = ()  # one matrix per planned level job, by job id
+
+
+def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[Job]:
+    """`jobs` (one per level) with the plan job first, and planned levels reading from it."""
+    if not github.affected and not github.shards:
+        return jobs
+    taken = {job.id for job in jobs}
+    plan_id = "plan" if "plan" not in taken else "matrixgen-plan"
+    levels = {job_id(cell.level): cell.level for cell in matrix.cells}
+    planned: list[Job] = []
+    for job in jobs:
+        count = shard_count(github, levels[job.id])
+        if count:
+            name = f"{levels[job.id]} (shard {expression('matrix.shard')})"
+            planned.append(replace(job, kind="shards", name=name, plan=plan_id))
+        elif github.affected:
+            planned.append(replace(job, plan=plan_id))
+        else:
+            planned.append(job)
+    outputs = tuple(job.id for job in planned if job.plan)
+    plan = PlanJob(
+        "plan", plan_id, "plan the matrix", python=github.python,
+        affected=github.affected, sharded=bool(github.shards), outputs=outputs,
+    )  # fmt: skip
+    return [plan, *planned]
 
 
 def gate_job(jobs: list[Job], github: GithubOutput) -> Job:
@@ -120,8 +102,6 @@ def workflow_jobs(matrix: Matrix) -> list[Job]:
     clash = sorted({i for i in ids if ids.count(i) > 1})
     if clash:
         raise MatrixgenError(f"levels map to the same GitHub job id {clash[0]!r}; rename one level")
-    from matrixgen.render.github_plan import planned_jobs  # it builds on this module
-
     jobs = planned_jobs(matrix, github, jobs)
     return [*jobs, gate_job(jobs, github)]
 

@@ -12,9 +12,9 @@ import os
 import re
 from dataclasses import dataclass
 
-from matrixgen.cells import Cell
-from matrixgen.matrix import Matrix
-from matrixgen.render.marks import HASH, Markers
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import Matrix
+from matrixgen.marks import HASH, Markers
 from matrixgen.render.target import Output, Region, RenderContext, Rendered
 
 MARKERS = Markers("sessions", HASH)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from matrixgen.render.marks import Comment, Markers
+from matrixgen.marks import Comment, Markers
 
 if TYPE_CHECKING:
-    from matrixgen.matrix import Matrix
+    from matrixgen.load.matrix import Matrix
     from matrixgen.render.templating import Templates
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matrixgen.errors import MatrixgenError, OverwriteRefusedError
-from matrixgen.render.marks import append_region, read_header, with_header
+from matrixgen.marks import append_region, read_header, with_header
 from matrixgen.render.target import Output, Rendered
 
 

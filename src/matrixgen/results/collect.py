@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matrixgen.cells import Cell
-from matrixgen.matrix import Matrix
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import Matrix
 from matrixgen.results.junit import JUnitFile, read_junit
 from matrixgen.results.status import CellStatus, Status, cell_status
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from matrixgen.matrix import Matrix
+from matrixgen.load.matrix import Matrix
 from matrixgen.results.docs import failed_count
 from matrixgen.results.status import CellStatus, Status
 from matrixgen.results.summary import headline

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from matrixgen.errors import UsageError
-from matrixgen.matrix import Matrix
+from matrixgen.load.matrix import Matrix
 from matrixgen.results.collect import Collection, collect
-from matrixgen.results.docs import failed_count
+from matrixgen.results.docs import docs_page, failed_count
 from matrixgen.results.html import html_report
 from matrixgen.results.status import CellStatus, Status
 from matrixgen.results.summary import github_summary, headline
@@ -96,9 +96,6 @@ def update_docs(
     The region is the one `matrixgen render` writes (same markers, same meta line), so a
     later `render --check` keeps these results until matrix.yaml changes the table's layout.
     """
-    # Imported here: matrixgen.render.docs imports this package's table modules.
-    from matrixgen.render.docs import docs_page
-
     old = path.read_text(encoding="utf-8") if path.exists() else None
     new = docs_page(matrix, old, statuses, name=str(path))
     if new == old:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from matrixgen.cells import Cell
+from matrixgen.load.cells import Cell
 from matrixgen.results.junit import Failure, JUnitFile
 
 

@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Mapping
 
-from matrixgen.matrix import Matrix
+from matrixgen.load.matrix import Matrix
 from matrixgen.results.docs import failed_count
 from matrixgen.results.status import SYMBOLS, CellStatus, Status
 from matrixgen.results.table import support_table

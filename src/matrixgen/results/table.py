@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from matrixgen.cells import Cell
-from matrixgen.matrix import Matrix
-from matrixgen.model import DocsOutput
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import Matrix
+from matrixgen.load.model import DocsOutput
 from matrixgen.results.status import CellStatus, Status, worst
 
 LEGEND = [

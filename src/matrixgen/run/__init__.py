@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 
-from matrixgen.cells import Cell
 from matrixgen.errors import UsageError
-from matrixgen.matrix import Matrix
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import Matrix
 from matrixgen.run.options import RunOptions
 from matrixgen.run.requirements import docker_engine_answers, unmet
 

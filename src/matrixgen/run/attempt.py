@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matrixgen.cells import Cell
-from matrixgen.placeholders import substitute
+from matrixgen.load.cells import Cell
+from matrixgen.load.placeholders import substitute
 from matrixgen.run import junit
 from matrixgen.run.processes import spawn, tail, terminate
 

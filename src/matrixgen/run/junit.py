@@ -21,7 +21,7 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 
-from matrixgen.cells import Cell
+from matrixgen.load.cells import Cell
 
 PREFIX = "matrixgen."
 # Characters XML 1.0 cannot carry: terminal escapes in output would make the file unreadable.

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from matrixgen.errors import UsageError
-from matrixgen.model import parse_duration
+from matrixgen.load.model import parse_duration
 
 SERVICE_MODES = ("auto", "native", "compose")
 

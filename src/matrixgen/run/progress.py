@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
-from matrixgen.cells import Cell
+from matrixgen.load.cells import Cell
 from matrixgen.run.attempt import Outcome
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from matrixgen.cells import Cell
-from matrixgen.matrix import Matrix
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import Matrix
 from matrixgen.run import junit
 from matrixgen.run.attempt import (
     Abort,

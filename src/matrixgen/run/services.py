@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matrixgen.model import Ready, Service
-from matrixgen.placeholders import substitute
+from matrixgen.load.model import Ready, Service
+from matrixgen.load.placeholders import substitute
 from matrixgen.probe import aprobe_until
 from matrixgen.run.processes import HOST, free_port, spawn, tail, terminate
 

@@ -1,4 +1,4 @@
-"""The planned parts of the workflow: shard jobs and the cells affected by a pull request.
+"""The workflow's plan, made at run time: shard jobs and the cells a pull request affects.
 
 With `outputs.github.shards` or `outputs.github.affected`, a small `plan` job runs first
 and decides at run time what each level job runs:
@@ -16,62 +16,23 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from matrixgen.cells import Cell
 from matrixgen.errors import UsageError
-from matrixgen.matrix import Matrix
-from matrixgen.model import GithubOutput
-from matrixgen.render.github import (
-    DEFAULT_TIMEOUT_MINUTES,
-    SETUP_MINUTES,
-    Job,
-    cell_entry,
-    expression,
-    job_id,
-)
+from matrixgen.jobs import DEFAULT_TIMEOUT_MINUTES, SETUP_MINUTES, cell_entry, job_id
+from matrixgen.load.cells import Cell
+from matrixgen.load.matrix import Matrix
+from matrixgen.load.model import GithubOutput
 from matrixgen.shard import estimate, pack, read_durations
 
 CACHE_KEY = "matrixgen-durations-"
 
 
-@dataclass(frozen=True)
-class PlanJob(Job):
-    affected: bool = False  # diff pull requests against their base: needs full history
-    sharded: bool = False  # restore recorded durations from the cache
-    outputs: tuple[str, ...] = ()  # one matrix per planned level job, by job id
-
-
 def shard_count(github: GithubOutput, level: str) -> int | None:
     shards = github.shards
     return shards.get(level) if isinstance(shards, dict) else shards
-
-
-def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[Job]:
-    """`jobs` (one per level) with the plan job first, and planned levels reading from it."""
-    if not github.affected and not github.shards:
-        return jobs
-    taken = {job.id for job in jobs}
-    plan_id = "plan" if "plan" not in taken else "matrixgen-plan"
-    levels = {job_id(cell.level): cell.level for cell in matrix.cells}
-    planned: list[Job] = []
-    for job in jobs:
-        count = shard_count(github, levels[job.id])
-        if count:
-            name = f"{levels[job.id]} (shard {expression('matrix.shard')})"
-            planned.append(replace(job, kind="shards", name=name, plan=plan_id))
-        elif github.affected:
-            planned.append(replace(job, plan=plan_id))
-        else:
-            planned.append(job)
-    outputs = tuple(job.id for job in planned if job.plan)
-    plan = PlanJob(
-        "plan", plan_id, "plan the matrix", python=github.python,
-        affected=github.affected, sharded=bool(github.shards), outputs=outputs,
-    )  # fmt: skip
-    return [plan, *planned]
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field, replace
 
-from matrixgen.cells import Cell, match_cell
-from matrixgen.model import Level, MatrixFile, SuiteFields
+from matrixgen.load.cells import Cell, match_cell
+from matrixgen.load.model import Level, MatrixFile, SuiteFields
 
 
 @dataclass(frozen=True)

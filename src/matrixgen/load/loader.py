@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from matrixgen.document import Document, PathKey, parse, read_text
 from matrixgen.errors import ConfigError, Problem, did_you_mean
-from matrixgen.model import NAME_PATTERN, MatrixFile
+from matrixgen.load.document import Document, PathKey, parse, read_text
+from matrixgen.load.model import NAME_PATTERN, MatrixFile
 
 DEFAULT_FILE = "matrix.yaml"
 
@@ -242,7 +242,7 @@ def _short_form_problems(doc: Document) -> dict[PathKey, Problem]:
 
 def _allowed_keys(path: PathKey) -> list[str]:
     """Keys allowed in the mapping that holds `path`, for did-you-mean on unknown keys."""
-    from matrixgen import model
+    from matrixgen.load import model
 
     parent = path[:-1]
     shapes: dict[tuple[str, ...], type] = {

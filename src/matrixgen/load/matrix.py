@@ -7,13 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from matrixgen.cells import Cell
-from matrixgen.document import Document
 from matrixgen.errors import ConfigError, UsageError, did_you_mean
-from matrixgen.expand import Expansion, Removed, expand
-from matrixgen.loader import Source, locate, read_document, validate_schema
-from matrixgen.model import MatrixFile
-from matrixgen.references import check_expansion, check_references
+from matrixgen.load.cells import Cell
+from matrixgen.load.document import Document
+from matrixgen.load.expand import Expansion, Removed, expand
+from matrixgen.load.loader import Source, locate, read_document, validate_schema
+from matrixgen.load.model import MatrixFile
+from matrixgen.load.references import check_expansion, check_references
 
 
 @dataclass

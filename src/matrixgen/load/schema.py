@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from matrixgen.model import MatrixFile
+from matrixgen.load.model import MatrixFile
 
 
 def schema_text() -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from matrixgen import placeholders
-from matrixgen.cells import Cell
-from matrixgen.document import Document, PathKey
 from matrixgen.errors import Problem, did_you_mean
-from matrixgen.expand import Expansion, SuiteSpec, level_axes, suites
-from matrixgen.model import MatrixFile, SuiteFields
+from matrixgen.load import placeholders
+from matrixgen.load.cells import Cell
+from matrixgen.load.document import Document, PathKey
+from matrixgen.load.expand import Expansion, SuiteSpec, level_axes, suites
+from matrixgen.load.model import MatrixFile, SuiteFields
 
 MAX_CELLS_PER_LEVEL = 256  # GitHub Actions' limit of jobs per matrix
 
