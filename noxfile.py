@@ -4,10 +4,10 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(3.10)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest 78d7527286c9) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest 79c48ba86118) generated from matrix.yaml; edit that, not this
 import nox
 
-_MATRIXGEN_INSTALL = ["-e", ".[dev]"]
+_MATRIXGEN_INSTALL = ["-e", ".", "-e", ".[dev]"]
 
 
 def _matrixgen_cell(session: nox.Session, cell_id: str, packages: list[str]) -> None:

@@ -21,5 +21,11 @@ fi
 for svc in redis-server rabbitmq-server; do $sudo service "$svc" stop >/dev/null 2>&1 || true; done
 pkill -x epmd >/dev/null 2>&1 || true
 
+# matrixgen's distribution is matrixgen-cli; a distribution named `matrixgen` (this project's
+# old name, or the unrelated project of that name on PyPI) would shadow the command.
+if python -m pip show -q matrixgen >/dev/null 2>&1; then
+  echo "+ pip uninstall matrixgen"
+  python -m pip uninstall -q -y matrixgen
+fi
 echo "+ pip install -e .[dev] -e examples/state-proxy[test]"
 python -m pip install -q -e '.[dev]' -e 'examples/state-proxy[test]'

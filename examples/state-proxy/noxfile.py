@@ -4,10 +4,10 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(s3-lww)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest 799724d0400b) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest e4b7c78c4b86) generated from matrix.yaml; edit that, not this
 import nox
 
-_MATRIXGEN_INSTALL = ["-e", ".[test]", "-e", "../.."]
+_MATRIXGEN_INSTALL = ["-e", "../..", "-e", ".[test]"]
 
 
 def _matrixgen_cell(session: nox.Session, cell_id: str, packages: list[str]) -> None:

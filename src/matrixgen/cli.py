@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from matrixgen import DISTRIBUTION, __version__
+
 if TYPE_CHECKING:
     from matrixgen.load.matrix import Matrix
 
@@ -51,7 +53,7 @@ def file_option(function: F) -> F:
     help="Run as if started in DIR.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
-@click.version_option(package_name="matrixgen")
+@click.version_option(__version__, package_name=DISTRIBUTION)
 @click.pass_context
 def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
     """One matrix.yaml as the single source of truth for a test matrix."""

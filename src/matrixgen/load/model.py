@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from matrixgen import DISTRIBUTION, __version__
+
 NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 
@@ -319,13 +321,27 @@ class Outputs(Strict):
     compose: str | None = None
     github: GithubOutput | None = None
     docs: DocsOutput | None = None
-    install: list[str] = Field(
-        default_factory=lambda: ["matrixgen"],
+    matrixgen: str = Field(
+        default_factory=lambda: f"{DISTRIBUTION}=={__version__}",
         description=(
-            "Requirement lines (as in requirements.txt) that install matrixgen and the project's "
-            "test dependencies in each generated nox session and CI job, e.g. ['-e .[test]']."
+            "The requirement line that installs matrixgen itself in each generated nox session "
+            f"and CI job [default: {DISTRIBUTION}==<the version that renders>]; point it at a "
+            "checkout with '-e path/to/matrixgen'."
         ),
     )
+    install: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Requirement lines (as in requirements.txt) that install the project and its test "
+            "dependencies in each generated nox session and CI job, e.g. ['-e .[test]']; "
+            "matrixgen itself comes from `matrixgen`."
+        ),
+    )
+
+    @property
+    def requirements(self) -> list[str]:
+        """Every requirement line a session or job installs: matrixgen first, then the project's."""
+        return [self.matrixgen, *self.install]
 
     @model_validator(mode="before")
     @classmethod

@@ -121,7 +121,7 @@ class GithubTarget:
             name=f"{matrix.model.name} matrix" if matrix.model.name else "matrix",
             jobs=workflow_jobs(matrix),
             runs_on=github.runs_on,
-            install="\n".join(matrix.model.outputs.install),
+            install="\n".join(matrix.model.outputs.requirements),
             matrix_file=context.source,
             coverage=coverage,
             expression=expression,

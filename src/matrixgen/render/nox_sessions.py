@@ -115,7 +115,7 @@ class NoxTarget:
         body = context.templates.render(
             "nox-sessions.py.j2",
             levels=sessions,
-            install=pip_arguments(matrix.model.outputs.install),
+            install=pip_arguments(matrix.model.outputs.requirements),
             matrix_args=matrix_args,
         )
         first = sessions[0]

@@ -4,10 +4,10 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(s3-lww)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest cf1f07351267) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest 8c3ef6abe8f4) generated from matrix.yaml; edit that, not this
 import nox
 
-_MATRIXGEN_INSTALL = ["matrixgen"]
+_MATRIXGEN_INSTALL = ["matrixgen-cli==0.1.0"]
 
 
 def _matrixgen_cell(session: nox.Session, cell_id: str, packages: list[str]) -> None:
