@@ -25,7 +25,8 @@ from matrixgen.jobs import DEFAULT_TIMEOUT_MINUTES, SETUP_MINUTES, cell_entry, j
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import GithubOutput
-from matrixgen.shard import estimate, pack, read_durations
+from matrixgen.outcome import durations as recorded_durations
+from matrixgen.shard import estimate, pack
 
 CACHE_KEY = "matrixgen-durations-"
 
@@ -108,7 +109,7 @@ def allocate(count: int, seconds: Mapping[str, float]) -> dict[str, int]:
 def plan_outputs(matrix: Matrix, selected: Sequence[Cell], scope: str) -> dict[str, str]:
     """The plan job's outputs: per planned level job its matrix JSON and size, the cell ids."""
     github = matrix.model.outputs.github or GithubOutput()
-    recorded = read_durations(matrix.root / "results" / "durations.json", required=False)
+    recorded = recorded_durations.read(matrix.root / "results" / recorded_durations.FILE)
     durations = estimate([c.id for c in matrix.cells], recorded).durations
     outputs = {"scope": scope, "cells": json.dumps([c.id for c in selected])}
     levels = dict.fromkeys(cell.level for cell in matrix.cells)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from matrixgen.errors import UsageError
+from matrixgen.outcome.durations import read as read_durations
 
 if TYPE_CHECKING:
     from matrixgen.load.cells import Cell
@@ -293,26 +293,6 @@ class _Bins:
         return len(at_here) + len(at_there) < before
 
 
-def read_durations(path: Path, *, required: bool) -> dict[str, float]:
-    """results/durations.json as {cell id: seconds}; {} when absent and not asked for."""
-    if not path.exists():
-        if required:
-            raise UsageError(
-                f"--durations: no file {path}; run `matrixgen run` to record durations"
-            )
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UsageError(f"{path}: cannot read durations: {error}") from None
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
-        for k, v in data.items()
-    ):
-        raise UsageError(f'{path}: expected {{"level/cell": seconds, ...}} with seconds >= 0')
-    return {k: float(v) for k, v in data.items()}
-
-
 @dataclass(frozen=True)
 class Estimate:
     durations: dict[str, float]  # every selected cell, in selection order
@@ -372,7 +352,10 @@ def shard_command(
     echo: Callable[[str], Any],
 ) -> int:
     path = durations if durations is not None else matrix.root / "results" / "durations.json"
-    guess = estimate([c.id for c in cells], read_durations(path, required=durations is not None))
+    recorded = read_durations(
+        path, required=durations is not None, warn=lambda w: echo(f"warning: {w}")
+    )
+    guess = estimate([c.id for c in cells], recorded)
     plan = pack(guess.durations, shards, {c.id: c.services for c in cells})
     if as_json:
         echo(json.dumps(plan.to_json(), indent=2))

@@ -10,7 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from matrixgen.cli import cli
-from matrixgen.run.junit import properties, stamp, synthesize
+from matrixgen.outcome.stamp import properties, stamp, synthesize
+from matrixgen.outcome.status import Status
 
 from .conftest import Project
 
@@ -61,7 +62,7 @@ def results(project: Project, tmp_path: Path) -> Path:
     synthesize(
         folder / "e2e/sqs-s3.xml",
         matrix.cell("e2e/sqs-s3"),
-        outcome="skipped",
+        outcome=Status.SKIPPED,
         message="requires docker, kind",
         details="",
         duration=0.0,
@@ -72,7 +73,7 @@ def results(project: Project, tmp_path: Path) -> Path:
             matrix.cell("e2e/sqs-s3"),
             attempt=1,
             duration=0.0,
-            status="skipped",
+            status=Status.SKIPPED,
             reason="requires docker, kind",
         ),
     )

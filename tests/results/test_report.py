@@ -15,7 +15,7 @@ from matrixgen.errors import UsageError
 
 from .helpers import DESIGN, junit, write
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parent.parent / "outcome" / "corpus"
 # The marker lines as a user types them; matrixgen's own carry a digest after the tag.
 START = "<!-- matrixgen:table:start -->"
 END = "<!-- matrixgen:table:end -->"
@@ -128,7 +128,7 @@ def test_json_shape_on_stdout(project: Path) -> None:
         "cell": "s3-cas",
         "values": {"backend": "s3", "mode": "cas"},
         "status": "failed",
-        "reason": None,
+        "reason": "1 of 3 tests failed",
         "tests": {"passed": 2, "failed": 1, "skipped": 0},
         "duration": 1.0,
         "files": ["results/unit/s3-cas.xml"],

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from matrixgen.load.matrix import load
+from matrixgen.outcome.stamp import properties, stamp, synthesize
+from matrixgen.outcome.status import Status
 from matrixgen.results.collect import collect
-from matrixgen.results.status import Status
-from matrixgen.run.junit import properties, stamp, synthesize
 
 from .helpers import DESIGN, junit, write
 
@@ -27,9 +27,9 @@ def test_stamped_and_synthesized_files_become_statuses(tmp_path: Path) -> None:
             write(results, {f"{cell.level}/{cell.name}.xml": junit(None, passed=4)})
         stamp(path, properties(cell, attempt=attempt, duration=12.5, status=status, reason=reason))
 
-    stamped("component/s3-lww", status="flaky", attempt=2)
-    stamped("component/gcs-lww", status="error", reason="timed out after 90s")
-    stamped("e2e/sqs-s3", status="skipped", reason="requires docker, kind")
+    stamped("component/s3-lww", status=Status.FLAKY, attempt=2)
+    stamped("component/gcs-lww", status=Status.ERROR, reason="timed out after 90s")
+    stamped("e2e/sqs-s3", status=Status.SKIPPED, reason="requires docker, kind")
 
     statuses = collect(matrix, [results]).statuses
     flaky, error, skipped = (

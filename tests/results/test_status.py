@@ -8,8 +8,10 @@ import pytest
 
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import load
-from matrixgen.results.junit import read_junit
-from matrixgen.results.status import SEVERITY, Status, cell_status, file_status, worst
+from matrixgen.outcome.junit import read_junit
+from matrixgen.outcome.status import SEVERITY, Status, worst
+from matrixgen.outcome.verdict import of_file
+from matrixgen.results.status import cell_status
 
 from .helpers import DESIGN, junit, write
 
@@ -21,14 +23,15 @@ def cell() -> Cell:
 
 def verdict(tmp_path: Path, text: str) -> tuple[Status, str | None]:
     path = write(tmp_path, {"x.xml": text}) / "x.xml"
-    return file_status(read_junit(path))
+    found = of_file(read_junit(path))
+    return found.status, found.reason
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         (junit("component/s3-lww", passed=3), (Status.PASSED, None)),
-        (junit("component/s3-lww", passed=3, failed=1), (Status.FAILED, None)),
+        (junit("component/s3-lww", passed=3, failed=1), (Status.FAILED, "1 of 4 tests failed")),
         (
             junit(
                 "component/s3-lww", passed=0, skipped=2, status="skipped", reason="requires docker"
@@ -62,7 +65,7 @@ def verdict(tmp_path: Path, text: str) -> tuple[Status, str | None]:
         ),
     ],
 )
-def test_file_status(tmp_path: Path, text: str, expected: tuple[Status, str | None]) -> None:
+def test_of_file(tmp_path: Path, text: str, expected: tuple[Status, str | None]) -> None:
     assert verdict(tmp_path, text) == expected
 
 

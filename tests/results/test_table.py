@@ -10,9 +10,9 @@ import pytest
 
 from matrixgen.errors import OverwriteRefusedError
 from matrixgen.load.matrix import load
+from matrixgen.outcome.status import Status
 from matrixgen.results.collect import skeleton
 from matrixgen.results.docs import docs_page
-from matrixgen.results.status import Status
 from matrixgen.results.table import Notes, build_table, cell_text, markdown_escape, support_table
 
 from .helpers import DESIGN

@@ -11,9 +11,9 @@ import pytest
 from matrixgen.errors import UsageError
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import load
+from matrixgen.outcome.status import Status
 from matrixgen.run import RunOptions, plan, run_cells
 from matrixgen.run.attempt import Outcome, cell_env, namespace
-from matrixgen.run.options import read_durations, write_durations
 from matrixgen.run.progress import LiveProgress, Progress, make_progress
 from matrixgen.run.requirements import unmet
 from matrixgen.run.scheduler import exit_code, order_longest_first
@@ -43,12 +43,6 @@ def test_from_cli_parses_durations_and_defaults_results(tmp_path: Path) -> None:
 
 
 def test_durations_round_trip_and_order_longest_first(tmp_path: Path) -> None:
-    assert read_durations(tmp_path) == {}
-    (tmp_path / "durations.json").write_text("[1, 2]")
-    assert read_durations(tmp_path) == {}
-    write_durations(tmp_path, {"component/a": 1.0, "component/b": 5.0})
-    write_durations(tmp_path, {"component/a": 2.0})
-    assert read_durations(tmp_path) == {"component/a": 2.0, "component/b": 5.0}
     cells = load(DESIGN).cells
     ordered = order_longest_first(cells, {cells[0].id: 1.0, cells[1].id: 9.0})
     assert ordered[-1] == cells[0]  # shortest known last; cells never timed count as longest
@@ -119,9 +113,10 @@ def test_compose_only_service_without_engine_is_a_skip(tmp_path: Path) -> None:
 
 
 def test_exit_codes() -> None:
-    assert exit_code({"a": "passed", "b": "skipped", "c": "flaky"}, False) == 0
-    assert exit_code({"a": "passed", "b": "error"}, False) == 1
-    assert exit_code({"a": "failed"}, True) == 130
+    assert exit_code({"a": Status.PASSED, "b": Status.SKIPPED, "c": Status.FLAKY}, False) == 0
+    assert exit_code({"a": Status.PASSED, "b": Status.ERROR}, False) == 1
+    assert exit_code({"a": Status.PASSED, "b": None}, False) == 0  # None: interrupted
+    assert exit_code({"a": Status.FAILED}, True) == 130
 
 
 def test_progress_kinds_and_live_view(tmp_path: Path) -> None:
@@ -146,8 +141,9 @@ def test_progress_kinds_and_live_view(tmp_path: Path) -> None:
 
     Console(file=rendered, width=120).print(live._view())
     assert "service s3" in rendered.getvalue() and f"running {cell.id}" in rendered.getvalue()
-    live.finished(cell, Outcome("failed", "1 of 3 tests failed", 1.0, "E assert"), "failed")
-    live.end({cell.id: "failed"}, 1.0, 1)
+    failed = Outcome(Status.FAILED, "1 of 3 tests failed", 1.0, "E assert")
+    live.finished(cell, failed, Status.FAILED)
+    live.end({cell.id: Status.FAILED}, 1.0, 1)
     live.close()
     assert (
         f"FAILED {cell.id}" in stream.getvalue()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from matrixgen.cli import cli
 from matrixgen.load.matrix import load
-from matrixgen.shard import estimate, lower_bound, pack, read_durations
+from matrixgen.shard import estimate, lower_bound, pack
 
 DESIGN = Path(__file__).parents[1] / "data" / "design"
 
@@ -112,21 +112,6 @@ def test_cells_without_a_record_count_as_the_median() -> None:
     # No selected cell recorded: the median of the whole file; an empty file: 1 second.
     assert estimate(["u/x"], {"old/a": 4.0, "old/b": 8.0}).durations == {"u/x": 6.0}
     assert estimate(["u/x"], {}).durations == {"u/x": 1.0}
-
-
-def test_read_durations_errors_are_usage_errors(tmp_path: Path) -> None:
-    from matrixgen.errors import UsageError
-
-    assert read_durations(tmp_path / "absent.json", required=False) == {}
-    with pytest.raises(UsageError, match="no file"):
-        read_durations(tmp_path / "absent.json", required=True)
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    with pytest.raises(UsageError, match="cannot read durations"):
-        read_durations(bad, required=True)
-    bad.write_text('{"unit/a": "ten"}')
-    with pytest.raises(UsageError, match="seconds >= 0"):
-        read_durations(bad, required=True)
 
 
 def invoke(*args: str) -> tuple[int, str]:

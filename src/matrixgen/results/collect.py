@@ -9,8 +9,9 @@ from pathlib import Path
 
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
-from matrixgen.results.junit import JUnitFile, read_junit
-from matrixgen.results.status import CellStatus, Status, cell_status
+from matrixgen.outcome.junit import JUnitFile, read_junit
+from matrixgen.outcome.status import Status
+from matrixgen.results.status import CellStatus, cell_status
 
 
 @dataclass
@@ -94,6 +95,8 @@ def collect(matrix: Matrix, folders: Sequence[Path]) -> Collection:
             elif cell is not None:
                 files.setdefault(cell.id, []).append(junit)
     statuses = {cell.id: cell_status(cell, files.get(cell.id, [])) for cell in matrix.cells}
+    for status in statuses.values():
+        status.reason = _without_root(status.reason, matrix.root)
     _add_excluded(matrix, statuses)
     return Collection(statuses, warnings, count)
 
@@ -113,3 +116,12 @@ def _add_excluded(matrix: Matrix, statuses: dict[str, CellStatus]) -> None:
             statuses[removed.cell.id] = CellStatus(
                 removed.cell, Status.EXCLUDED, reason, exclude=removed.exclude
             )
+
+
+def _without_root(reason: str | None, root: Path) -> str | None:
+    """Reasons land in a committed docs page: no machine's absolute paths in them."""
+    if not reason:
+        return reason
+    for prefix in dict.fromkeys([str(root.resolve()), str(root.absolute())]):
+        reason = reason.replace(prefix + os.sep, "").replace(prefix, ".")
+    return reason

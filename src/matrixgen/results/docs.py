@@ -17,9 +17,10 @@ from collections.abc import Iterable, Mapping
 from matrixgen.errors import OverwriteRefusedError
 from matrixgen.load.matrix import Matrix
 from matrixgen.marks import HTML, Markers, append_region, digest, replace_region
+from matrixgen.outcome.junit import FAILED_KINDS
+from matrixgen.outcome.status import Status
 from matrixgen.results.collect import skeleton
-from matrixgen.results.junit import FAILED_KINDS
-from matrixgen.results.status import CellStatus, Status
+from matrixgen.results.status import CellStatus
 from matrixgen.results.table import build_table, code_span, markdown_escape, support_table
 
 FAILURES_SHOWN = 3  # per cell, in the docs page; the HTML report holds them all

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from html import escape
 
 from matrixgen.load.matrix import Matrix
+from matrixgen.outcome.status import Status
 from matrixgen.results.docs import failed_count
-from matrixgen.results.status import CellStatus, Status
+from matrixgen.results.status import CellStatus
 from matrixgen.results.summary import headline
 from matrixgen.results.table import LEGEND, TableCell, build_table
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from matrixgen.errors import UsageError
+from matrixgen.files import write_atomic
 from matrixgen.load.matrix import Matrix
+from matrixgen.outcome import durations
+from matrixgen.outcome.status import Status
 from matrixgen.results.collect import Collection, collect
 from matrixgen.results.docs import docs_page, failed_count
 from matrixgen.results.html import html_report
-from matrixgen.results.status import CellStatus, Status
+from matrixgen.results.status import CellStatus
 from matrixgen.results.summary import github_summary, headline
 
 Echo = Callable[..., Any]
@@ -35,18 +36,6 @@ class ReportOptions:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def report_json(matrix: Matrix, collection: Collection) -> dict[str, Any]:
     counts = {s.value: 0 for s in Status if s is not Status.DECLARED}
     for status in collection.statuses.values():
@@ -60,24 +49,12 @@ def report_json(matrix: Matrix, collection: Collection) -> dict[str, Any]:
     }
 
 
-def durations(folder: Path, statuses: Mapping[str, CellStatus]) -> dict[str, float]:
-    """Earlier durations updated with this report's, so a sharded report keeps the others' cells."""
-    known: dict[str, float] = {}
-    try:
-        loaded = json.loads((folder / "durations.json").read_text(encoding="utf-8"))
-        if isinstance(loaded, dict):
-            known = {
-                k: float(v)
-                for k, v in loaded.items()
-                if isinstance(v, (int, float)) and not isinstance(v, bool)
-            }
-    except (OSError, ValueError):
-        pass
+def ran_durations(statuses: Mapping[str, CellStatus]) -> dict[str, float]:
+    """Seconds of the cells that ran (skipped and missing cells have no duration worth keeping)."""
     ran = (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR)
-    for status in statuses.values():
-        if status.status in ran and status.duration is not None:
-            known[status.id] = round(status.duration, 3)
-    return dict(sorted(known.items()))
+    return {
+        s.id: s.duration for s in statuses.values() if s.status in ran and s.duration is not None
+    }
 
 
 def _docs_path(matrix: Matrix, options: ReportOptions) -> Path | None:
@@ -108,7 +85,7 @@ def update_docs(
         echo("".join(diff).rstrip("\n"))
         echo(f"{path} is stale; run `matrixgen report` to update it")
         return True
-    write_atomically(path, new)
+    write_atomic(path, new)
     echo(f"{'created' if old is None else 'updated'} {path}")
     return False
 
@@ -170,24 +147,22 @@ def report_results(matrix: Matrix, options: ReportOptions, *, echo: Echo) -> int
         raise UsageError(
             "--check: nothing to check; set outputs.docs in matrix.yaml or pass --docs FILE"
         )
-    if options.json_file is not None:
-        text = json.dumps(report_json(matrix, collection), indent=2, ensure_ascii=False) + "\n"
-        if to_stdout:
-            echo(text, nl=False)
-        else:
-            write_atomically(options.json_file, text)
-            say(f"wrote {options.json_file}")
+    text = json.dumps(report_json(matrix, collection), indent=2, ensure_ascii=False) + "\n"
+    if to_stdout:
+        echo(text, nl=False)
+    if options.check:
+        return _verdict(collection, options, stale, say)  # --check writes nothing
+    if options.json_file is not None and not to_stdout:
+        write_atomic(options.json_file, text)
+        say(f"wrote {options.json_file}")
     if options.html_file is not None:
-        write_atomically(options.html_file, html_report(matrix, statuses))
+        write_atomic(options.html_file, html_report(matrix, statuses))
         say(f"wrote {options.html_file}")
     if options.github_summary and summary_path:
         with open(summary_path, "a", encoding="utf-8") as stream:
             stream.write(github_summary(matrix, statuses))
-    if folders and not options.check:
-        write_atomically(
-            folders[0] / "durations.json",
-            json.dumps(durations(folders[0], statuses), indent=2) + "\n",
-        )
+    if folders:
+        durations.record(folders[0] / durations.FILE, ran_durations(statuses))
 
     return _verdict(collection, options, stale, say)
 

@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping
 
 from matrixgen.load.matrix import Matrix
+from matrixgen.outcome.status import SYMBOLS, Status
 from matrixgen.results.docs import failed_count
-from matrixgen.results.status import SYMBOLS, CellStatus, Status
+from matrixgen.results.status import CellStatus
 from matrixgen.results.table import support_table
 
 SHOWN_PER_CELL = 10

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import DocsOutput
-from matrixgen.results.status import CellStatus, Status, worst
+from matrixgen.outcome.status import Status, worst
+from matrixgen.results.status import CellStatus
 
 LEGEND = [
     Status.PASSED,
@@ -148,30 +149,36 @@ class Notes:
     def __init__(self) -> None:
         self.numbers: dict[tuple[Status, str], int] = {}
 
-    def mark(self, status: Status, reason: str | None) -> str:
+    def number(self, status: Status, reason: str | None) -> int | None:
+        """The reason's note number, given on first use; None when it gets no note."""
         if not reason or status not in (
             Status.EXCLUDED,
             Status.SKIPPED,
             Status.ERROR,
             Status.FLAKY,
         ):
-            return ""
-        number = self.numbers.setdefault((status, reason), len(self.numbers) + 1)
-        return str(number).translate(SUPERSCRIPTS)
+            return None
+        return self.numbers.setdefault((status, reason), len(self.numbers) + 1)
 
     def lines(self) -> list[str]:
         return [
-            f"{str(n).translate(SUPERSCRIPTS)} {status.value}: {reason}"
+            f"{superscript(n)} {status.value}: {reason}"
             for (status, reason), n in self.numbers.items()
         ]
+
+
+def superscript(number: int) -> str:
+    return str(number).translate(SUPERSCRIPTS)
 
 
 def cell_text(cell: TableCell, names: bool, notes: Notes, *, by_id: bool = False) -> str:
     """`✅`, `⏭¹`, or named `❌ (rabbitmq-s3) ✅ (sqs-s3)`; plain text, escaped by the caller."""
     parts = []
     for status, members in cell.groups():
-        marks = sorted({notes.mark(status, m.reason) for m in members} - {""}, key=len)
-        text = status.symbol + ",".join(marks)
+        # In note order: a set's order follows PYTHONHASHSEED, and a table that changes from
+        # run to run makes `render --check` fail right after `render`.
+        numbers = sorted({n for m in members if (n := notes.number(status, m.reason))})
+        text = status.symbol + ",".join(superscript(n) for n in numbers)
         if names:
             text += f" ({', '.join(m.id if by_id else m.cell.name for m in members)})"
         parts.append(text)

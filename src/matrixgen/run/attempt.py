@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
+import os
 import re
-import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,7 +13,10 @@ from pathlib import Path
 
 from matrixgen.load.cells import Cell
 from matrixgen.load.placeholders import substitute
-from matrixgen.run import junit
+from matrixgen.outcome import stamp
+from matrixgen.outcome.junit import read_junit
+from matrixgen.outcome.status import Status
+from matrixgen.outcome.verdict import exit_text, of_content
 from matrixgen.run.processes import spawn, tail, terminate
 
 CELL_GRACE = 3.0  # seconds between SIGTERM and SIGKILL of a cell's process group
@@ -36,11 +38,12 @@ class Abort:
 
 @dataclass
 class Outcome:
-    status: str  # passed | failed | error | skipped | interrupted
+    status: Status  # of this attempt: passed, flaky, failed, error or skipped
     reason: str = ""
     duration: float = 0.0
     output: str = ""  # tail of the cell's output
     attempt: int = 1
+    interrupted: bool = False  # stopped by Ctrl-C/SIGTERM: no result at all
 
 
 def namespace(run_id: str, cell: Cell, attempt: int) -> str:
@@ -95,18 +98,6 @@ def cell_command(cell: Cell, values: Mapping[str, str], env: Mapping[str, str]) 
     return [substitute(part, values, env) for part in cell.run]
 
 
-def _exit_text(code: int) -> str:
-    if code < 0:
-        try:
-            return f"was killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"was killed by signal {-code}"
-    if code > 128:  # a shell reports a signal that killed its command as 128 + N
-        with contextlib.suppress(ValueError):
-            return f"exited with code {code} ({signal.Signals(code - 128).name})"
-    return f"exited with code {code}"
-
-
 async def run_attempt(
     cell: Cell,
     *,
@@ -148,35 +139,51 @@ async def run_attempt(
     if was_aborted:
         if abort.reason == "interrupted":
             junit_path.unlink(missing_ok=True)  # no trustworthy result: the report says missing
-            return Outcome("interrupted", abort.reason, duration, output, attempt)
+            return Outcome(Status.ERROR, abort.reason, duration, output, attempt, interrupted=True)
         details = f"{output}\n{abort.details}".strip()
         return _error(cell, junit_path, abort.reason, details, duration, attempt, output)
     if not finished:
         reason = f"timed out after {timeout:g}s; its process group was killed"
         return _error(cell, junit_path, reason, output, duration, attempt, output)
-    try:
-        counts = junit.read(junit_path)
-    except ValueError as error:
-        return _error(
-            cell, junit_path, f"{_exit_text(code)} and {error}", output, duration, attempt, output
-        )
-    if counts is None:
-        hint = "pass ${junit} or $MATRIXGEN_JUNIT to the test runner"
-        reason = f"{_exit_text(code)} and wrote no JUnit at {junit_path} ({hint})"
+    return _judge(cell, junit_path, code, duration, output, attempt, root=cwd)
+
+
+def _judge(
+    cell: Cell, junit_path: Path, code: int, duration: float, output: str, attempt: int, *,
+    root: Path,
+) -> Outcome:  # fmt: skip
+    """The attempt's verdict from its exit code and the JUnit it left (`outcome.verdict`)."""
+    shown = _shown(junit_path, root)
+    if not junit_path.is_file():
+        if _passes_junit(cell):
+            hint = "its command passes the path; did the runner stop before writing it?"
+        else:
+            hint = "pass ${junit} or $MATRIXGEN_JUNIT to the test runner"
+        reason = f"{exit_text(code)} and wrote no JUnit at {shown} ({hint})"
         return _error(cell, junit_path, reason, output, duration, attempt, output)
-    if counts.failed:
-        return Outcome(
-            "failed", f"{counts.failed} of {counts.tests} tests failed", duration, output, attempt
-        )
-    if code != 0:
-        reason = f"{_exit_text(code)} although its JUnit reports no failure"
-        junit.add_error(junit_path, cell, message=reason, details=output)
-        return Outcome("error", reason, duration, output, attempt)
-    if counts.tests and counts.skipped == counts.tests:
-        return Outcome(
-            "skipped", counts.skip_message or "every test was skipped", duration, output, attempt
-        )
-    return Outcome("passed", "", duration, output, attempt)
+    junit = read_junit(junit_path)
+    verdict = of_content(junit, code)
+    if junit.problem is not None:
+        reason = f"{exit_text(code)} and its JUnit at {shown} is unreadable: {junit.problem}"
+        return _error(cell, junit_path, reason, output, duration, attempt, output)
+    reason = verdict.reason or ""
+    if verdict.status is Status.ERROR and junit.tests and not junit.failed:
+        # The file alone would say passed: record in it why it cannot be trusted.
+        stamp.add_error(junit_path, cell, message=reason, details=output)
+    return Outcome(verdict.status, reason, duration, output, attempt)
+
+
+def _passes_junit(cell: Cell) -> bool:
+    parts = [cell.run] if isinstance(cell.run, str) else list(cell.run)
+    return any("${junit}" in part or "MATRIXGEN_JUNIT" in part for part in parts)
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A path as reasons show it: relative to the project, never a machine's absolute path."""
+    try:
+        return os.path.relpath(path, root).replace(os.sep, "/")
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return path.name
 
 
 def _error(
@@ -188,7 +195,7 @@ def _error(
     attempt: int,
     output: str = "",
 ) -> Outcome:
-    junit.synthesize(
-        path, cell, outcome="error", message=reason, details=details, duration=duration
+    stamp.synthesize(
+        path, cell, outcome=Status.ERROR, message=reason, details=details, duration=duration
     )
-    return Outcome("error", reason, duration, output, attempt)
+    return Outcome(Status.ERROR, reason, duration, output, attempt)

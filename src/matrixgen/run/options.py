@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,31 +73,3 @@ class RunOptions:
             quiet=quiet,
             verbose=verbose,
         )
-
-
-def read_durations(results_dir: Path) -> dict[str, float]:
-    """results/durations.json of earlier runs; a missing or damaged file is no history."""
-    try:
-        data = json.loads((results_dir / "durations.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {
-        k: float(v)
-        for k, v in data.items()
-        if isinstance(v, (int, float)) and not isinstance(v, bool)
-    }
-
-
-def write_durations(results_dir: Path, measured: Mapping[str, float]) -> None:
-    """Merge this run's durations into results/durations.json, atomically."""
-    if not measured:
-        return
-    merged = {**read_durations(results_dir), **{k: round(v, 3) for k, v in measured.items()}}
-    results_dir.mkdir(parents=True, exist_ok=True)
-    temporary = results_dir / ".durations.json.tmp"
-    temporary.write_text(
-        json.dumps(dict(sorted(merged.items())), indent=2) + "\n", encoding="utf-8"
-    )
-    os.replace(temporary, results_dir / "durations.json")

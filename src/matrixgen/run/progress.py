@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from matrixgen.load.cells import Cell
+from matrixgen.outcome.status import Status
 from matrixgen.run.attempt import Outcome
 
 if TYPE_CHECKING:
@@ -21,9 +22,14 @@ if TYPE_CHECKING:
 
     from matrixgen.run.options import RunOptions
 
-MARKS = {"passed": "PASSED", "flaky": "FLAKY", "failed": "FAILED", "error": "ERROR",
-         "skipped": "SKIPPED", "interrupted": "INTERRUPTED"}  # fmt: skip
-ORDER = ("passed", "flaky", "failed", "error", "skipped", "interrupted")
+INTERRUPTED = "interrupted"  # a cell stopped by Ctrl-C/SIGTERM: no status, no result
+ORDER = (*(s.value for s in (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR,
+                             Status.SKIPPED)), INTERRUPTED)  # fmt: skip
+
+
+def word(status: Status | None) -> str:
+    """How a cell's end is counted and shown: its status, or `interrupted`."""
+    return INTERRUPTED if status is None else status.value
 
 
 class Progress:
@@ -63,17 +69,18 @@ class Progress:
     def retrying(self, cell: Cell, outcome: Outcome) -> None:
         if not self.quiet:
             self._line(
-                f"retry {cell.id}: attempt {outcome.attempt} {outcome.status}: {outcome.reason}"
+                f"retry {cell.id}: attempt {outcome.attempt} {outcome.status.value}: "
+                f"{outcome.reason}"
             )
 
-    def finished(self, cell: Cell, outcome: Outcome, status: str) -> None:
+    def finished(self, cell: Cell, outcome: Outcome, status: Status | None) -> None:
         self.done += 1
-        failing = status in ("failed", "error")
+        failing = status is not None and status.bad
         if self.quiet and not failing:
             return
         reason = f": {outcome.reason.splitlines()[0]}" if outcome.reason else ""
         count = f"[{self.done}/{self.total}]"
-        text = f"{MARKS[status]} {cell.id} ({outcome.duration:.1f}s) {count}{reason}"
+        text = f"{word(status).upper()} {cell.id} ({outcome.duration:.1f}s) {count}{reason}"
         if self.github and outcome.output:
             self._raw(f"::group::{text}\n{outcome.output}\n::endgroup::")
         else:
@@ -81,7 +88,7 @@ class Progress:
             if outcome.output and (self.verbose or failing):
                 self._raw(_indent(outcome.output))
         if self.github and failing:
-            self._raw(f"::error title={cell.id} {status}::{_annotation(outcome.reason)}")
+            self._raw(f"::error title={cell.id} {word(status)}::{_annotation(outcome.reason)}")
 
     def _raw(self, text: str) -> None:
         self.stream.write(text + "\n")
@@ -90,8 +97,9 @@ class Progress:
     def note(self, text: str) -> None:
         self._line(text)
 
-    def end(self, statuses: Mapping[str, str], elapsed: float, code: int) -> None:
-        counts = [f"{sum(s == k for s in statuses.values())} {k}" for k in ORDER]
+    def end(self, statuses: Mapping[str, Status | None], elapsed: float, code: int) -> None:
+        words = [word(s) for s in statuses.values()]
+        counts = [f"{words.count(k)} {k}" for k in ORDER]
         shown = ", ".join(c for c in counts if not c.startswith("0 "))
         self._raw(f"{shown or 'no cells'} in {elapsed:.1f}s (exit {code})")
 
@@ -144,9 +152,9 @@ class LiveProgress(Progress):
         if self.verbose:
             super().started(cell, attempt, command)
 
-    def finished(self, cell: Cell, outcome: Outcome, status: str) -> None:
+    def finished(self, cell: Cell, outcome: Outcome, status: Status | None) -> None:
         self.running.pop(cell.id, None)
-        self.counts[status] = self.counts.get(status, 0) + 1
+        self.counts[word(status)] = self.counts.get(word(status), 0) + 1
         super().finished(cell, outcome, status)
 
     def _view(self) -> RenderableType:
@@ -166,7 +174,7 @@ class LiveProgress(Progress):
         )
         return table
 
-    def end(self, statuses: Mapping[str, str], elapsed: float, code: int) -> None:
+    def end(self, statuses: Mapping[str, Status | None], elapsed: float, code: int) -> None:
         self.live.stop()
         super().end(statuses, elapsed, code)
 

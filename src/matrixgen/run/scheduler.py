@@ -18,7 +18,8 @@ from typing import Any
 
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
-from matrixgen.run import junit
+from matrixgen.outcome import durations, stamp
+from matrixgen.outcome.status import Status
 from matrixgen.run.attempt import (
     Abort,
     Outcome,
@@ -28,12 +29,10 @@ from matrixgen.run.attempt import (
     namespace,
     run_attempt,
 )
-from matrixgen.run.options import RunOptions, read_durations, write_durations
+from matrixgen.run.options import RunOptions
 from matrixgen.run.processes import MARKER_PREFIX, sweep
 from matrixgen.run.progress import Progress
 from matrixgen.run.services import RunningService, ServiceFailed
-
-FAILING = ("failed", "error")
 
 
 class Scheduler:
@@ -45,7 +44,8 @@ class Scheduler:
         self.base_env = {**options.env, self.marker: "1"}
         self.cells = cells
         self.skipped = skipped
-        self.pending = order_longest_first(cells, read_durations(options.results_dir))
+        recorded = durations.read(options.results_dir / durations.FILE, warn=progress.note)
+        self.pending = order_longest_first(cells, recorded)
         self.modes = modes  # service -> native | compose, for the services these cells need
         self.services: dict[str, RunningService] = {}
         self.state: dict[
@@ -57,7 +57,7 @@ class Scheduler:
         self.changed = asyncio.Condition()
         self.tasks: set[asyncio.Task[None]] = set()  # service starts and watches, notifications
         self.stops: set[asyncio.Task[None]] = set()
-        self.statuses: dict[str, str] = {}
+        self.statuses: dict[str, Status | None] = {}  # None: interrupted, no result
         self.durations: dict[str, float] = {}
         self.stopping = ""  # why no new cell starts: "", "interrupted" or a --fail-fast reason
         self.interrupted = False
@@ -198,16 +198,17 @@ class Scheduler:
         broken = [s for s in cell.services if self.state[s] in ("failed", "died")]
         if broken:
             reason, _, details = self.why[broken[0]].partition("\n")
-            junit.synthesize(
-                junit_path, cell, outcome="error", message=reason, details=details, duration=0.0
-            )
-            self.finish(cell, Outcome("error", reason), "error", ran=False)
+            stamp.synthesize(
+                junit_path, cell, outcome=Status.ERROR, message=reason, details=details,
+                duration=0.0,
+            )  # fmt: skip
+            self.finish(cell, Outcome(Status.ERROR, reason), Status.ERROR, ran=False)
             return
         service_env: dict[str, str] = {}
         for name in cell.services:
             service_env.update(self.services[name].env)
         timeout = self.options.timeout if self.options.timeout is not None else cell.timeout
-        outcome = Outcome("error")
+        outcome = Outcome(Status.ERROR)
         for attempt in range(1, self.options.retries + 2):
             space = namespace(self.run_id, cell, attempt)
             env = cell_env(cell, self.base_env, service_env, junit_path, space)
@@ -221,38 +222,39 @@ class Scheduler:
                                             abort=abort, attempt=attempt)  # fmt: skip
             finally:
                 del self.running[cell.id]
-            if outcome.status not in FAILING or self.stopping or attempt > self.options.retries:
+            if not outcome.status.bad or self.stopping or attempt > self.options.retries:
                 break
             self.progress.retrying(cell, outcome)
-        status = "flaky" if outcome.status == "passed" and outcome.attempt > 1 else outcome.status
-        self.finish(cell, outcome, status, ran=True)
+        if outcome.interrupted:
+            self.statuses[cell.id] = None
+            self.progress.finished(cell, outcome, None)
+            return
+        retried = outcome.status is Status.PASSED and outcome.attempt > 1
+        self.finish(cell, outcome, Status.FLAKY if retried else outcome.status, ran=True)
 
-    def finish(self, cell: Cell, outcome: Outcome, status: str, *, ran: bool) -> None:
+    def finish(self, cell: Cell, outcome: Outcome, status: Status, *, ran: bool) -> None:
         junit_path, _ = self.paths(cell)
         self.statuses[cell.id] = status
-        if status == "interrupted":
-            self.progress.finished(cell, outcome, status)
-            return
         if ran:
             self.durations[cell.id] = outcome.duration
-        props = junit.properties(
+        props = stamp.properties(
             cell,
             attempt=outcome.attempt,
             duration=outcome.duration,
             status=status,
             reason=outcome.reason,
         )
-        junit.stamp(junit_path, props)
+        stamp.stamp(junit_path, props)
         self.progress.finished(cell, outcome, status)
-        if status in FAILING and self.options.fail_fast and not self.stopping:
-            self.stopping = f"--fail-fast: {cell.id} {status}"
+        if status.bad and self.options.fail_fast and not self.stopping:
+            self.stopping = f"--fail-fast: {cell.id} {status.value}"
 
     def skip(self, cell: Cell, reason: str) -> None:
         junit_path, _ = self.paths(cell)
-        junit.synthesize(
-            junit_path, cell, outcome="skipped", message=reason, details="", duration=0.0
+        stamp.synthesize(
+            junit_path, cell, outcome=Status.SKIPPED, message=reason, details="", duration=0.0
         )
-        self.finish(cell, Outcome("skipped", reason), "skipped", ran=False)
+        self.finish(cell, Outcome(Status.SKIPPED, reason), Status.SKIPPED, ran=False)
 
     def not_run(self) -> None:
         """Cells --fail-fast kept from starting are recorded as skipped, saying why."""
@@ -270,10 +272,10 @@ def order_longest_first(cells: list[Cell], durations: dict[str, float]) -> list[
     return sorted(cells, key=lambda c: -durations.get(c.id, longest))
 
 
-def exit_code(statuses: dict[str, str], interrupted: bool) -> int:
+def exit_code(statuses: dict[str, Status | None], interrupted: bool) -> int:
     if interrupted:
         return 130
-    return 1 if any(s in FAILING for s in statuses.values()) else 0
+    return 1 if any(s is not None and s.bad for s in statuses.values()) else 0
 
 
 async def execute(scheduler: Scheduler) -> int:
@@ -289,7 +291,7 @@ async def execute(scheduler: Scheduler) -> int:
             with contextlib.suppress(ValueError, RuntimeError):
                 loop.remove_signal_handler(signum)
         scheduler.not_run()
-        write_durations(scheduler.options.results_dir, scheduler.durations)
+        durations.record(scheduler.options.results_dir / durations.FILE, scheduler.durations)
     code = exit_code(scheduler.statuses, scheduler.interrupted)
     scheduler.progress.end(scheduler.statuses, time.monotonic() - start, code)
     return code

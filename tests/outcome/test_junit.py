@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matrixgen.results.junit import MESSAGE_CHARS, read_junit
+from matrixgen.outcome.junit import MESSAGE_CHARS, read_junit
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus"
