@@ -349,8 +349,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except MatrixgenError as error:
         if "--debug" in (argv if argv is not None else sys.argv):
-            raise
-        click.echo(str(error), err=True)
+            import traceback
+
+            traceback.print_exc()  # the traceback, and still the error's own exit code
+        else:
+            click.echo(str(error), err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
