@@ -25,6 +25,8 @@ def test_auto_uses_compose_where_an_engine_answers(tmp_path: Path) -> None:
     docker.write_text(DOCKER)
     docker.chmod(docker.stat().st_mode | stat.S_IEXEC)
     calls = tmp_path / "calls.log"
+    (tmp_path / "compose").mkdir()
+    (tmp_path / "compose" / "kafka.yml").write_text("services: {kafka: {image: kafka}}\n")
     (tmp_path / "matrix.yaml").write_text(
         "version: 1\n"
         "services:\n"

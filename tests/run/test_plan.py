@@ -92,6 +92,8 @@ def test_plan_skips_unmet_requirements_and_picks_native_without_an_engine() -> N
 
 
 def test_compose_only_service_without_engine_is_a_skip(tmp_path: Path) -> None:
+    (tmp_path / "compose").mkdir()
+    (tmp_path / "compose" / "kafka.yml").write_text("services: {kafka: {image: kafka}}\n")
     (tmp_path / "matrix.yaml").write_text(
         "version: 1\nservices:\n  kafka: {compose: compose/kafka.yml}\n"
         "levels:\n  component: {services: [kafka], run: 'true'}\n"

@@ -18,7 +18,7 @@ from matrixgen.outcome.junit import FLAKY_KINDS, JUnitFile
 from matrixgen.outcome.status import STAMPED, Status
 
 RAN = (Status.PASSED, Status.FLAKY, Status.FAILED)
-_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?(?:[a-z]+\d*)?(\+?t)?$")
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?(?:(?:a|b|rc)\d+)?(t)?$")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import asyncio
 from matrixgen.errors import UsageError
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
+from matrixgen.run.cell_python import missing
 from matrixgen.run.options import RunOptions
 from matrixgen.run.requirements import docker_engine_answers, unmet
 
@@ -49,8 +50,10 @@ def plan(
     runnable: list[Cell] = []
     skipped: list[tuple[Cell, str]] = []
     for cell in cells:
-        reason = unmet(cell.requires, options.env) or next(
-            (cant[s] for s in cell.services if s in cant), None
+        reason = (
+            unmet(cell.requires, options.env)
+            or next((cant[s] for s in cell.services if s in cant), None)
+            or (missing(cell.python, options.env) if cell.python is not None else None)
         )
         if reason:
             skipped.append((cell, reason))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import signal
+import tempfile
 import time
 import uuid
 from collections.abc import Coroutine
@@ -20,6 +22,7 @@ from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.outcome import durations, stamp
 from matrixgen.outcome.status import Status
+from matrixgen.run import cell_python
 from matrixgen.run.attempt import (
     Abort,
     Outcome,
@@ -60,6 +63,8 @@ class Scheduler:
         self.statuses: dict[str, Status | None] = {}  # None: interrupted, no result
         self.durations: dict[str, float] = {}
         self.stopping = ""  # why no new cell starts: "", "interrupted" or a --fail-fast reason
+        # Private to this run: the noting sitecustomize and logs of the Pythons cells start.
+        self.scratch = Path(tempfile.mkdtemp(prefix="matrixgen-run-"))
         self.interrupted = False
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], *, stop: bool = False) -> None:
@@ -100,6 +105,7 @@ class Scheduler:
             self._stop_service(name) for name, state in self.state.items() if state != "stopped"
         ]
         await asyncio.gather(*stops, return_exceptions=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
         leftovers = await asyncio.to_thread(sweep, self.marker)
         if leftovers:
             self.progress.note(
@@ -198,20 +204,27 @@ class Scheduler:
         broken = [s for s in cell.services if self.state[s] in ("failed", "died")]
         if broken:
             reason, _, details = self.why[broken[0]].partition("\n")
-            stamp.synthesize(
-                junit_path, cell, outcome=Status.ERROR, message=reason, details=details,
-                duration=0.0,
-            )  # fmt: skip
-            self.finish(cell, Outcome(Status.ERROR, reason), Status.ERROR, ran=False)
+            self.fail(cell, reason, details)
             return
         service_env: dict[str, str] = {}
         for name in cell.services:
             service_env.update(self.services[name].env)
+        python: cell_python.CellPython | None = None
+        if cell.python is not None:
+            got = await cell_python.prepare(self.matrix, cell, self.base_env, self.scratch)
+            if isinstance(got, str):  # why its Python cannot be had
+                self.fail(cell, got)
+                return
+            python = got
         timeout = self.options.timeout if self.options.timeout is not None else cell.timeout
         outcome = Outcome(Status.ERROR)
+        recorded = seen = ""
         for attempt in range(1, self.options.retries + 2):
             space = namespace(self.run_id, cell, attempt)
             env = cell_env(cell, self.base_env, service_env, junit_path, space)
+            pythons = self.scratch / f"{cell.level}-{cell.name}-{attempt}.pythons"
+            if python is not None:
+                env = python.env(env, pythons)
             command = cell_command(cell, cell_values(cell, junit_path, space), env)
             abort = Abort()
             self.running[cell.id] = (cell, abort)
@@ -222,6 +235,8 @@ class Scheduler:
                                             abort=abort, attempt=attempt)  # fmt: skip
             finally:
                 del self.running[cell.id]
+            if python is not None and not outcome.interrupted:
+                outcome, recorded, seen = python.judge(cell, outcome, pythons, junit_path)
             if not outcome.status.bad or self.stopping or attempt > self.options.retries:
                 break
             self.progress.retrying(cell, outcome)
@@ -230,9 +245,13 @@ class Scheduler:
             self.progress.finished(cell, outcome, None)
             return
         retried = outcome.status is Status.PASSED and outcome.attempt > 1
-        self.finish(cell, outcome, Status.FLAKY if retried else outcome.status, ran=True)
+        status = Status.FLAKY if retried else outcome.status
+        self.finish(cell, outcome, status, ran=True, python=recorded, pythons=seen)
 
-    def finish(self, cell: Cell, outcome: Outcome, status: Status, *, ran: bool) -> None:
+    def finish(
+        self, cell: Cell, outcome: Outcome, status: Status, *, ran: bool, python: str = "",
+        pythons: str = "",
+    ) -> None:  # fmt: skip
         junit_path, _ = self.paths(cell)
         self.statuses[cell.id] = status
         if ran:
@@ -243,11 +262,21 @@ class Scheduler:
             duration=outcome.duration,
             status=status,
             reason=outcome.reason,
+            python=python,
+            pythons=pythons,
         )
         stamp.stamp(junit_path, props)
         self.progress.finished(cell, outcome, status)
         if status.bad and self.options.fail_fast and not self.stopping:
             self.stopping = f"--fail-fast: {cell.id} {status.value}"
+
+    def fail(self, cell: Cell, reason: str, details: str = "") -> None:
+        """The cell could not run: an error saying why (a broken service, no Python)."""
+        junit_path, _ = self.paths(cell)
+        stamp.synthesize(
+            junit_path, cell, outcome=Status.ERROR, message=reason, details=details, duration=0.0
+        )
+        self.finish(cell, Outcome(Status.ERROR, reason), Status.ERROR, ran=False)
 
     def skip(self, cell: Cell, reason: str) -> None:
         junit_path, _ = self.paths(cell)
