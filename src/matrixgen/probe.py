@@ -22,10 +22,11 @@ Retryable = type[BaseException] | tuple[type[BaseException], ...]
 
 def _give_up(error: BaseException, elapsed: float, attempts: int) -> BaseException:
     note = f"probe gave up after {elapsed:.2f}s and {attempts} attempts"
-    # add_note exists from Python 3.11; on 3.10 the original error is raised as is.
     add_note = getattr(error, "add_note", None)
     if add_note is not None:
         add_note(note)
+    else:  # Python 3.10: no add_note, but __notes__ is only a list (3.11 tracebacks show it)
+        error.__notes__ = [*getattr(error, "__notes__", []), note]  # type: ignore[attr-defined]
     return error
 
 
