@@ -55,16 +55,19 @@ def test_check_prints_a_diff_and_the_fix_and_writes_nothing(storage_proxy: Proje
     assert "--- a/.github/workflows/matrix.yml" in output
     assert "-            timeout: 30\n+            timeout: 50" in output
     assert output.endswith("run `matrixgen render` to update them")
-    assert storage_proxy.actions()[".github/workflows/matrix.yml"] == "updated"
+    assert "would update .github/workflows/matrix.yml" in storage_proxy.lines
+    assert "unchanged    noxfile.py" in storage_proxy.lines
+    assert set(storage_proxy.actions().values()) == {"unchanged"}  # nothing reported as done
     assert storage_proxy.files() == {**before, "matrix.yaml": storage_proxy.read("matrix.yaml")}
 
 
 def test_dry_run_reports_the_same_lines_and_writes_nothing(storage_proxy: Project) -> None:
     before = storage_proxy.files()
     assert storage_proxy.render(dry_run=True) == 0
-    assert set(storage_proxy.actions().values()) == {"created"}
-    assert len(storage_proxy.actions()) == 20
-    assert all(line.endswith("(dry run)") for line in storage_proxy.lines)
+    *files, last = storage_proxy.lines
+    assert len(files) == 20
+    assert all(line.startswith("would create ") for line in files)
+    assert last == "dry run: nothing written"
     assert storage_proxy.files() == before
 
 

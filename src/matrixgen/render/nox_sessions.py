@@ -16,6 +16,7 @@ from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.marks import HASH, Markers
 from matrixgen.render.target import Output, Region, RenderContext, Rendered
+from matrixgen.render.user_sessions import check_noxfile
 
 MARKERS = Markers("sessions", HASH)
 
@@ -112,6 +113,8 @@ class NoxTarget:
         relative = os.path.relpath(context.root / context.source, (context.root / path).parent)
         matrix_args = [] if relative == "matrix.yaml" else ["-f", relative.replace(os.sep, "/")]
         sessions = level_sessions(matrix)
+        levels = [session.name for session in sessions]
+        check_noxfile(context.root, path, MARKERS, levels, matrix.source.display)
         body = context.templates.render(
             "nox-sessions.py.j2",
             levels=sessions,

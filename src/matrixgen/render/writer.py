@@ -20,6 +20,9 @@ from matrixgen.errors import MatrixgenError, OverwriteRefusedError
 from matrixgen.marks import append_region, read_header, with_header
 from matrixgen.render.target import Output, Rendered
 
+_WOULD = {"created": "would create", "updated": "would update", "deleted": "would delete"}
+_WIDTH = max(len(label) for label in _WOULD.values())  # labels line up in every mode
+
 
 @dataclass(frozen=True)
 class Change:
@@ -35,6 +38,11 @@ class Change:
         if self.old is None:
             return "created"
         return "unchanged" if self.old == self.new else "updated"
+
+    @property
+    def would(self) -> str:
+        """The action as --check and --dry-run report it: nothing happened yet."""
+        return _WOULD.get(self.action, self.action)
 
     @property
     def stale(self) -> bool:
@@ -136,7 +144,10 @@ def _change(root: Path, source: str, output: Output, *, force: bool) -> Change:
     )
 
 
-def write(root: Path, changes: Iterable[Change]) -> None:
+def write(
+    root: Path, changes: Iterable[Change], echo: Callable[[str], None] = lambda _: None
+) -> None:
+    """Write the stale files, delete the vanished ones; a line per file once it is done."""
     umask = os.umask(0)
     os.umask(umask)
     for change in changes:
@@ -146,6 +157,11 @@ def write(root: Path, changes: Iterable[Change]) -> None:
             _remove_empty(path.parent, root)
         elif change.stale:
             _write_atomic(path, change.new, 0o666 & ~umask)
+        echo(_line(change.action, change.path))
+
+
+def _line(label: str, path: str, note: str = "") -> str:
+    return f"{label:<{_WIDTH}} {path}{note}"
 
 
 def _write_atomic(path: Path, text: str, mode: int) -> None:
@@ -179,26 +195,39 @@ def settle(
     fix: str,
     echo: Callable[[str], None],
 ) -> int:
-    """Print a line per file; then write, or diff and judge (--check). Returns the exit code."""
+    """Write, or diff and judge (--check), or only tell (--dry-run); a line per file says
+    what happened or, without writing, what would. Returns the exit code.
+
+    A refusal (a file the user owns, a generated file edited by hand) writes nothing at
+    all, so no file is reported as written: the error lists the refused files and why.
+    """
     refused = [c for c in changes if c.refused]
-    note = " (dry run)" if dry_run and not check else ""
-    for change in changes:
-        echo(f"{change.action:<9} {change.path}{note}")
     if check:
-        stale = [c for c in changes if c.stale or c.refused]
-        for change in stale:
-            echo(change.diff().rstrip("\n"))
-            if change.refused:
-                echo(f"note: {change.refused}")
-        if not stale:
-            return 0
-        command = fix + (" --force" if refused else "")
-        echo(f"{len(stale)} generated file(s) out of date; run `{command}` to update them")
-        return 1
+        return _check(changes, fix=fix, echo=echo)
     if refused:
         raise OverwriteRefusedError(
-            "nothing written:\n" + "\n".join(f"  {c.refused}" for c in refused if c.refused)
+            f"refused {len(refused)} file{'s' if len(refused) != 1 else ''}; nothing written:\n"
+            + "\n".join(f"  {c.refused}" for c in refused)
         )
-    if not dry_run:
-        write(root, changes)
+    if dry_run:
+        for change in changes:
+            echo(_line(change.would, change.path))
+        echo("dry run: nothing written")
+        return 0
+    write(root, changes, echo)
     return 0
+
+
+def _check(changes: list[Change], *, fix: str, echo: Callable[[str], None]) -> int:
+    for change in changes:
+        echo(_line(change.would, change.path, " (needs --force)" if change.refused else ""))
+    stale = [c for c in changes if c.stale or c.refused]
+    for change in stale:
+        echo(change.diff().rstrip("\n"))
+        if change.refused:
+            echo(f"note: {change.refused}")
+    if not stale:
+        return 0
+    command = fix + (" --force" if any(c.refused for c in stale) else "")
+    echo(f"{len(stale)} generated file(s) out of date; run `{command}` to update them")
+    return 1
