@@ -9,14 +9,12 @@ Writes are atomic: a temporary file beside the target, then `os.replace`.
 from __future__ import annotations
 
 import difflib
-import os
-import stat
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from matrixgen.errors import MatrixgenError, OverwriteRefusedError
+from matrixgen.files import write_atomic
 from matrixgen.marks import append_region, read_header, with_header
 from matrixgen.render.target import Output, Rendered
 
@@ -148,35 +146,18 @@ def write(
     root: Path, changes: Iterable[Change], echo: Callable[[str], None] = lambda _: None
 ) -> None:
     """Write the stale files, delete the vanished ones; a line per file once it is done."""
-    umask = os.umask(0)
-    os.umask(umask)
     for change in changes:
         path = root / change.path
         if change.new is None:
             path.unlink()
             _remove_empty(path.parent, root)
         elif change.stale:
-            _write_atomic(path, change.new, 0o666 & ~umask)
+            write_atomic(path, change.new)
         echo(_line(change.action, change.path))
 
 
 def _line(label: str, path: str, note: str = "") -> str:
     return f"{label:<{_WIDTH}} {path}{note}"
-
-
-def _write_atomic(path: Path, text: str, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        mode = stat.S_IMODE(path.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def _remove_empty(folder: Path, root: Path) -> None:
