@@ -7,12 +7,12 @@ time (`plan`), which must list cells exactly as the rendered file would.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import GithubOutput
+from matrixgen.load.names import artifact_name
 
 DEFAULT_TIMEOUT_MINUTES = 360  # GitHub's own default for a job
 SETUP_MINUTES = 10  # checkout, setup-python and installs, on top of the cell's own timeout
@@ -30,12 +30,6 @@ class CellEntry:
     apt: str  # space-separated Debian packages
     pip: str  # newline-separated requirement lines
     npm: str  # space-separated npm packages
-
-
-def job_id(level: str) -> str:
-    # Job ids: a letter or '_' first, then letters, digits, '-' and '_'.
-    name = re.sub(r"[^A-Za-z0-9_-]", "_", level)
-    return name if re.match(r"[A-Za-z_]", name) else f"level_{name}"
 
 
 def timeout_minutes(cell: Cell) -> int:
@@ -58,7 +52,7 @@ def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput) -> CellEntry:
         id=cell.id,
         python=cell.python or github.python,
         timeout=timeout_minutes(cell),
-        artifact=f"{cell.level}-{cell.name}",
+        artifact=artifact_name(cell),
         apt=" ".join(dict.fromkeys(apt)),
         pip="\n".join(dict.fromkeys(pip)),
         npm=" ".join(dict.fromkeys(npm)),

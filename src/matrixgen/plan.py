@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from matrixgen.errors import UsageError
-from matrixgen.jobs import DEFAULT_TIMEOUT_MINUTES, SETUP_MINUTES, cell_entry, job_id
+from matrixgen.jobs import DEFAULT_TIMEOUT_MINUTES, SETUP_MINUTES, cell_entry
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import GithubOutput
+from matrixgen.load.names import job_id, shard_artifact_name
 from matrixgen.outcome import durations as recorded_durations
 from matrixgen.shard import estimate, pack
 
@@ -81,7 +82,7 @@ def shard_entries(
                 cells=" ".join(ids),
                 python=python,
                 timeout=minutes,
-                artifact=f"{members[0].level}-shard-{number}",
+                artifact=shard_artifact_name(members[0].level, number),
                 apt=_union([e.apt.split() for e in installs], " "),
                 pip=_union([e.pip.splitlines() for e in installs], "\n"),
                 npm=_union([e.npm.split() for e in installs], " "),

@@ -24,6 +24,7 @@ END = "<!-- matrixgen:table:end -->"
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     shutil.copy(DESIGN / "matrix.yaml", tmp_path / "matrix.yaml")
+    shutil.copytree(DESIGN / "testing", tmp_path / "testing")  # the compose files it names
     write(tmp_path, {"docs/testing.md": f"# Testing\n\nIntro.\n\n{START}\n{END}\n\nOutro.\n"})
     return tmp_path
 

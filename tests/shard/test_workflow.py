@@ -30,6 +30,7 @@ def tool(name: str) -> str:
 def project(tmp_path: Path, github: str) -> Path:
     text = DESIGN.read_text().replace("  github: .github/workflows/matrix.yml", github)
     (tmp_path / "matrix.yaml").write_text(text)
+    shutil.copytree(DESIGN.parent / "testing", tmp_path / "testing")  # the compose files it names
     return tmp_path
 
 

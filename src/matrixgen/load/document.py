@@ -23,6 +23,8 @@ MAX_DEPTH = 64
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")  # what no tag means
+
 
 @dataclass
 class Document:
@@ -179,6 +181,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.constructor = yaml.SafeLoader("")
         self.open: set[int] = set()  # ids of the collection nodes being built: an alias cycle
+        self.tagged: set[int] = set()  # ids of tagged collections reported (aliases share them)
 
     def _mark(self, node: yaml.Node) -> tuple[int, int]:
         return (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -227,6 +230,7 @@ class _Builder:
                 ]
             )
         self.doc.marks.setdefault(path, self._mark(node))
+        self._collection_tag(node, path)
         self.open.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
@@ -234,6 +238,22 @@ class _Builder:
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         finally:
             self.open.discard(id(node))
+
+    def _collection_tag(self, node: yaml.Node, path: PathKey) -> None:
+        """Refuse `!!set`, `!!omap`, `!foo` on a mapping or list: it would be read as plain data."""
+        # `!!map` on a mapping (or `!!seq` on a list) is the plain reading: harmless.
+        plain = _PLAIN_TAGS[0] if isinstance(node, yaml.MappingNode) else _PLAIN_TAGS[1]
+        if node.tag == plain or id(node) in self.tagged:
+            return
+        self.tagged.add(id(node))
+        kind = "mapping" if isinstance(node, yaml.MappingNode) else "list"
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        self._fail(
+            node,
+            path,
+            f"unsupported YAML tag {tag} on a {kind}; matrixgen reads only plain mappings "
+            "and lists: remove the tag",
+        )
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -62,7 +62,7 @@ def validate_schema(doc: Document) -> MatrixFile:
     except ValidationError as error:
         raise ConfigError(schema_problems(doc, error.errors(include_url=False))) from None
     # The model silently merges a repeated short-form value (`[x, y, x]`); say so.
-    repeated = _short_form_problems(doc)
+    repeated = short_form_problems(doc)
     if repeated:
         raise ConfigError(repeated.values())
     return model
@@ -84,7 +84,7 @@ def _kind(value: Any) -> str:
     return type(value).__name__  # pragma: no cover
 
 
-def _data_path(data: Any, loc: Sequence[str | int]) -> PathKey:
+def data_path(data: Any, loc: Sequence[str | int]) -> PathKey:
     """Map a pydantic loc onto the document, skipping union tags and validator names."""
     path: list[str | int] = []
     node = data
@@ -183,7 +183,9 @@ def _message(doc: Document, path: PathKey, errors: list[Any], siblings: list[str
     if kind == "string_pattern_mismatch":
         return invalid_name(str(value))
     if kind == "literal_error" and path == ("version",):
-        return f"unsupported version {value!r}; set `version: 1` (the only version there is)"
+        # As written: `true` and `1.0` are not 1 (YAML reads them as a boolean and a float).
+        shown = raw if raw is not None else repr(value)
+        return f"unsupported version {shown}; set `version: 1` (the only version there is)"
     if all(k in _EXPECTED for k in kinds):
         expected = list(dict.fromkeys(_EXPECTED[k] for k in kinds))
         return f"expected {' or '.join(expected)}, got {_got(value)}{_type_hint(expected, value)}"
@@ -199,13 +201,19 @@ def _message(doc: Document, path: PathKey, errors: list[Any], siblings: list[str
 
 
 def invalid_name(value: str) -> str:
+    if value in (".", ".."):
+        folder = "the current folder" if value == "." else "the parent folder"
+        return (
+            f"'{value}' is not a valid name: names become parts of file paths, where '{value}' "
+            f"means {folder}; use letters, digits, '.', '_' and '-', not only dots"
+        )
     return (
         f"'{value}' is not a valid name: use only letters, digits, '.', '_' and '-' "
         "(put free text in `label:`)"
     )
 
 
-def _short_form_problems(doc: Document) -> dict[PathKey, Problem]:
+def short_form_problems(doc: Document) -> dict[PathKey, Problem]:
     """Check `axis: [a, b]` and `values: [a, b]` item by item.
 
     The model turns these lists into mappings, so pydantic would report a bad item
@@ -275,13 +283,13 @@ def _allowed_keys(path: PathKey) -> list[str]:
 def schema_problems(doc: Document, errors: Sequence[Any]) -> list[Problem]:
     grouped: dict[tuple[PathKey, bool], list[Any]] = {}
     for error in errors:
-        path = _data_path(doc.data, error["loc"])
+        path = data_path(doc.data, error["loc"])
         if error["type"] == "missing":
             path = (*path, str(error["loc"][-1]))
         on_key = error["type"] == "extra_forbidden" or "[key]" in error["loc"]
         # Unions report one error per alternative: they are read together.
         grouped.setdefault((path, on_key), []).append(error)
-    located = _short_form_problems(doc)
+    located = short_form_problems(doc)
     for (path, on_key), group in grouped.items():
         message = _message(doc, path, group, _allowed_keys(path))
         located.setdefault(path, doc.problem(path, message, key=on_key))

@@ -7,13 +7,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from matrixgen.errors import ConfigError, UsageError, did_you_mean
+from matrixgen.errors import ConfigError, Problem, UsageError, did_you_mean
 from matrixgen.load.cells import Cell
+from matrixgen.load.clashes import check_cell_names, check_level_names, check_output_paths
 from matrixgen.load.document import Document
 from matrixgen.load.expand import Expansion, Removed, expand
 from matrixgen.load.loader import Source, locate, read_document, validate_schema
 from matrixgen.load.model import MatrixFile
+from matrixgen.load.outputs import check_install_lines, check_paths
+from matrixgen.load.pruning import salvage
 from matrixgen.load.references import check_expansion, check_references
+from matrixgen.load.unused import check_unused_settings
 
 
 @dataclass
@@ -102,15 +106,36 @@ def matches(selector: str, cell: Cell) -> bool:
 def load(
     directory: Path | None = None, file: str | None = None, *, text: str | None = None
 ) -> Matrix:
-    """Read, validate and expand matrix.yaml. Raises `ConfigError` with every problem found."""
+    """Read, validate and expand matrix.yaml. Raises `ConfigError` with every problem found.
+
+    `text` stands in for the file's content; the files it names (compose files, overlays)
+    are then not looked for, since such a text need not belong to the folder.
+    """
     source = locate(directory, file)
     document = read_document(source, text)
-    model = validate_schema(document)
-    problems = check_references(document, model)
+    try:
+        model = validate_schema(document)
+    except ConfigError as error:
+        # The reference problems too, as far as the schema errors leave a model to check.
+        raise ConfigError([*error.problems, *salvage(document)]) from None
+    problems = check_model(document, model, source.root if text is None else None)
     if problems:
         raise ConfigError(problems)
     expansion = expand(model)
     problems = check_expansion(document, model, expansion)
+    problems += check_cell_names(document, model, expansion.cells)
     if problems:
         raise ConfigError(problems)
     return Matrix(source, document, model, expansion)
+
+
+def check_model(document: Document, model: MatrixFile, root: Path | None) -> list[Problem]:
+    """Every check of a valid model before expansion; `root` (when given) holds the files."""
+    return [
+        *check_references(document, model),
+        *check_unused_settings(document, model),
+        *check_paths(document, model, root),
+        *check_install_lines(document, model),
+        *check_level_names(document, model),
+        *check_output_paths(document, model),
+    ]

@@ -19,10 +19,13 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from matrixgen import DISTRIBUTION, __version__
 
-NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
+# Letters, digits, '.', '_' and '-', but not `.` or `..`: names become path segments
+# (compose profiles, results folders), where those two mean folders.
+NAME_PATTERN = r"^(?:\.{0,2}[A-Za-z0-9_-]|\.\.\.)[A-Za-z0-9._-]*$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 
 _DURATION = re.compile(
@@ -359,6 +362,13 @@ class Include(Strict):
     suite: Name | None = None
 
 
+def _integer_version(value: object) -> object:
+    # Lax mode would take `true` and `1.0` for the literal 1.
+    if isinstance(value, (bool, float)):
+        raise PydanticCustomError("literal_error", "Input should be 1", {"expected": "1"})
+    return value
+
+
 class MatrixFile(Strict):
     """matrix.yaml, version 1."""
 
@@ -368,7 +378,7 @@ class MatrixFile(Strict):
         title="matrix.yaml",
         json_schema_extra={"$id": "matrix.schema.json"},
     )
-    version: Literal[1]
+    version: Annotated[Literal[1], BeforeValidator(_integer_version)]
     name: Name | None = None
     axes: dict[Name, Axis] = Field(default_factory=dict)
     services: dict[Name, Service] = Field(default_factory=dict)

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from matrixgen.errors import MatrixgenError
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
+from matrixgen.load.names import profile_path
 from matrixgen.load.placeholders import substitute
 from matrixgen.marks import HASH
 from matrixgen.render.target import Output, RenderContext, Rendered
@@ -25,10 +26,6 @@ class _Keep(dict[str, str]):
 
     def __missing__(self, key: str) -> str:
         return "${" + key + "}"
-
-
-def profile_path(pattern: str, cell: Cell) -> str:
-    return substitute(pattern, {"level": cell.level, "suite": cell.suite, "cell": cell.name})
 
 
 def owned_glob(pattern: str) -> str:

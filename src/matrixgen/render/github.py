@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from matrixgen.errors import MatrixgenError
-from matrixgen.jobs import CellEntry, cell_entry, job_id
+from matrixgen.jobs import CellEntry, cell_entry
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import Coverage, GithubOutput
+from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
 from matrixgen.marks import HASH
 from matrixgen.plan import shard_count
 from matrixgen.render.target import Output, RenderContext, Rendered
@@ -65,43 +65,36 @@ def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[
     """`jobs` (one per level) with the plan job first, and planned levels reading from it."""
     if not github.affected and not github.shards:
         return jobs
-    taken = {job.id for job in jobs}
-    plan_id = "plan" if "plan" not in taken else "matrixgen-plan"
     levels = {job_id(cell.level): cell.level for cell in matrix.cells}
     planned: list[Job] = []
     for job in jobs:
         count = shard_count(github, levels[job.id])
         if count:
             name = f"{levels[job.id]} (shard {expression('matrix.shard')})"
-            planned.append(replace(job, kind="shards", name=name, plan=plan_id))
+            planned.append(replace(job, kind="shards", name=name, plan=PLAN_JOB))
         elif github.affected:
-            planned.append(replace(job, plan=plan_id))
+            planned.append(replace(job, plan=PLAN_JOB))
         else:
             planned.append(job)
     outputs = tuple(job.id for job in planned if job.plan)
     plan = PlanJob(
-        "plan", plan_id, "plan the matrix", python=github.python,
+        "plan", PLAN_JOB, "plan the matrix", python=github.python,
         affected=github.affected, sharded=bool(github.shards), outputs=outputs,
     )  # fmt: skip
     return [plan, *planned]
 
 
 def gate_job(jobs: list[Job], github: GithubOutput) -> Job:
-    taken = {job.id for job in jobs}
-    gate_id = "gate" if "gate" not in taken else "matrixgen-gate"
     python = github.coverage.python if github.coverage else github.python
     plan = next((job.id for job in jobs if job.kind == "plan"), "")
     needs = [job.id for job in jobs]
-    return Job("gate", gate_id, "matrix gate", needs=needs, python=python, plan=plan)
+    return Job("gate", GATE_JOB, "matrix gate", needs=needs, python=python, plan=plan)
 
 
 def workflow_jobs(matrix: Matrix) -> list[Job]:
     github = matrix.model.outputs.github or GithubOutput()
+    # validate (`load.clashes`) refuses levels whose job ids clash or take `gate` or `plan`.
     jobs = cell_jobs(matrix, github)
-    ids = [job.id for job in jobs]
-    clash = sorted({i for i in ids if ids.count(i) > 1})
-    if clash:
-        raise MatrixgenError(f"levels map to the same GitHub job id {clash[0]!r}; rename one level")
     jobs = planned_jobs(matrix, github, jobs)
     return [*jobs, gate_job(jobs, github)]
 

@@ -7,13 +7,12 @@ user owns the rest of noxfile.py: only the marked region is generated.
 
 from __future__ import annotations
 
-import keyword
 import os
-import re
 from dataclasses import dataclass
 
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
+from matrixgen.load.names import function_name
 from matrixgen.marks import HASH, Markers
 from matrixgen.render.target import Output, Region, RenderContext, Rendered
 from matrixgen.render.user_sessions import check_noxfile
@@ -48,11 +47,6 @@ class LevelSession:
     label: str
     python: bool
     params: list[Param]
-
-
-def function_name(level: str) -> str:
-    name = re.sub(r"\W", "_", level)
-    return f"level_{name}" if name[0].isdigit() or keyword.iskeyword(name) else name
 
 
 def pip_arguments(lines: list[str]) -> list[str]:

@@ -1,0 +1,190 @@
+"""Two generated things with one name: checked here so that render never meets them.
+
+Names come from `load.names`, exactly as render makes them, and are compared the way
+their consumer does: Python functions and file paths by case, GitHub job ids and
+artifact names ignoring it. Each check runs only when its output is configured.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from matrixgen.errors import Problem
+from matrixgen.load.cells import Cell
+from matrixgen.load.document import Document, format_path
+from matrixgen.load.model import MatrixFile
+from matrixgen.load.names import (
+    GATE_JOB,
+    PLAN_JOB,
+    artifact_name,
+    function_name,
+    job_id,
+    profile_path,
+)
+from matrixgen.load.outputs import normalized, read_files, written_files
+
+
+def check_level_names(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    """Names made from a level: its nox session function, its job id, its plan outputs."""
+    outputs = model.outputs
+    if outputs.nox is not None:
+        functions: dict[str, str] = {}
+        for level in model.levels:
+            name = function_name(level)
+            if name in functions:
+                yield doc.problem(
+                    ("levels", level),
+                    f"levels '{functions[name]}' and '{level}' both make the function "
+                    f"`{name}` of their nox sessions in {outputs.nox}; rename one of them",
+                    key=True,
+                )
+            functions.setdefault(name, level)
+    if outputs.github is None:
+        return
+    jobs: dict[str, str] = {}
+    clashing: set[str] = set()
+    for level in model.levels:
+        name = job_id(level)
+        if name.lower() in (GATE_JOB, PLAN_JOB) or name.lower() in jobs:
+            clashing.add(level)
+        if name.lower() in (GATE_JOB, PLAN_JOB):
+            yield doc.problem(
+                ("levels", level),
+                f"level '{level}' would take the GitHub job id '{name}', which the workflow's "
+                f"{name.lower()} job has (job ids ignore case); rename the level",
+                key=True,
+            )
+        elif name.lower() in jobs:
+            yield doc.problem(
+                ("levels", level),
+                f"levels '{jobs[name.lower()]}' and '{level}' both make the GitHub job id "
+                f"'{name}' (job ids ignore case); rename one of them",
+                key=True,
+            )
+        jobs.setdefault(name.lower(), level)
+    yield from _plan_outputs(doc, model, clashing)
+
+
+def _plan_outputs(doc: Document, model: MatrixFile, clashing: set[str]) -> Iterator[Problem]:
+    """The plan job (`matrixgen.plan`) names its outputs `scope`, `cells`, and per planned
+    level job `<job id>` and `<job id>-size`: one name for two outputs loses one.
+    Levels whose job ids clash are reported as such, not again here."""
+    github = model.outputs.github
+    if github is None or not (github.affected or github.shards):
+        return
+    shards = github.shards
+    taken = {"scope": "the plan's scope", "cells": "the list of planned cells"}
+    for level in model.levels:
+        count = shards.get(level) if isinstance(shards, dict) else shards
+        if (not count and not github.affected) or level in clashing:
+            continue
+        for name in (job_id(level), f"{job_id(level)}-size"):
+            if name.lower() in taken:
+                yield doc.problem(
+                    ("levels", level),
+                    f"level '{level}' needs the plan job output '{name}', which is already "
+                    f"{taken[name.lower()]} (output names ignore case); rename the level",
+                    key=True,
+                )
+            taken.setdefault(name.lower(), f"the matrix of level '{level}'")
+
+
+def fixed_paths(doc: Document, model: MatrixFile) -> dict[str, str]:
+    """Files matrix.yaml reads or is, by normalized path: no output may be written there."""
+    taken = {normalized(Path(doc.file).name): "the matrix file itself"}
+    for where, path, what in read_files(model):
+        taken.setdefault(normalized(path), f"the {what} of {format_path(where[:2])}")
+    return taken
+
+
+def check_output_paths(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    """outputs.nox, outputs.github.file and outputs.docs.file: one file each, none read."""
+    taken = fixed_paths(doc, model)
+    for where, path in written_files(model):
+        if normalized(path) in taken:
+            yield doc.problem(
+                where,
+                f"{path} is {taken[normalized(path)]}; give each output a file of its own",
+            )
+        taken.setdefault(normalized(path), f"also written by {format_path(where)}")
+
+
+def has_profile(model: MatrixFile, cell: Cell) -> bool:
+    """Render writes a compose profile for a cell with an overlay or a service with a file."""
+    return bool(cell.overlays) or any(model.services[s].compose for s in cell.services)
+
+
+def check_cell_names(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:
+    yield from _profiles(doc, model, cells)
+    yield from _artifacts(doc, model, cells)
+
+
+def _profiles(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:
+    pattern = model.outputs.compose
+    if pattern is None:
+        return
+    taken = fixed_paths(doc, model)
+    for where, path in written_files(model):
+        taken.setdefault(normalized(path), f"also written by {format_path(where)}")
+    profiles: dict[str, str] = {}
+    for cell in cells:
+        if not has_profile(model, cell):
+            continue
+        path = normalized(profile_path(pattern, cell))
+        if path in profiles:
+            yield doc.problem(
+                ("outputs", "compose"),
+                f"outputs.compose puts cells {profiles[path]} and {cell.id} in one file "
+                f"({path}); give each cell its own file, e.g. with ${{level}}/${{cell}} in it",
+            )
+        elif path in taken:
+            yield doc.problem(
+                ("outputs", "compose"),
+                f"outputs.compose puts the profile of cell {cell.id} in {path}, which is "
+                f"{taken[path]}; give each output a file of its own",
+            )
+        profiles.setdefault(path, cell.id)
+
+
+def _artifacts(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:
+    """Each cell job uploads `results-<artifact>`; a sharded level's jobs `<level>-shard-<n>`."""
+    github = model.outputs.github
+    if github is None:
+        return
+    shards = github.shards
+    sharded: dict[str, tuple[str, int]] = {}  # lowercased level -> level, highest shard number
+    for level in model.levels:
+        count = shards.get(level) if isinstance(shards, dict) else shards
+        if count:
+            # A job has one Python: each Python of the level gets at least one shard.
+            pythons = {c.python or github.python for c in cells if c.level == level}
+            sharded[level.lower()] = (level, max(count, len(pythons)))
+    shard_levels = {level for level, _ in sharded.values()}
+    taken: dict[str, str] = {}
+    for cell in cells:
+        if cell.level in shard_levels:
+            continue  # its cells run in shard jobs, which upload under shard names
+        name = artifact_name(cell)
+        clash = taken.get(name.lower()) or _shard_owner(name, sharded)
+        if clash:
+            yield doc.problem(
+                ("levels", cell.level),
+                f"cell {cell.id} makes the CI artifact name '{name}', which {clash} also "
+                "makes (artifact names ignore case); rename a level, suite or value so "
+                "they differ",
+                key=True,
+            )
+        taken.setdefault(name.lower(), f"cell {cell.id}")
+
+
+def _shard_owner(name: str, sharded: dict[str, tuple[str, int]]) -> str | None:
+    match = re.fullmatch(r"(.+)-shard-([1-9][0-9]*)", name, re.IGNORECASE)
+    if match is None or match.group(1).lower() not in sharded:
+        return None
+    level, highest = sharded[match.group(1).lower()]
+    number = int(match.group(2))
+    if number > highest:
+        return None
+    return f"shard {number} of level '{level}' (outputs.github.shards)"

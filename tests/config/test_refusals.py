@@ -1,0 +1,174 @@
+"""What validate refuses beyond the schema: missing or escaping files, unused level settings,
+a version that is not the integer 1, tagged collections, the index's unrelated `matrixgen`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from matrixgen import DISTRIBUTION, __version__
+
+from .conftest import Result
+from .project import errors, validate
+
+Validate = Callable[..., Result]
+RELATIVE = "paths are relative to the folder of matrix.yaml"
+INSIDE = (
+    "must stay inside the project folder (the folder of matrix.yaml); "
+    "write it relative to that folder, without '..' leading out of it"
+)
+
+
+@pytest.fixture
+def check(
+    matrixgen: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Validate:
+    def run(text: str, files: tuple[str, ...] = ()) -> Result:
+        return validate(matrixgen, tmp_path, monkeypatch, text, files)
+
+    return run
+
+
+def test_files_read_must_exist_and_paths_stay_inside(check: Validate, tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    text = """\
+        version: 1
+        axes: {b: [x, y]}
+        services:
+          s: {compose: compose/s.yml}
+          t: {compose: /srv/t.yml}
+          u: {compose: ../u.yml}
+          v: {compose: folder}
+        levels:
+          a: {axes: [b], run: t, services: [s, t, u, v]}
+        overrides:
+          - match: {b: x}
+            compose: {overlays: [here.yml, over.yml, a/../../o.yml]}
+        outputs:
+          nox: /tmp/noxfile.py
+          github: ../ci.yml
+          docs: {file: "C:/docs/m.md", rows: [b]}
+          compose: "${cell}/../../p.yml"
+        """
+    assert errors(check(text, ("here.yml",))) == [
+        f"matrix.yaml:4:16: services.s.compose: no such file 'compose/s.yml' "
+        f"(the compose file; {RELATIVE}); create it or fix the path",
+        f"matrix.yaml:5:16: services.t.compose: '/srv/t.yml' {INSIDE}",
+        f"matrix.yaml:6:16: services.u.compose: '../u.yml' {INSIDE}",
+        f"matrix.yaml:7:16: services.v.compose: 'folder' is a folder "
+        f"(the compose file; {RELATIVE}); fix the path",
+        f"matrix.yaml:12:36: overrides[0].compose.overlays[1]: no such file 'over.yml' "
+        f"(the compose overlay; {RELATIVE}); create it or fix the path",
+        f"matrix.yaml:12:46: overrides[0].compose.overlays[2]: 'a/../../o.yml' {INSIDE}",
+        f"matrix.yaml:14:8: outputs.nox: '/tmp/noxfile.py' {INSIDE}",
+        f"matrix.yaml:15:11: outputs.github.file: '../ci.yml' {INSIDE}",
+        f"matrix.yaml:16:16: outputs.docs.file: 'C:/docs/m.md' {INSIDE}",
+        f"matrix.yaml:17:12: outputs.compose: '${{cell}}/../../p.yml' {INSIDE}",
+    ]
+
+
+def test_an_output_may_not_be_the_project_folder(check: Validate) -> None:
+    assert errors(check("version: 1\nlevels: {a: {run: t}}\noutputs: {nox: ./}\n")) == [
+        "matrix.yaml:3:16: outputs.nox: './' is the project folder itself; name a file in it"
+    ]
+
+
+def test_dot_and_dot_dot_are_not_names(check: Validate) -> None:
+    text = "version: 1\naxes: {b: [x, .], ..: [y]}\nlevels: {a: {axes: [b, ...], run: t}}\n"
+    assert errors(check(text)) == [
+        "matrix.yaml:2:15: axes.b[1]: '.' is not a valid name: names become parts of file "
+        "paths, where '.' means the current folder; use letters, digits, '.', '_' and '-', "
+        "not only dots",
+        "matrix.yaml:2:19: axes...: '..' is not a valid name: names become parts of file paths, "
+        "where '..' means the parent folder; use letters, digits, '.', '_' and '-', "
+        "not only dots",
+        "matrix.yaml:3:24: levels.a.axes[1]: unknown axis '...'; use one of b, or declare it",
+    ]
+
+
+def test_level_settings_every_suite_replaces(check: Validate) -> None:
+    text = """\
+        version: 1
+        axes: {b: [x], c: [y]}
+        services: {s: {compose: s.yml}}
+        levels:
+          u:
+            axes: [b]
+            run: t
+            timeout: 5m
+            services: [s]
+            env: {A: a}
+            suites:
+              one: {axes: [c], run: a, timeout: 1m, services: false, env: {B: b}}
+              two: {axes: [], run: b, services: true, env: {C: c}}
+          v:
+            run: t
+            timeout: 5m
+            suites:
+              one: {run: a}
+              two: {timeout: 1m}
+        """
+    unused = "remove it from the level or from the suites"
+    assert errors(check(text, ("s.yml",))) == [
+        f"matrix.yaml:6:5: levels.u.axes: unused: every suite sets its own axes; {unused}",
+        f"matrix.yaml:7:5: levels.u.run: unused: every suite sets its own run; {unused}",
+        f"matrix.yaml:9:5: levels.u.services: unused: every suite sets its own services; {unused}",
+    ]
+
+
+@pytest.mark.parametrize(("written", "shown"), [("true", "true"), ("1.0", "1.0"), ("'1'", "'1'")])
+def test_only_the_integer_1_is_a_version(check: Validate, written: str, shown: str) -> None:
+    assert errors(check(f"version: {written}\nlevels: {{u: {{run: t}}}}\n")) == [
+        f"matrix.yaml:1:10: version: unsupported version {shown}; set `version: 1` "
+        "(the only version there is)"
+    ]
+
+
+def test_tags_on_mappings_and_lists_are_refused(check: Validate) -> None:
+    text = """\
+        version: !!int 1
+        axes: !!omap [b: [x]]
+        levels: !custom
+          u: {run: t, requires: !!set {docker}, env: &e !!map {A: a}}
+          v: {run: t, env: *e, paths: !!seq [src]}
+        """
+    assert errors(check(text)) == [
+        "matrix.yaml:2:7: axes: unsupported YAML tag !!omap on a list; matrixgen reads only "
+        "plain mappings and lists: remove the tag",
+        "matrix.yaml:3:9: levels: unsupported YAML tag !custom on a mapping; matrixgen reads "
+        "only plain mappings and lists: remove the tag",
+        "matrix.yaml:4:25: levels.u.requires: unsupported YAML tag !!set on a mapping; "
+        "matrixgen reads only plain mappings and lists: remove the tag",
+    ]
+
+
+def test_the_unrelated_matrixgen_is_never_installed(check: Validate) -> None:
+    text = """\
+        version: 1
+        levels: {u: {run: t}}
+        outputs:
+          matrixgen: "MatrixGen >= 0.1"
+          install:
+            - -e .[test]
+            - matrixgen
+            - matrixgen[extra]
+            - "matrixgen; python_version > '3.9'"
+            - matrixgen-cli==1
+            - matrixgen @ file:///src/matrixgen
+            - matrixgenx
+        """
+    unrelated = (
+        "'matrixgen' on the package index is an unrelated project; matrixgen's own "
+        f"distribution is '{DISTRIBUTION}', and `outputs.matrixgen` installs it"
+    )
+    line = f"{unrelated} (default {DISTRIBUTION}=={__version__}): remove this line"
+    assert errors(check(text)) == [
+        f"matrix.yaml:4:14: outputs.matrixgen: {unrelated}: write "
+        f"`{DISTRIBUTION}=={__version__}` here, or remove the key for that default",
+        f"matrix.yaml:7:7: outputs.install[1]: {line}",
+        f"matrix.yaml:8:7: outputs.install[2]: {line}",
+        f"matrix.yaml:9:7: outputs.install[3]: {line}",
+        f"matrix.yaml:11:7: outputs.install[5]: {line}",
+    ]
