@@ -128,3 +128,26 @@ def test_a_projects_own_sitecustomize_still_runs(tmp_path: Path) -> None:
     )
     done = matrixgen(tmp_path, "run")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_in_process_run_records_the_python_and_catches_another(tmp_path: Path) -> None:
+    """The same paths as above through `run_cells` itself (no subprocess for matrixgen)."""
+    need("3.10")
+    from matrixgen.load.matrix import load
+    from matrixgen.run import RunOptions, run_cells
+
+    (tmp_path / "check.py").write_text(CHECK)
+    (tmp_path / "matrix.yaml").write_text(
+        'version: 1\naxes:\n  python: ["3.10"]\nlevels:\n'
+        "  good:\n    axes: [python]\n    run: python check.py ${junit}\n"
+        f"  bad:\n    axes: [python]\n    run: {sys.executable} check.py ${{junit}}\n"
+    )
+    matrix = load(tmp_path)
+    options = RunOptions(root=tmp_path, results_dir=tmp_path / "results", env=dict(os.environ))
+    assert run_cells(matrix, matrix.cells, options) == 1
+    good = (tmp_path / "results/good/3.10.xml").read_text()
+    assert 'name="matrixgen.status" value="passed"' in good
+    assert 'name="matrixgen.python" value="3.10.' in good
+    bad = (tmp_path / "results/bad/3.10.xml").read_text()
+    assert 'name="matrixgen.status" value="error"' in bad
+    assert f'name="matrixgen.pythons" value="{sys.version_info[0]}.{sys.version_info[1]}.' in bad
