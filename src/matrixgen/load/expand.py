@@ -170,6 +170,7 @@ def expand(model: MatrixFile) -> Expansion:
                 continue
             by_level[spec.level].append(cell)
     duplicates: list[int] = []
+    names = {level: {cell.name for cell in cells} for level, cells in by_level.items()}
     for index, include in enumerate(model.include):
         found = _include_spec(specs, include.level, include.suite)
         if found is None:  # pragma: no cover - an unknown level/suite is a reference error
@@ -181,9 +182,10 @@ def expand(model: MatrixFile) -> Expansion:
         values.update({k: extra.get(k, v) for k, v in spec.pins.items() if k not in values})
         values.update({k: v for k, v in extra.items() if k not in values})
         cell = make_cell(model, spec, values, f"include[{index}]")
-        if any(existing.name == cell.name for existing in by_level[spec.level]):
+        if cell.name in names[spec.level]:  # a set: thousands of includes stay linear
             duplicates.append(index)
             continue
+        names[spec.level].add(cell.name)
         by_level[spec.level].append(cell)
     cells = [
         _apply_overrides(model, c, override_hits) for level in by_level.values() for c in level

@@ -15,8 +15,10 @@ from matrixgen.load.expand import Expansion, Removed, expand
 from matrixgen.load.loader import Source, locate, read_document, validate_schema
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.outputs import check_install_lines, check_paths
+from matrixgen.load.probes import check_ready_probes
 from matrixgen.load.pruning import salvage
 from matrixgen.load.references import check_expansion, check_references
+from matrixgen.load.size import check_size
 from matrixgen.load.unused import check_unused_settings
 
 
@@ -130,9 +132,14 @@ def load(
 
 
 def check_model(document: Document, model: MatrixFile, root: Path | None) -> list[Problem]:
-    """Every check of a valid model before expansion; `root` (when given) holds the files."""
+    """Every check of a valid model before expansion; `root` (when given) holds the files.
+
+    `check_size` is among them so that a matrix too big to expand is refused unexpanded.
+    """
     return [
         *check_references(document, model),
+        *check_size(document, model),
+        *check_ready_probes(document, model),
         *check_unused_settings(document, model),
         *check_paths(document, model, root),
         *check_install_lines(document, model),

@@ -36,10 +36,15 @@ def check_references(doc: Document, model: MatrixFile) -> list[Problem]:
         problems += _check_suite_fields(doc, model, base, level)
         for suite_name, suite in (level.suites or {}).items():
             problems += _check_suite_fields(doc, model, (*base, "suites", suite_name), suite)
+    # Once, not per rule: thousands of levels times thousands of rules is quadratic.
+    suite_names = {s for level in model.levels.values() for s in (level.suites or {})}
+    suite_names |= set(model.levels)
     for index, rule in enumerate(model.exclude):
-        problems += _check_match(doc, model, ("exclude", index, "match"), rule.match)
+        where: PathKey = ("exclude", index, "match")
+        problems += _check_match(doc, model, where, rule.match, suite_names)
     for index, override in enumerate(model.overrides):
-        problems += _check_match(doc, model, ("overrides", index, "match"), override.match)
+        where = ("overrides", index, "match")
+        problems += _check_match(doc, model, where, override.match, suite_names)
         problems += _check_services(doc, model, ("overrides", index, "services"), override.services)
     for index in range(len(model.include)):
         problems += _check_include(doc, model, index)
@@ -105,11 +110,12 @@ def _check_suite_fields(
 
 
 def _check_match(
-    doc: Document, model: MatrixFile, base: PathKey, match: dict[str, str | list[str]]
+    doc: Document,
+    model: MatrixFile,
+    base: PathKey,
+    match: dict[str, str | list[str]],
+    suites: set[str],
 ) -> Iterator[Problem]:
-    suites = {s for level in model.levels.values() for s in (level.suites or {})} | set(
-        model.levels
-    )
     for key, wanted in match.items():
         values = wanted if isinstance(wanted, list) else [wanted]
         paths = (
