@@ -1,4 +1,4 @@
-"""Cell statuses: one file's verdict, folding several files and attempts, worst wins."""
+"""Cell statuses: one file's verdict, folding several files, worst wins."""
 
 from __future__ import annotations
 
@@ -100,7 +100,9 @@ def test_files_of_one_cell_add_up(tmp_path: Path, cell: Cell) -> None:
     ]
 
 
-def test_only_the_last_attempt_counts_and_a_late_pass_is_flaky(tmp_path: Path, cell: Cell) -> None:
+def test_a_later_attempt_stamp_never_improves_another_file(tmp_path: Path, cell: Cell) -> None:
+    # run writes one file per cell, stamped flaky when a retry passed; a second file that
+    # claims attempt 2 is one more file, and the worst verdict still wins.
     write(
         tmp_path,
         {
@@ -109,9 +111,15 @@ def test_only_the_last_attempt_counts_and_a_late_pass_is_flaky(tmp_path: Path, c
         },
     )
     status = cell_status(cell, [read_junit(tmp_path / "1.xml"), read_junit(tmp_path / "2.xml")])
-    assert (status.status, status.reason) == (Status.FLAKY, "passed on attempt 2")
-    assert (status.passed, status.failed, status.duration) == (2, 0, 4.0)
+    assert (status.status, status.reason) == (Status.FAILED, "1 of 2 tests failed")
+    assert (status.passed, status.failed, status.duration) == (3, 1, 7.0)
     assert len(status.files) == 2
+
+
+def test_flaky_comes_from_run_s_stamp(tmp_path: Path, cell: Cell) -> None:
+    write(tmp_path, {"x.xml": junit("component/s3-lww", passed=2, status="flaky", attempt=2)})
+    status = cell_status(cell, [read_junit(tmp_path / "x.xml")])
+    assert (status.status, status.reason) == (Status.FLAKY, "passed on a retry")
 
 
 def test_an_unreadable_file_makes_the_cell_an_error(tmp_path: Path, cell: Cell) -> None:

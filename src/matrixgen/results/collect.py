@@ -25,12 +25,18 @@ class Collection:
 
 
 def junit_paths(folders: Sequence[Path]) -> list[Path]:
-    """Every *.xml below the folders, sorted, each once (folders may overlap)."""
+    """Every *.xml below the folders, sorted, each once (folders may overlap).
+
+    Entries named *.xml that are not regular files (a folder, a FIFO, a link) are listed
+    too: the reader refuses them with a reason, so a planted `x.xml` is reported, never
+    silently passed over. Links to folders are not followed (os.walk's default); a real
+    folder named *.xml is also searched.
+    """
     found: dict[Path, None] = {}
     for folder in folders:
         for directory, subdirs, names in os.walk(folder):
             subdirs.sort()
-            for name in sorted(names):
+            for name in sorted([*subdirs, *names]):
                 if name.lower().endswith(".xml"):
                     found.setdefault(Path(directory, name), None)
     return list(found)
@@ -86,7 +92,9 @@ def collect(matrix: Matrix, folders: Sequence[Path]) -> Collection:
             cell, warning = attributor.by_stamp(junit)
             if cell is None and warning is None:
                 cell = attributor.by_path(path, folder)
-                if cell is None:
+                if cell is None and junit.problem is not None:
+                    warning = f"{path}: ignored, its path names no cell: {junit.problem}"
+                elif cell is None:
                     warning = (
                         f"{path}: ignored, no matrixgen.cell property and its path names no cell"
                     )

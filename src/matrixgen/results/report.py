@@ -1,18 +1,28 @@
-"""`matrixgen report`: collect → statuses → docs table, JSON, HTML, GitHub summary, durations."""
+"""`matrixgen report`: collect → statuses → docs table, JSON, HTML, GitHub summary, durations.
+
+Every write goes through `_writing` (files it replaces through `_replace`): a file that
+cannot be written (a read-only folder, a full disk, a device) is one line naming it and
+exit 2, never a traceback and never half a file (`write_atomic` replaces whole files; the
+summary is appended whole or cut back). Results folders and docs pages are read as
+untrusted: only regular files, one console line per message.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from matrixgen.errors import UsageError
+from matrixgen.errors import MatrixgenError, UsageError
 from matrixgen.files import write_atomic
 from matrixgen.load.matrix import Matrix
 from matrixgen.outcome import durations
+from matrixgen.outcome.junit import not_regular, read_bytes
 from matrixgen.outcome.status import Status
 from matrixgen.results.collect import Collection, collect
 from matrixgen.results.docs import docs_page, failed_count
@@ -22,6 +32,48 @@ from matrixgen.results.summary import github_summary, headline
 
 Echo = Callable[..., Any]
 STDOUT = Path("-")
+DOCS_MAX_BYTES = 16 * 2**20
+
+
+class WriteError(MatrixgenError):
+    """A file the report writes (or the docs page it updates) cannot be written or read."""
+
+    exit_code = 2
+
+
+@contextlib.contextmanager
+def _writing(path: Path | str, what: str) -> Iterator[None]:
+    try:
+        yield
+    except OSError as error:
+        why = error.strerror or str(error)
+        raise WriteError(
+            f"{path}: cannot write the {what}: {why}; nothing was written there. "
+            "Make its folder writable, free some space, or choose another path"
+        ) from None
+
+
+def _replace(path: Path, content: str, what: str) -> None:
+    """`write_atomic` in `_writing`; never over something that is not a file: replacing
+    `--json /dev/null` would put a regular file where the device was."""
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except OSError:
+        mode = None  # absent (or unreachable: the write says why)
+    why = None if mode is None else not_regular(mode)
+    if why is not None:
+        raise WriteError(
+            f"{path}: cannot write the {what}: {why}; matrixgen replaces whole files, "
+            "so name a file (or - for stdout)"
+        )
+    with _writing(path, what):
+        write_atomic(path, content)
+
+
+def one_line(text: str) -> str:
+    """Text from JUnit files on one console line: a newline in a reason must not start a
+    line of its own (under GitHub Actions, a `::command::` the runner would obey)."""
+    return " ".join(text.split())
 
 
 @dataclass
@@ -73,7 +125,7 @@ def update_docs(
     The region is the one `matrixgen render` writes (same markers, same meta line), so a
     later `render --check` keeps these results until matrix.yaml changes the table's layout.
     """
-    old = path.read_text(encoding="utf-8") if path.exists() else None
+    old = _read_page(path)
     new = docs_page(matrix, old, statuses, name=str(path))
     if new == old:
         echo(f"unchanged {path}")
@@ -85,9 +137,27 @@ def update_docs(
         echo("".join(diff).rstrip("\n"))
         echo(f"{path} is stale; run `matrixgen report` to update it")
         return True
-    write_atomic(path, new)
+    _replace(path, new, "docs page")
     echo(f"{'created' if old is None else 'updated'} {path}")
     return False
+
+
+def _read_page(path: Path) -> str | None:
+    """The docs page, or None when there is none. It comes with the repository (a pull
+    request can make it a link to /dev/zero or a FIFO): only a regular file is read."""
+    if not os.path.lexists(path):
+        return None
+    data = read_bytes(path, DOCS_MAX_BYTES, links=True)
+    if isinstance(data, str):
+        raise WriteError(
+            f"{path}: cannot read the docs page: {data}; replace it with a regular UTF-8 file"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise WriteError(
+            f"{path}: cannot read the docs page: not UTF-8 (byte {error.start}); save it as UTF-8"
+        ) from None
 
 
 def _folders(matrix: Matrix, options: ReportOptions, echo: Echo) -> list[Path]:
@@ -137,7 +207,7 @@ def report_results(matrix: Matrix, options: ReportOptions, *, echo: Echo) -> int
     collection = collect(matrix, folders)
     statuses = collection.statuses
     for warning in collection.warnings:
-        say(f"warning: {warning}")
+        say(f"warning: {one_line(warning)}")
 
     stale = False
     docs = _docs_path(matrix, options)
@@ -153,18 +223,56 @@ def report_results(matrix: Matrix, options: ReportOptions, *, echo: Echo) -> int
     if options.check:
         return _verdict(collection, options, stale, say)  # --check writes nothing
     if options.json_file is not None and not to_stdout:
-        write_atomic(options.json_file, text)
+        _replace(options.json_file, text, "JSON report")
         say(f"wrote {options.json_file}")
     if options.html_file is not None:
-        write_atomic(options.html_file, html_report(matrix, statuses))
+        _replace(options.html_file, html_report(matrix, statuses), "HTML report")
         say(f"wrote {options.html_file}")
     if options.github_summary and summary_path:
-        with open(summary_path, "a", encoding="utf-8") as stream:
-            stream.write(github_summary(matrix, statuses))
+        with _writing(summary_path, "GitHub step summary"):
+            append_whole(Path(summary_path), github_summary(matrix, statuses))
     if folders:
-        durations.record(folders[0] / durations.FILE, ran_durations(statuses))
+        _record_durations(folders[0] / durations.FILE, ran_durations(statuses), say)
 
     return _verdict(collection, options, stale, say)
+
+
+def append_whole(path: Path, text: str) -> None:
+    """Append `text`, or leave the file as it was: a full disk must not leave half a
+    summary (an unclosed `<details>` would swallow whatever a later step appends).
+    Unbuffered, so that nothing is left to be flushed after the file is cut back."""
+    data = text.encode("utf-8")
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        start = os.lseek(descriptor, 0, os.SEEK_END)
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(descriptor, data[written:])
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(descriptor, start)
+            raise
+    finally:
+        os.close(descriptor)
+
+
+def _record_durations(
+    path: Path, measured: Mapping[str, float], say: Callable[[str], None]
+) -> None:
+    """Durations are a cache for the scheduler: not recording them is a warning, not an error.
+
+    The file lies in the results folder, which may come from artifacts: only a regular file
+    (or none) is read and replaced.
+    """
+    try:
+        why = not_regular(os.lstat(path).st_mode) if os.path.lexists(path) else None
+        if why is None:
+            durations.record(path, measured)
+            return
+    except OSError as error:
+        why = error.strerror or str(error)
+    say(f"warning: {path}: durations not recorded: {why}")
 
 
 def _verdict(
@@ -175,11 +283,17 @@ def _verdict(
     bad = collection.of(Status.FAILED, Status.ERROR)
     missing = collection.of(Status.MISSING)
     for status in bad + (missing if options.check_complete else []):
-        detail = status.reason or failed_count(status)
+        detail = one_line(status.reason or failed_count(status))
         if in_actions:  # annotations on the run page; workflow commands end at a newline
-            say(f"::error title={status.id}::{status.status.value}: {' '.join(detail.split())}")
+            say(f"::error title={status.id}::{status.status.value}: {command_data(detail)}")
         else:
             say(f"{status.status.symbol} {status.id}: {status.status.value}: {detail}")
     if missing and options.check_complete:
         say(f"{len(missing)} cells have no result; each should have run (--check-complete)")
     return 1 if bad or stale or (missing and options.check_complete) else 0
+
+
+def command_data(text: str) -> str:
+    """The message of a workflow command, escaped as the runner unescapes it: `%0A` in a
+    reason stays those three characters, not a line break in the annotation."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

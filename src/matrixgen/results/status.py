@@ -55,41 +55,29 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _attempt(junit: JUnitFile) -> int:
-    try:
-        return int(junit.properties.get(properties.ATTEMPT, "1"))
-    except ValueError:
-        return 1
-
-
 def cell_status(cell: Cell, files: Sequence[JUnitFile]) -> CellStatus:
     """Fold every file of one cell: counts add up, the worst verdict wins.
 
-    When files carry several `matrixgen.attempt` stamps, only the last attempt counts,
-    and a pass after failed attempts is flaky.
+    A file cannot improve another: `matrixgen run` writes one file per cell, stamped with
+    the verdict of its last attempt (flaky when a retry passed), so a second file that
+    claims a later `matrixgen.attempt` is only one more file, judged on its own. Flaky
+    comes from a file's own verdict: run's stamp, or a runner's rerun elements.
     """
     if not files:
         return CellStatus(cell, Status.MISSING, "no JUnit result")
-    last = max(_attempt(f) for f in files)
-    final = [f for f in files if _attempt(f) == last]
-    verdicts = [of_file(f, cell.python) for f in final]
+    verdicts = [of_file(f, cell.python) for f in files]
     status = worst(v.status for v in verdicts)
-    earlier = [of_file(f, cell.python).status for f in files if _attempt(f) < last]
-    if status is Status.PASSED and any(s in (Status.FAILED, Status.ERROR) for s in earlier):
-        status = Status.FLAKY
     reasons = list(dict.fromkeys(v.reason for v in verdicts if v.status is status and v.reason))
-    if status is Status.FLAKY and not reasons:
-        reasons = [f"passed on attempt {last}"]
-    durations = [d for d in (_stamped_duration(f) for f in final) if d is not None]
+    durations = [d for d in (_stamped_duration(f) for f in files) if d is not None]
     return CellStatus(
         cell,
         status,
         "; ".join(reasons) or None,
-        passed=sum(f.passed for f in final),
-        failed=sum(f.failed for f in final),
-        skipped=sum(f.skipped for f in final),
+        passed=sum(f.passed for f in files),
+        failed=sum(f.failed for f in files),
+        skipped=sum(f.skipped for f in files),
         duration=sum(durations) if durations else None,
-        failures=[failure for f in final for failure in f.failures],
+        failures=[failure for f in files for failure in f.failures],
         files=sorted(f.path for f in files),
     )
 

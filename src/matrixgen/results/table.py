@@ -202,12 +202,23 @@ def code_span(text: str) -> str:
 
 
 def markdown_escape(text: str) -> str:
-    """Free text (labels, reasons, test names) as inert Markdown on one line."""
+    """Free text (labels, reasons, test names) as inert Markdown on one line.
+
+    Reasons and test names come from JUnit files, which are untrusted: on one line (no
+    heading, no list, no table row can start), HTML as text, every character that opens
+    emphasis, code, a link, an image or a table cell escaped, and GitHub's bare-URL and
+    e-mail autolinks broken by an escape (`http\\://`, `www\\.`, `a\\@b`), which renders
+    the same text.
+    """
     text = " ".join(text.split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for char in "\\`*_[]|#!":
+    for char in "\\`*_[]|#!~@":
         text = text.replace(char, "\\" + char)
-    return text
+    return _NO_AUTOLINK.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], text)
+
+
+# GitHub autolinks `http://x`, `www.x` (and e-mail addresses, broken by the `@` escape).
+_NO_AUTOLINK = re.compile(r"(?i):(?=//)|\bwww\.")
 
 
 def support_table(matrix: Matrix, statuses: Mapping[str, CellStatus] | None = None) -> str:
