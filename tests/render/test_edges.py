@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from matrixgen.errors import MatrixgenError
-from matrixgen.marks import HTML, Markers, replace_region
+from matrixgen.marks import HTML, Markers, MarkersError, replace_region
 from matrixgen.results.table import support_table
 
 from .conftest import Project
@@ -126,4 +126,5 @@ def test_replace_region_keeps_text_around_it() -> None:
     assert "new\n" in new and "old" not in new
     assert replace_region("no markers\n", markers, "x") is None
     doubled = page + markers.region("again\n", "m.yaml")
-    assert markers.find(doubled) is None  # two regions: ambiguous, so none
+    with pytest.raises(MarkersError, match="on lines 2 and 6"):  # two regions: ambiguous
+        markers.find(doubled)

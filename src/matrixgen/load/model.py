@@ -11,11 +11,13 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
@@ -288,6 +290,66 @@ class Coverage(Strict):
     python: str = "3.11"
 
 
+# `owner/repo` or `owner/repo/path`, as `uses:` names an action.
+ACTION_NAME_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$"
+
+
+def _action_name(value: str) -> str:
+    if re.match(ACTION_NAME_PATTERN, value) is None:
+        raise ValueError(
+            f"'{value}' is not an action: write it as `uses:` names it, "
+            "owner/repo or owner/repo/path (actions/checkout)"
+        )
+    return value
+
+
+ActionName = Annotated[
+    str,
+    AfterValidator(_action_name),
+    WithJsonSchema({"type": "string", "pattern": ACTION_NAME_PATTERN}),
+]
+# A ref, then optionally `# comment` (the version a commit SHA is, e.g. `# v5.0.0`).
+# The comment holds no character YAML (or PyYAML) reads as a line break. Two spellings:
+# Python's, with named groups, and the JSON Schema's (ECMA-262).
+_NOTE = r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*"
+ACTION_REF = re.compile(
+    rf"^(?P<ref>[A-Za-z0-9][A-Za-z0-9._+/-]*)(?:[ \t]+#[ \t]*(?P<note>{_NOTE}))?$"
+)
+_ACTION_REF_SCHEMA = rf"^[A-Za-z0-9][A-Za-z0-9._+/-]*([ \t]+#[ \t]*{_NOTE})?$"
+COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _action_ref(value: str, info: ValidationInfo) -> str:
+    match = ACTION_REF.match(value.strip())
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not a ref: write a 40-hex commit SHA, optionally with the version it "
+            "is as a comment ('<sha>  # v5.0.0')"
+        )
+    ref = match["ref"]
+    if COMMIT_SHA.match(ref) is None and not info.data.get("allow_tags"):
+        raise ValueError(
+            f"'{ref}' is not a full commit SHA (40 lowercase hex digits), and a tag or branch can "
+            "be moved by whoever controls the action: pin the commit it points to "
+            f"('<sha>  # {ref}'), or set `allow-tags: true` to accept tags"
+        )
+    return value.strip()
+
+
+ActionRef = Annotated[
+    str,
+    AfterValidator(_action_ref),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _ACTION_REF_SCHEMA,
+            "description": "A 40-hex commit SHA (a tag with `allow-tags: true`), optionally "
+            "followed by '# <version>'.",
+        }
+    ),
+]
+
+
 class GithubOutput(Strict):
     model_config = ConfigDict(
         frozen=True,
@@ -305,6 +367,20 @@ class GithubOutput(Strict):
     )
     coverage: Coverage | None = None
     runs_on: str = Field("ubuntu-latest", alias="runs-on")
+    # Before `actions`: its validator reads this one.
+    allow_tags: bool = Field(
+        False,
+        alias="allow-tags",
+        description="Accept tags (v5) in `actions:`, not only commit SHAs; a tag can be moved.",
+    )
+    actions: dict[ActionName, ActionRef] = Field(
+        default_factory=dict,
+        description=(
+            "The ref each action is used at, instead of matrixgen's tag "
+            "(e.g. actions/checkout: '<40-hex sha>  # v5.0.0'); an `owner/repo` key "
+            "also pins the actions under it (actions/cache for actions/cache/save)."
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod

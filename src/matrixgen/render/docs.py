@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from matrixgen.load.matrix import Matrix
-from matrixgen.marks import HTML
+from matrixgen.marks import HTML, MarkersError
 from matrixgen.render.target import Output, Region, RenderContext, Rendered
 from matrixgen.results.docs import MARKERS, NEW_PAGE, layout_key, read_meta, region_body
 
@@ -33,5 +33,8 @@ def _existing_results(context: RenderContext, file: str) -> str | None:
         text = (context.root / file).read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError):
         return None
-    span = MARKERS.find(text)
+    try:
+        span = MARKERS.find(text)
+    except MarkersError:
+        return None  # the writer refuses the page and names every marker line
     return None if span is None or span.edited else span.body

@@ -6,20 +6,37 @@ affected cells) is one more builder here and one more template.
 
 No free text reaches a `run:` line or a `${{ }}` expression: values travel in the
 matrix `include:` list (YAML-quoted, `${{` neutralized) and reach shells through `env:`.
+
+Actions are used at matrixgen's tags (`DEFAULT_ACTIONS`) unless `outputs.github.actions`
+pins them, by commit SHA; templates write `uses: {{ uses("actions/checkout") }}`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from matrixgen.errors import ConfigError, did_you_mean
 from matrixgen.jobs import CellEntry, cell_entry
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
-from matrixgen.load.model import Coverage, GithubOutput
+from matrixgen.load.model import ACTION_REF, Coverage, GithubOutput
 from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
 from matrixgen.marks import HASH
 from matrixgen.plan import shard_count
 from matrixgen.render.target import Output, RenderContext, Rendered
+from matrixgen.render.templating import TemplateError
+
+# The actions the shipped templates use, at the major-version tags matrixgen is tested
+# with. A tag can be moved by whoever controls the action; `outputs.github.actions` pins
+# commits instead (see the README).
+DEFAULT_ACTIONS = {
+    "actions/checkout": "v5",
+    "actions/setup-python": "v6",
+    "actions/upload-artifact": "v6",
+    "actions/download-artifact": "v7",
+    "actions/cache/restore": "v5",
+    "actions/cache/save": "v5",
+}
 
 
 def expression(text: str) -> str:
@@ -99,6 +116,53 @@ def workflow_jobs(matrix: Matrix) -> list[Job]:
     return [*jobs, gate_job(jobs, github)]
 
 
+def repository(action: str) -> str:
+    """`owner/repo` of an action (`actions/cache` of `actions/cache/save`)."""
+    return "/".join(action.split("/")[:2])
+
+
+class Actions:
+    """`uses:` values: the user's pins (by action, or by its `owner/repo`), else the default
+    tags; remembers which pins the workflow used, so a pin for no action is reported."""
+
+    def __init__(self, pins: dict[str, str]) -> None:
+        self.pins = pins
+        self.used: set[str] = set()
+
+    def __call__(self, action: str) -> str:
+        key = action if action in self.pins else repository(action)
+        if key in self.pins:
+            self.used.add(key)
+            match = ACTION_REF.match(self.pins[key])
+            assert match is not None  # validated by the model
+            note = f"  # {match['note']}" if match["note"] else ""
+            return f"{action}@{match['ref']}{note}"
+        if action in DEFAULT_ACTIONS:
+            return f"{action}@{DEFAULT_ACTIONS[action]}"
+        raise TemplateError(
+            f"a template uses the action '{action}', which matrixgen has no ref for; "
+            "pin it in `outputs.github.actions`"
+        )
+
+    def unused(self, matrix: Matrix) -> None:
+        """Raise ConfigError for each pin of an action that neither this workflow nor any
+        other matrixgen renders uses (a typo, most likely). A pin for an action that only
+        other settings use (actions/cache, with shards) stays valid."""
+        known = {*DEFAULT_ACTIONS, *map(repository, DEFAULT_ACTIONS)}
+        problems = [
+            matrix.document.problem(
+                ("outputs", "github", "actions", name),
+                f"the workflow uses no action '{name}'"
+                f"{did_you_mean(name, sorted(known | self.used))}; fix the name or remove the pin",
+                key=True,
+            )
+            for name in self.pins
+            if name not in self.used and name not in known
+        ]
+        if problems:
+            raise ConfigError(problems)
+
+
 class GithubTarget:
     name = "github"
 
@@ -109,6 +173,7 @@ class GithubTarget:
         matrix = context.matrix
         github = matrix.model.outputs.github or GithubOutput()
         coverage: Coverage | None = github.coverage
+        actions = Actions(github.actions)
         body = context.templates.render(
             "github-workflow.yml.j2",
             name=f"{matrix.model.name} matrix" if matrix.model.name else "matrix",
@@ -118,5 +183,7 @@ class GithubTarget:
             matrix_file=context.source,
             coverage=coverage,
             expression=expression,
+            uses=actions,
         )
+        actions.unused(matrix)
         return Rendered([Output(github.file, body, HASH)])

@@ -1,5 +1,11 @@
 """Jinja templates: shipped ones, overridable by name from the project's own templates/ folder.
 
+Every template runs in Jinja's immutable sandbox: a project's templates/ folder is code
+that `render --check` (a pre-commit hook that "writes nothing") runs on every commit, so
+a template may read the values it is given and nothing else (no `__globals__`, no
+`_TemplateReference__context`, no calling into Python). The sandbox's refusal is a
+located TemplateError, like any other template error.
+
 Values never reach a generated file by bare interpolation: YAML gets them through the
 `yaml` filter (a double-quoted scalar), Python through `py` (repr), compose files
 through `compose` (also escaping `$`), workflows through `gh` (also neutralizing `${{`).
@@ -14,6 +20,8 @@ from types import TracebackType
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from matrixgen.errors import MatrixgenError
 
@@ -72,7 +80,7 @@ class Templates:
     def __init__(self, root: Path) -> None:
         self.folders = [root / TEMPLATE_DIR, shipped_templates()]
         self.root = root
-        self.environment = jinja2.Environment(
+        self.environment = ImmutableSandboxedEnvironment(
             loader=jinja2.FileSystemLoader([str(f) for f in self.folders]),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
@@ -102,13 +110,24 @@ class Templates:
         except jinja2.TemplateNotFound as error:
             folders = ", ".join(str(f) for f in self.folders)
             raise TemplateError(f"template '{error.name}' not found in {folders}") from None
-        except Exception as error:
-            # Jinja rewrites tracebacks so template frames carry the template's file and line.
-            frame = _template_frame(error.__traceback__)
-            place = f"{self._display(frame[0])}:{frame[1]}" if frame else name
+        except SecurityError as error:
             raise TemplateError(
-                f"{place}: template error: {type(error).__name__}: {error}"
+                f"{self._place(error, name)}: template error: refused by the sandbox: "
+                f"{str(error).rstrip('.')}; a template may only use the values matrixgen gives it, "
+                "remove that expression"
             ) from None
+        except MatrixgenError as error:  # from a function the template called, e.g. `uses`
+            raise TemplateError(f"{self._place(error, name)}: template error: {error}") from None
+        except Exception as error:
+            raise TemplateError(
+                f"{self._place(error, name)}: template error: {type(error).__name__}: {error}"
+            ) from None
+
+    def _place(self, error: BaseException, name: str) -> str:
+        """`file:line` of the template frame that raised, or the template's name."""
+        # Jinja rewrites tracebacks so template frames carry the template's file and line.
+        frame = _template_frame(error.__traceback__)
+        return f"{self._display(frame[0])}:{frame[1]}" if frame else name
 
     def _display(self, filename: str) -> str:
         path = Path(filename)

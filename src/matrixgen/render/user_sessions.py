@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matrixgen.errors import ConfigError, Problem
-from matrixgen.marks import Markers
+from matrixgen.marks import Markers, MarkersError
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,10 @@ def check_noxfile(root: Path, path: str, markers: Markers, levels: list[str], ma
     except (FileNotFoundError, UnicodeDecodeError):
         return  # nothing of the user's yet, or a file the writer will refuse itself
     noxfile = posixpath.normpath(posixpath.join(posixpath.dirname(matrix), path))
-    check_level_names(text, markers, levels, noxfile=noxfile, matrix=matrix)
+    try:
+        check_level_names(text, markers, levels, noxfile=noxfile, matrix=matrix)
+    except MarkersError:
+        return  # without one region, the user's part is unknown; the writer names the markers
 
 
 def check_level_names(

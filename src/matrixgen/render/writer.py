@@ -4,6 +4,11 @@ Rendering is in memory; this module decides per file whether it is created, upda
 unchanged or deleted, and refuses to touch what the user owns (a file without
 matrixgen's header or markers, a generated file edited by hand) unless forced.
 Writes are atomic: a temporary file beside the target, then `os.replace`.
+
+Nothing is written or deleted outside the project root (the folder of matrix.yaml), not
+even through a symlinked folder: every path is resolved first, and one that lands outside
+is an error that no --force overrides. A file checked out with CRLF line endings keeps
+them (digests are of LF text, see `marks`), so such a checkout renders unchanged.
 """
 
 from __future__ import annotations
@@ -11,15 +16,36 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from matrixgen.errors import MatrixgenError, OverwriteRefusedError
 from matrixgen.files import write_atomic
-from matrixgen.marks import append_region, read_header, with_header
+from matrixgen.marks import append_region, read_header, uses_crlf, with_header, with_newlines
 from matrixgen.render.target import Output, Rendered
 
 _WOULD = {"created": "would create", "updated": "would update", "deleted": "would delete"}
 _WIDTH = max(len(label) for label in _WOULD.values())  # labels line up in every mode
+
+
+class OutsideRootError(MatrixgenError):
+    """An output path leads outside the project root; nothing is written."""
+
+    exit_code = 2
+
+
+def inside(root: Path, relative: str) -> bool:
+    """Whether `root/relative`, symlinks resolved, is `root` or below it."""
+    real_root = root.resolve()
+    real = (root / relative).resolve()
+    return real == real_root or real_root in real.parents
+
+
+def _outside(path: str, source: str) -> str:
+    return (
+        f"{path} leads outside the project folder (the folder of {source}), "
+        "through '..', an absolute path or a symlink; nothing written. Point the output "
+        f"at a path inside that folder in `outputs:` of {source}"
+    )
 
 
 @dataclass(frozen=True)
@@ -81,6 +107,8 @@ def plan(root: Path, source: str, rendered: Iterable[Rendered], *, force: bool) 
     for result in rendered:
         owned.extend(result.owned)
         for output in result.outputs:
+            if not inside(root, output.path):
+                raise OutsideRootError(_outside(output.path, source))
             if output.path in written:
                 raise MatrixgenError(
                     f"two outputs render to {output.path}; check `outputs:` in {source}"
@@ -89,10 +117,15 @@ def plan(root: Path, source: str, rendered: Iterable[Rendered], *, force: bool) 
             changes.append(_change(root, source, output, force=force))
     deletions: dict[str, Change] = {}
     for pattern in owned:
+        parts = PurePosixPath(pattern).parts
+        if not parts or PurePosixPath(pattern).is_absolute() or ".." in parts:
+            raise OutsideRootError(_outside(pattern, source))
         for path in root.glob(pattern):
             relative = path.relative_to(root).as_posix()
             if relative in written or relative in deletions or not path.is_file():
                 continue
+            if not inside(root, relative):
+                continue  # reached through a symlink: another project's file, never ours
             text = read(path)
             header = read_header(text or "")
             if header is None or header.source != source:
@@ -111,9 +144,10 @@ def _edited(path: str) -> str:
 
 def _change(root: Path, source: str, output: Output, *, force: bool) -> Change:
     old = read(root / output.path)
+    crlf = old is not None and uses_crlf(old)
     region = output.region
     if region is None:
-        new = with_header(output.body, source, output.comment)
+        new = with_newlines(with_header(output.body, source, output.comment), crlf)
         if old is None or force:
             return Change(output.path, old, new)
         header = read_header(old)
@@ -124,12 +158,14 @@ def _change(root: Path, source: str, output: Output, *, force: bool) -> Change:
             )
             return Change(output.path, old, new, why)
         return Change(output.path, old, new, _edited(output.path) if header.edited else None)
-    text = region.markers.region(output.body, source)
+    text = with_newlines(region.markers.region(output.body, source), crlf)
     if old is None:
         return Change(output.path, old, region.new_file(text))
-    span = region.markers.find(old)
+    span = region.markers.find(old, output.path)
     if span is None:
         new = append_region(old, text)
+        if crlf:  # the user's CRLF part, the blank line and the region all in CRLF
+            new = with_newlines(append_region(with_newlines(old, False), text), crlf=True)
         why = (
             f"{output.path} has no matrixgen region (lines '{region.markers.start_tag}' and "
             f"'{region.markers.end_tag}', once each, in comments); add them where the generated "
@@ -148,6 +184,11 @@ def write(
     """Write the stale files, delete the vanished ones; a line per file once it is done."""
     for change in changes:
         path = root / change.path
+        if not inside(root, change.path):  # `plan` checked; a symlink made since must not win
+            raise OutsideRootError(
+                f"{change.path} now leads outside the project folder (a symlink made while "
+                "rendering?); stopped before writing it"
+            )
         if change.new is None:
             path.unlink()
             _remove_empty(path.parent, root)
@@ -161,8 +202,14 @@ def _line(label: str, path: str, note: str = "") -> str:
 
 
 def _remove_empty(folder: Path, root: Path) -> None:
-    # A vanished level leaves its profiles/ folder empty; drop it, but never climb past the root.
-    while folder != root and root in folder.parents and not any(folder.iterdir()):
+    # A vanished level leaves its profiles/ folder empty; drop it, but never climb past the
+    # root, nor remove a symlink's target.
+    while (
+        folder != root
+        and root in folder.parents
+        and not folder.is_symlink()
+        and not any(folder.iterdir())
+    ):
         folder.rmdir()
         folder = folder.parent
 
