@@ -21,6 +21,14 @@ fi
 for svc in redis-server rabbitmq-server; do $sudo service "$svc" stop >/dev/null 2>&1 || true; done
 pkill -x epmd >/dev/null 2>&1 || true
 
+# Skip pip when this checkout is installed already and its requirements have not changed.
+stamp=.matrixgen/install.stamp
+want="$(python -VV) $(cat pyproject.toml examples/state-proxy/pyproject.toml | sha256sum)"
+here=$(python -c 'import matrixgen, state_proxy; print(matrixgen.__file__)' 2>/dev/null || true)
+if [ "$here" = "$PWD/src/matrixgen/__init__.py" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+  echo "+ pip: matrixgen and the example are installed from this checkout"
+  exit 0
+fi
 # matrixgen's distribution is matrixgen-cli; a distribution named `matrixgen` (this project's
 # old name, or the unrelated project of that name on PyPI) would shadow the command.
 if python -m pip show -q matrixgen >/dev/null 2>&1; then
@@ -29,3 +37,4 @@ if python -m pip show -q matrixgen >/dev/null 2>&1; then
 fi
 echo "+ pip install -e .[dev] -e examples/state-proxy[test]"
 python -m pip install -q -e '.[dev]' -e 'examples/state-proxy[test]'
+mkdir -p .matrixgen && printf '%s' "$want" >"$stamp"

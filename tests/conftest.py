@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +30,77 @@ def require_binary() -> Callable[[str], str]:
         return path
 
     return find
+
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE_SCRIPT = ROOT / "scripts" / "docker-engine.sh"
+
+
+def _engine_answers(env: dict[str, str]) -> bool:
+    try:
+        done = subprocess.run(
+            ["docker", "version", "--format", "{{.Server.Version}}"],
+            env=env, capture_output=True, timeout=20, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _engine_env() -> dict[str, str]:
+    """os.environ pointed at the project's private engine (scripts/docker-engine.sh env)."""
+    done = subprocess.run(
+        ["bash", str(ENGINE_SCRIPT), "env"], capture_output=True, text=True, check=True
+    )
+    env = dict(os.environ)
+    for line in done.stdout.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        env[name] = value
+    return env
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> Iterator[dict[str, str]]:
+    """An env whose `docker` reaches a real engine: one that already answers, else the
+    project's private engine, started here (and stopped at the end) when it is not running.
+    Without one: skip locally, fail under CI=true (CI starts it through scripts/test.sh)."""
+    started = False
+    env = dict(os.environ)
+    if not _engine_answers(env):
+        env = _engine_env()
+        if not _engine_answers(env) and os.geteuid() == 0:
+            subprocess.run(["bash", str(ENGINE_SCRIPT), "up"], check=False, timeout=900)
+            started = _engine_answers(env)
+    if not _engine_answers(env):
+        message = "no Docker engine answers; start one with `bash scripts/docker-engine.sh up`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    yield env
+    if started:
+        subprocess.run(["bash", str(ENGINE_SCRIPT), "down"], check=False, timeout=300)
+
+
+def docker_leftovers(env: dict[str, str]) -> list[str]:
+    """Containers, custom networks and volumes on the engine: a test must leave none."""
+    found = []
+    for kind, command in (
+        ("container", ["docker", "ps", "-a", "--format", "{{.Names}}"]),
+        (
+            "network",
+            ["docker", "network", "ls", "--filter", "type=custom", "--format", "{{.Name}}"],
+        ),
+        ("volume", ["docker", "volume", "ls", "--format", "{{.Name}}"]),
+    ):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        found += [f"{kind} {name}" for name in done.stdout.split()]
+    return found
+
+
+@pytest.fixture
+def compose_engine(docker_engine: dict[str, str]) -> Iterator[dict[str, str]]:
+    """`docker_engine` for one test, which must leave no container, network or volume."""
+    before = docker_leftovers(docker_engine)
+    yield docker_engine
+    left = [thing for thing in docker_leftovers(docker_engine) if thing not in before]
+    assert left == [], f"the test left {left} on the Docker engine"

@@ -4,7 +4,7 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(s3-lww)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest e4b7c78c4b86) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest fdcdf42fe26a) generated from matrix.yaml; edit that, not this
 import nox
 
 _MATRIXGEN_INSTALL = ["-e", "../..", "-e", ".[test]"]
@@ -69,19 +69,19 @@ def unit(session: nox.Session, cell: str, packages: list[str]) -> None:
     [
         nox.param(
             "s3-lww",
-            ["moto[server]>=5.0.20"],
+            ["moto[server]>=5.1.5"],
             id="s3-lww",
             tags=["s3", "lww"],
         ),
         nox.param(
             "s3-cas",
-            ["moto[server]>=5.0.20"],
+            ["moto[server]>=5.1.5"],
             id="s3-cas",
             tags=["s3", "cas"],
         ),
         nox.param(
             "s3-passthrough",
-            ["moto[server]>=5.0.20"],
+            ["moto[server]>=5.1.5"],
             id="s3-passthrough",
             tags=["s3", "passthrough"],
         ),
@@ -116,13 +116,13 @@ def component(session: nox.Session, cell: str, packages: list[str]) -> None:
     [
         nox.param(
             "sqs-s3",
-            ["moto[server]>=5.0.20"],
+            ["moto[server]>=5.1.5"],
             id="sqs-s3",
             tags=["sqs", "s3", "lww"],
         ),
         nox.param(
             "rabbitmq-s3",
-            ["moto[server]>=5.0.20"],
+            ["moto[server]>=5.1.5"],
             id="rabbitmq-s3",
             tags=["rabbitmq", "s3", "lww"],
         ),
@@ -134,7 +134,7 @@ def component(session: nox.Session, cell: str, packages: list[str]) -> None:
         ),
         nox.param(
             "sqs-redis",
-            ["moto[server]>=5.0.20"],
+            ["moto[server]>=5.1.5"],
             id="sqs-redis",
             tags=["sqs", "redis", "cas"],
         ),
@@ -151,13 +151,13 @@ def integration(session: nox.Session, cell: str, packages: list[str]) -> None:
     [
         nox.param(
             "sqs-s3",
-            ["moto[server]>=5.0.20"],
+            ["moto[server]>=5.1.5"],
             id="sqs-s3",
             tags=["sqs", "s3", "lww"],
         ),
         nox.param(
             "rabbitmq-s3",
-            ["moto[server]>=5.0.20"],
+            ["moto[server]>=5.1.5"],
             id="rabbitmq-s3",
             tags=["rabbitmq", "s3", "lww"],
         ),

@@ -61,7 +61,7 @@ def test_the_whole_local_matrix_passes_and_leaves_nothing_running(tmp_path: Path
     matrixgen = [sys.executable, "-m", "matrixgen", "-C", str(EXAMPLE)]
 
     run = subprocess.run(
-        [*matrixgen, "run", "-j", "2", "--results", str(results)],
+        [*matrixgen, "run", "-j", "2", "--services", "native", "--results", str(results)],
         env=env,
         capture_output=True,
         text=True,
