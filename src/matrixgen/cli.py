@@ -248,6 +248,13 @@ def run(
     default=None,
     help="Write a self-contained HTML grid here.",
 )
+@click.option(
+    "--junit",
+    "junit_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every cell's JUnit merged into one file here (test names prefixed by the cell).",
+)
 @click.pass_obj
 def report(
     obj: Context,
@@ -259,6 +266,7 @@ def report(
     github_summary: bool,
     json_file: Path | None,
     html_file: Path | None,
+    junit_file: Path | None,
 ) -> None:
     """Merge per-cell JUnit into the support-matrix table."""
     from matrixgen.results import ReportOptions, report_results
@@ -272,6 +280,7 @@ def report(
         github_summary=github_summary,
         json_file=json_file,
         html_file=html_file,
+        junit_file=junit_file,
         env=dict(os.environ),
     )
     sys.exit(report_results(matrix, options, echo=click.echo))
