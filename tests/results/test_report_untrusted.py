@@ -379,16 +379,21 @@ def test_hostile_junit_is_inert_text_in_every_output(
     # The HTML: no element and no attribute came from the JUnit files.
     tags: set[str] = set()
     attributes: set[str] = set()
+    links: list[str] = []
 
     class Tags(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             tags.add(tag)
             attributes.update(name for name, _ in attrs)
+            links.extend(value or "" for name, value in attrs if name == "href")
 
     Tags().feed((hostile / "report.html").read_text(encoding="utf-8"))
-    assert "img" not in tags and "a" not in tags and "script" not in tags
+    assert "img" not in tags and "script" not in tags
     assert attributes <= {"lang", "charset", "http-equiv", "content", "name", "class", "title",
-                          "rowspan"}  # fmt: skip
+                          "rowspan", "href"}  # fmt: skip
+    # The only links are matrixgen's own: to the result files beside the report.
+    assert links and all(link.startswith("results/") for link in links), links
+    assert all((hostile / link).is_file() for link in links)
 
     # The console: one line per message; the only workflow commands are matrixgen's own.
     commands = [line for line in ran.out.splitlines() if line.startswith("::")]

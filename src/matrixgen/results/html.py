@@ -7,8 +7,11 @@ matrix.yaml or JUnit goes through `html.escape`, since JUnit is untrusted input.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 
 from matrixgen.load.matrix import Matrix
 from matrixgen.outcome.status import Status
@@ -18,6 +21,48 @@ from matrixgen.results.summary import headline
 from matrixgen.results.table import LEGEND, TableCell, build_table
 
 FAILURES_SHOWN = 20  # per cell
+
+
+@dataclass(frozen=True)
+class About:
+    """Where and when the report was made; every field may be empty."""
+
+    made: str = ""  # UTC time, ISO 8601
+    commit: str = ""
+    host: str = ""
+    python: str = ""
+    matrixgen: str = ""
+
+    def line(self) -> str:
+        parts = [
+            ("made", self.made), ("commit", self.commit), ("host", self.host),
+            ("Python", self.python), ("matrixgen", self.matrixgen),
+        ]  # fmt: skip
+        return " · ".join(f"{name} {escape(value)}" for name, value in parts if value)
+
+
+def _links(status: CellStatus, base: Path | None) -> str:
+    """Relative links to the cell's JUnit files and the logs beside them."""
+    links = []
+    for path in status.files:
+        files = [(path.name, path)]
+        log = path.with_suffix(".log")
+        if log.is_file() and not log.is_symlink():
+            files.append((log.name, log))
+        for label, target in files:
+            href = _href(target, base)
+            links.append(f'<a href="{escape(href)}">{escape(label)}</a>' if href else escape(label))
+    return " ".join(links)
+
+
+def _href(path: Path, base: Path | None) -> str | None:
+    if base is None:
+        return None
+    try:
+        return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return None
+
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1f2328}
@@ -45,14 +90,14 @@ table.cells td{font-size:13px}
 """
 
 
-def _member(status: CellStatus) -> str:
-    files = ", ".join(path.name for path in status.files)
+def _member(status: CellStatus, base: Path | None) -> str:
+    files = _links(status, base)
     parts = [
         f'<div class="member"><b>{escape(status.id)}</b> {_mark(status.status)}',
         f'<br><span class="muted">{_counts(status)}</span>',
     ]
     if files:
-        parts.append(f'<br><span class="muted">{escape(files)}</span>')
+        parts.append(f'<br><span class="muted">{files}</span>')
     if status.reason:
         parts.append(f"<br>{escape(status.reason)}")
     for failure in status.failures[:FAILURES_SHOWN]:
@@ -87,7 +132,7 @@ def _mark(status: Status) -> str:
     return f'<span class="glyph">{GLYPHS[status]}</span> {escape(status.value)}'
 
 
-def _grid_cell(cell: TableCell, names: bool) -> str:
+def _grid_cell(cell: TableCell, names: bool, base: Path | None) -> str:
     if cell.status is None:
         return '<td class="grid empty"></td>'
     summary = []
@@ -101,7 +146,7 @@ def _grid_cell(cell: TableCell, names: bool) -> str:
     title = "; ".join(
         f"{m.id}: {m.status.value}" + (f" ({m.reason})" if m.reason else "") for m in cell.members
     )
-    panel = "".join(_member(m) for m in cell.members)
+    panel = "".join(_member(m, base) for m in cell.members)
     return (
         f'<td class="grid {cell.status.value}" title="{escape(title)}"><details><summary>'
         f'{"".join(summary)}</summary><div class="panel">{panel}</div></details></td>'
@@ -125,14 +170,22 @@ def _row_headers(rows: list[list[str]]) -> list[list[str]]:
     return cells
 
 
-def html_report(matrix: Matrix, statuses: Mapping[str, CellStatus]) -> str:
+def html_report(
+    matrix: Matrix,
+    statuses: Mapping[str, CellStatus],
+    *,
+    about: About | None = None,
+    base: Path | None = None,
+) -> str:
+    """The page; `base` is the folder it is written to (links are relative to it)."""
     table = build_table(matrix, statuses)
     name = escape(matrix.model.name or matrix.root.name)
     head = "".join(f"<th>{escape(t)}</th>" for t in [*table.row_titles, *table.column_labels])
     body = []
     headers = _row_headers([labels for labels, _ in table.rows])
     for heading, (_, cells) in zip(headers, table.rows, strict=True):
-        row = "".join(heading) + "".join(_grid_cell(cell, table.names(cell)) for cell in cells)
+        grid = (_grid_cell(cell, table.names(cell), base) for cell in cells)
+        row = "".join(heading) + "".join(grid)
         body.append(f"<tr>{row}</tr>")
     listing = []
     worst_first = sorted(
@@ -143,7 +196,8 @@ def html_report(matrix: Matrix, statuses: Mapping[str, CellStatus]) -> str:
         listing.append(
             f'<tr><td><code>{escape(status.id)}</code></td><td class="{status.status.value}">'
             f"{_mark(status.status)}</td><td>{_counts(status)}</td>"
-            f"<td>{escape(detail)}</td></tr>"
+            f"<td>{escape(detail)}{_failing_tests(status)}</td>"
+            f'<td class="muted">{_links(status, base)}</td></tr>'
         )
     legend = "".join(f'<span class="item {s.value}">{_mark(s)}</span>' for s in LEGEND)
     return f"""<!DOCTYPE html>
@@ -154,14 +208,25 @@ def html_report(matrix: Matrix, statuses: Mapping[str, CellStatus]) -> str:
 <body>
 <h1>Test matrix: {name}</h1>
 <p class="headline">{escape(headline(statuses, GLYPHS))} · click a cell for details</p>
+<p class="muted">{(about or About()).line()}</p>
 <table class="grid"><thead><tr>{head}</tr></thead><tbody>
 {"".join(body)}
 </tbody></table>
 <p class="legend muted">{legend}</p>
 <h2>Every cell</h2>
 <table class="cells"><thead>
-<tr><th>Cell</th><th>Status</th><th>Tests</th><th>Reason</th></tr></thead><tbody>
+<tr><th>Cell</th><th>Status</th><th>Tests</th><th>Reason</th><th>Files</th></tr></thead><tbody>
 {"".join(listing)}
 </tbody></table>
 </body></html>
 """
+
+
+def _failing_tests(status: CellStatus) -> str:
+    """The failing tests of a cell, one per line (the grid's panel has their messages)."""
+    if not status.failures:
+        return ""
+    names = list(dict.fromkeys(f.test for f in status.failures))
+    items = "".join(f"<li><code>{escape(name)}</code></li>" for name in names[:FAILURES_SHOWN])
+    more = f"<li>… {len(names) - FAILURES_SHOWN} more</li>" if len(names) > FAILURES_SHOWN else ""
+    return f"<ul>{items}{more}</ul>"

@@ -26,7 +26,7 @@ from matrixgen.outcome.junit import not_regular, read_bytes
 from matrixgen.outcome.status import Status
 from matrixgen.results.collect import Collection, collect
 from matrixgen.results.docs import docs_page, failed_count
-from matrixgen.results.html import html_report
+from matrixgen.results.html import About, html_report
 from matrixgen.results.merged import merged_junit
 from matrixgen.results.status import CellStatus
 from matrixgen.results.summary import github_summary, headline
@@ -229,7 +229,11 @@ def report_results(matrix: Matrix, options: ReportOptions, *, echo: Echo) -> int
         _replace(options.json_file, text, "JSON report")
         say(f"wrote {options.json_file}")
     if options.html_file is not None:
-        _replace(options.html_file, html_report(matrix, statuses), "HTML report")
+        page = html_report(
+            matrix, statuses, about=about(matrix.root, options.env),
+            base=options.html_file.parent,
+        )  # fmt: skip
+        _replace(options.html_file, page, "HTML report")
         say(f"wrote {options.html_file}")
     if options.junit_file is not None:
         merged = merged_junit(statuses.values()).decode("utf-8")
@@ -304,3 +308,31 @@ def command_data(text: str) -> str:
     """The message of a workflow command, escaped as the runner unescapes it: `%0A` in a
     reason stays those three characters, not a line break in the annotation."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def about(root: Path, env: Mapping[str, str]) -> About:
+    """When, from which commit, where and with which Python the report is made."""
+    import platform
+    import socket
+    import subprocess
+    from datetime import datetime, timezone
+
+    from matrixgen import __version__
+
+    commit = env.get("GITHUB_SHA", "")
+    if not commit:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+                capture_output=True, text=True, timeout=10, check=False, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+            commit = done.stdout.strip() if done.returncode == 0 else ""
+        except (OSError, subprocess.TimeoutExpired):
+            commit = ""
+    return About(
+        made=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        commit=commit[:12],
+        host=socket.gethostname(),
+        python=platform.python_version(),
+        matrixgen=__version__,
+    )
