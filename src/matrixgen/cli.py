@@ -90,10 +90,21 @@ def list_(
     selectors: tuple[str, ...],
 ) -> None:
     """List cells (optionally by SELECTOR: level/cell, level, or a glob)."""
-    from matrixgen.listing import format_json, format_table
+    from matrixgen.listing import Cache, format_json, format_table, from_matrix
+    from matrixgen.load.source import locate
+    from matrixgen.load.selection import select
 
-    matrix = obj.load(file)
-    cells = matrix.select(selectors, level=level, where=where)
+    source = locate(obj.directory, file)
+    cache = Cache(source.path, source.root)
+    listing = cache.read()
+    if listing is None:  # load (and validate) for real, then remember the cells
+        matrix = obj.load(file)
+        listing = from_matrix(matrix)
+        cache.write(matrix, listing)
+    cells = select(
+        listing.cells, selectors, level=level, where=where,
+        levels=listing.levels, axes=listing.axes,
+    )  # fmt: skip
     click.echo(format_json(cells) if as_json else format_table(cells))
 
 

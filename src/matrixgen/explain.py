@@ -6,7 +6,8 @@ import difflib
 
 from matrixgen.errors import UsageError
 from matrixgen.load.cells import Cell
-from matrixgen.load.matrix import Matrix, matches
+from matrixgen.load.matrix import Matrix
+from matrixgen.load.selection import matches
 
 
 def _where(matrix: Matrix, *path: str | int) -> str:

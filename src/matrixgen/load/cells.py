@@ -39,6 +39,14 @@ class Cell:
         """The cell's Python version when the matrix has an axis named `python`."""
         return self.values.get("python")
 
+    @property
+    def description(self) -> str:
+        """The cell in words: its values by their labels, `backend=S3, mode=LWW`."""
+        parts = [f"{axis}={self.labels.get(axis, value)}" for axis, value in self.values.items()]
+        if self.suite_count > 1:
+            parts.insert(0, f"suite={self.suite}")
+        return ", ".join(parts) or self.level_label or self.level
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -48,6 +56,7 @@ class Cell:
             "values": dict(self.values),
             "labels": dict(self.labels),
             "nox_session": self.nox_session,
+            "description": self.description,
             "services": list(self.services),
             "requires": list(self.requires),
             "timeout": self.timeout,

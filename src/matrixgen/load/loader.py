@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,29 +15,9 @@ from pydantic import ValidationError
 from matrixgen.errors import ConfigError, Problem, did_you_mean
 from matrixgen.load.document import Document, PathKey, parse, read_text
 from matrixgen.load.model import NAME_PATTERN, MatrixFile
-
-DEFAULT_FILE = "matrix.yaml"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where matrix.yaml lives: `root` is the project folder generated paths are relative to."""
-
-    path: Path
-    display: str
-
-    @property
-    def root(self) -> Path:
-        return self.path.parent
-
-
-def locate(directory: Path | None = None, file: str | None = None) -> Source:
-    base = directory or Path.cwd()
-    path = base / (file or DEFAULT_FILE)
-    display = file or DEFAULT_FILE
-    if directory is not None and not Path(display).is_absolute():
-        display = str(Path(directory) / display) if str(directory) != "." else display
-    return Source(path=path, display=display)
+from matrixgen.load.source import DEFAULT_FILE as DEFAULT_FILE  # re-exported
+from matrixgen.load.source import Source as Source
+from matrixgen.load.source import locate as locate
 
 
 def read_document(source: Source, text: str | None = None) -> Document:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from matrixgen.load.outputs import check_install_lines, check_paths
 from matrixgen.load.probes import check_ready_probes
 from matrixgen.load.pruning import salvage
 from matrixgen.load.references import check_expansion, check_references
+from matrixgen.load.selection import select
 from matrixgen.load.size import check_size
 from matrixgen.load.unused import check_unused_settings
 
@@ -51,58 +51,10 @@ class Matrix:
         self, selectors: Sequence[str] = (), *, level: str | None = None, where: str | None = None
     ) -> list[Cell]:
         """Cells matching any selector (all when none), a level, and `axis=value,...` conditions."""
-        cells = self.cells
-        if selectors:
-            chosen: set[str] = set()  # ids: comparing Cells field by field is O(n²) on globs
-            for selector in selectors:
-                hits = [c for c in cells if matches(selector, c)]
-                if not hits:
-                    ids = [c.id for c in cells] + list(self.model.levels)
-                    raise UsageError(
-                        f"selector '{selector}' matches no cell{did_you_mean(selector, ids)}; "
-                        "see `matrixgen list`"
-                    )
-                chosen.update(c.id for c in hits)
-            cells = [c for c in cells if c.id in chosen]
-        if level is not None:
-            if level not in self.model.levels:
-                raise UsageError(f"unknown level '{level}'{did_you_mean(level, self.model.levels)}")
-            cells = [c for c in cells if c.level == level]
-        for axis, value in parse_where(where):
-            if axis not in self.model.axes and axis not in ("level", "suite"):
-                raise UsageError(
-                    f"--where: unknown axis '{axis}'{did_you_mean(axis, self.model.axes)}"
-                )
-            cells = [c for c in cells if value in _field(c, axis)]
-        return cells
-
-
-def _field(cell: Cell, key: str) -> tuple[str, ...]:
-    if key == "level":
-        return (cell.level,)
-    if key == "suite":
-        return (cell.suite,)
-    value = cell.values.get(key)
-    return (value,) if value is not None else ()
-
-
-def parse_where(where: str | None) -> Iterable[tuple[str, str]]:
-    if not where:
-        return []
-    pairs = []
-    for part in where.split(","):
-        axis, sep, value = part.partition("=")
-        if not sep or not axis.strip() or not value.strip():
-            raise UsageError(f"--where expects axis=value[,axis=value...], got '{part}'")
-        pairs.append((axis.strip(), value.strip()))
-    return pairs
-
-
-def matches(selector: str, cell: Cell) -> bool:
-    """`level/cell`, a level name, or a glob over ids (`*/gcs-*`)."""
-    if selector == cell.level or selector == cell.id:
-        return True
-    return any(ch in selector for ch in "*?[") and fnmatch.fnmatchcase(cell.id, selector)
+        return select(
+            self.cells, selectors, level=level, where=where,
+            levels=list(self.model.levels), axes=list(self.model.axes),
+        )  # fmt: skip
 
 
 def load(
