@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXIT_CODES = (
+    "Exit codes: 0 success; 1 a check failed (stale files, failed cells, an incomplete "
+    "report); 2 bad input (an invalid matrix.yaml, an unknown selector, a file matrixgen "
+    "will not overwrite); 130 interrupted."
+)
+
 
 class Context:
     def __init__(self, directory: Path | None, debug: bool) -> None:
@@ -44,7 +50,10 @@ def file_option(function: F) -> F:
     )(function)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES,
+)
 @click.option(
     "-C",
     "directory",
@@ -60,7 +69,7 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
     ctx.obj = Context(directory, debug)
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES)
 @file_option
 @click.pass_obj
 def validate(obj: Context, file: str | None) -> None:
@@ -72,7 +81,7 @@ def validate(obj: Context, file: str | None) -> None:
     click.echo(f"{matrix.source.display}: ok, {cells} in {in_levels}")
 
 
-@cli.command("list")
+@cli.command("list", epilog=EXIT_CODES)
 @file_option
 @click.option("--level", default=None, help="Only cells of this level.")
 @click.option(
@@ -91,8 +100,8 @@ def list_(
 ) -> None:
     """List cells (optionally by SELECTOR: level/cell, level, or a glob)."""
     from matrixgen.listing import Cache, format_json, format_table, from_matrix
-    from matrixgen.load.source import locate
     from matrixgen.load.selection import select
+    from matrixgen.load.source import locate
 
     source = locate(obj.directory, file)
     cache = Cache(source.path, source.root)
@@ -108,7 +117,7 @@ def list_(
     click.echo(format_json(cells) if as_json else format_table(cells))
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES)
 @file_option
 @click.argument("selector")
 @click.pass_obj
@@ -119,7 +128,7 @@ def explain(obj: Context, file: str | None, selector: str) -> None:
     click.echo(explain_cell(obj.load(file), selector))
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES)
 @click.option(
     "-o",
     "--output",
@@ -138,7 +147,7 @@ def schema(output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES)
 @file_option
 @click.option(
     "--check", is_flag=True, help="Write nothing; show a diff and exit 1 when anything is stale."
@@ -156,7 +165,7 @@ def render(obj: Context, file: str | None, check: bool, dry_run: bool, force: bo
     sys.exit(code)
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES)
 @file_option
 @click.argument("selectors", nargs=-1)
 @click.option(
@@ -191,9 +200,11 @@ def render(obj: Context, file: str | None, check: bool, dry_run: bool, force: bo
     type=click.Choice(["auto", "native", "compose"]),
     default="auto",
     show_default=True,
+    help="How services run: compose files where a Docker engine answers (auto), processes, "
+    "or compose files.",
 )
-@click.option("-q", "--quiet", is_flag=True)
-@click.option("-v", "--verbose", is_flag=True)
+@click.option("-q", "--quiet", is_flag=True, help="Show failures only.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show commands and every cell's output.")
 @click.pass_obj
 def run(
     obj: Context,
@@ -297,7 +308,7 @@ def report(
     sys.exit(report_results(matrix, options, echo=click.echo))
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES)
 @file_option
 @click.argument("selectors", nargs=-1)
 @click.option("--shards", type=click.IntRange(min=1), required=True, help="How many shards.")
@@ -305,9 +316,9 @@ def report(
     "--durations",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="[default: results/durations.json]",
+    help="Recorded durations to balance by [default: results/durations.json].",
 )
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_obj
 def shard(
     obj: Context,
@@ -333,11 +344,11 @@ def shard(
     )
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES)
 @file_option
 @click.option("--base", default=None, help="Git ref to diff against, from its merge-base.")
 @click.option("--all", "every", is_flag=True, help="Every cell instead (the default branch).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the cells as JSON (list's shape).")
 @click.option("--github-output", is_flag=True, help="Write the workflow's plan to $GITHUB_OUTPUT.")
 @click.pass_obj
 def affected(

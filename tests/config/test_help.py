@@ -1,0 +1,22 @@
+"""Every option says what it does, and every --help names the exit codes."""
+
+from __future__ import annotations
+
+import click
+from click.testing import CliRunner
+
+from matrixgen.cli import cli
+
+
+def test_every_option_has_help_and_every_command_the_exit_codes() -> None:
+    assert isinstance(cli, click.Group)
+    commands = {"": cli, **cli.commands}
+    silent = []
+    for name, command in commands.items():
+        for parameter in command.params:
+            if isinstance(parameter, click.Option) and not parameter.help:
+                silent.append(f"{name or 'matrixgen'} {parameter.opts[0]}")
+        shown = CliRunner().invoke(cli, [*([name] if name else []), "--help"]).output
+        assert "Exit codes: 0 success; 1 a check failed" in shown, name
+        assert "2 bad input" in shown and "130 interrupted" in shown, name
+    assert silent == []
