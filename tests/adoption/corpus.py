@@ -1,0 +1,160 @@
+"""The adoption corpus: real projects' CI matrices, each beside its matrix.yaml.
+
+Each folder holds `original.yml` (the `strategy.matrix` of each matrix job of the
+project's workflow, keyed by job id, with the source in a comment) and `matrix.yaml`
+(the same jobs written with matrixgen's documented features). An `Adoption` says how the
+two name things, so that a job of the original and a cell of matrixgen can be compared
+as sets of `axis=value` pairs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .github_matrix import expand
+
+HERE = Path(__file__).parent
+
+Pairs = frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Adoption:
+    folder: str
+    levels: Mapping[str, str]  # original job id -> matrixgen level
+    # Original matrix keys named otherwise in matrix.yaml (key -> axis).
+    axes: Mapping[str, str] = field(default_factory=dict)
+    # Original values that are not matrixgen names (axis -> original text -> value).
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # A key that names the runner, not a cell: (key, how `runs-on` is made of it). The
+    # generated job's runs-on must be that label.
+    runner: tuple[str, str] | None = None
+    # Keys that follow from another axis's value: key -> (axis, env variable of that
+    # axis's values in matrix.yaml that holds the key's value).
+    derived: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Whether matrix.yaml pins every action to a commit (zizmor then reports nothing).
+    pinned: bool = False
+
+    @property
+    def root(self) -> Path:
+        return HERE / self.folder
+
+    def original(self) -> dict[str, dict[str, Any]]:
+        loaded: dict[str, dict[str, Any]] = yaml.safe_load(
+            (self.root / "original.yml").read_text(encoding="utf-8")
+        )
+        return loaded
+
+    def matrix_file(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = yaml.safe_load(
+            (self.root / "matrix.yaml").read_text(encoding="utf-8")
+        )
+        return loaded
+
+    def github_jobs(self) -> dict[str, list[Pairs]]:
+        """GitHub's jobs of each original matrix, per matrixgen level, as axis=value pairs."""
+        return {
+            self.levels[job]: [self.pairs(entry) for entry in expand(matrix)]
+            for job, matrix in self.original().items()
+        }
+
+    def pairs(self, job: Mapping[str, Any]) -> Pairs:
+        """One GitHub job as matrixgen would name it: renamed keys and values, the runner
+        key and the derived keys left out (the tests check those apart)."""
+        left_out = set(self.derived) | ({self.runner[0]} if self.runner else set())
+        named = set()
+        for key, value in job.items():
+            if key in left_out:
+                continue
+            axis = self.axes.get(key, key)
+            text = text_of(value)
+            named.add((axis, self.values.get(axis, {}).get(text, text)))
+        return frozenset(named)
+
+    def runner_labels(self) -> dict[str, set[str]]:
+        """Per matrixgen level, the runner labels the original's jobs ask for."""
+        if self.runner is None:
+            return {}
+        key, label = self.runner
+        return {
+            self.levels[job]: {label.format(text_of(entry[key])) for entry in expand(matrix)}
+            for job, matrix in self.original().items()
+        }
+
+    def derived_mismatches(self) -> list[str]:
+        """Derived keys whose original value differs from the env matrix.yaml gives the
+        cell's value of the axis they follow."""
+        axes = self.matrix_file()["axes"]
+        wrong = []
+        for job, matrix in self.original().items():
+            for entry in expand(matrix):
+                for key, (axis, variable) in self.derived.items():
+                    if key not in entry:
+                        continue
+                    value = text_of(entry[axis])
+                    declared = axes[axis]["values"][value]["env"][variable]
+                    if declared != text_of(entry[key]):
+                        wrong.append(f"{job}: {axis}={value} has {variable}={declared}, not {key}")
+        return wrong
+
+
+def text_of(value: Any) -> str:
+    """A matrix value as text: strings as they are, anything else as JSON (3.1, true)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def cells_by_level(listing: str) -> dict[str, list[Pairs]]:
+    """`matrixgen list --json` output, as each level's cells' axis=value pairs."""
+    levels: dict[str, list[Pairs]] = {}
+    for cell in json.loads(listing):
+        levels.setdefault(cell["level"], []).append(frozenset(cell["values"].items()))
+    return levels
+
+
+def as_counts(jobs: Mapping[str, list[Pairs]]) -> dict[str, Counter[Pairs]]:
+    """Multisets, so that a duplicated job is a difference too."""
+    return {level: Counter(entries) for level, entries in jobs.items()}
+
+
+CORPUS = [
+    # Service containers on fixed ports, an exclude, a free-threaded Python, per-value
+    # commands and env; actions pinned to commits.
+    Adoption(
+        "dramatiq",
+        levels={"test": "test"},
+        runner=("os", "{}"),
+        pinned=True,
+    ),
+    # A product with excludes and includes that add pre-release combinations.
+    Adoption(
+        "django-redis",
+        levels={"test": "test"},
+        axes={"python-version": "python", "django-version": "django", "redis-version": "redis-py"},
+    ),
+    # A service container whose image tag is a matrix value; includes extend one Python.
+    Adoption(
+        "arq",
+        levels={"test": "test"},
+        runner=("os", "{}-latest"),
+    ),
+    # Three operating systems as a matrix variable.
+    Adoption(
+        "taskiq",
+        levels={"pytest": "pytest"},
+        axes={"py_version": "python", "pydantic_ver": "pydantic"},
+        values={"pydantic": {"<2": "v1", ">=2.5,<3": "v2"}},
+    ),
+    # One job per operating system, and an include-only matrix of broker versions.
+    Adoption(
+        "aiokafka",
+        levels={"test-windows": "windows", "test-mac": "mac", "test-linux": "linux"},
+        derived={"scala": ("kafka", "SCALA_VERSION")},
+    ),
+]

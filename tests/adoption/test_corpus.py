@@ -1,0 +1,125 @@
+"""Each project of the adoption corpus: the cells of its matrix.yaml are exactly the jobs
+GitHub makes of its original matrix, and the workflow matrixgen renders from it passes
+actionlint, the workflow JSON Schema and zizmor."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .corpus import CORPUS, Adoption, as_counts, cells_by_level
+
+IDS = [adoption.folder for adoption in CORPUS]
+
+
+def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+
+
+def matrixgen(root: Path, *args: str) -> str:
+    """The `matrixgen` command of this environment, as a user runs it."""
+    done = run([sys.executable, "-m", "matrixgen", "-C", str(root), *args], root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def tool(name: str) -> str:
+    """A console script of this environment (actionlint, check-jsonschema, zizmor)."""
+    path = Path(sys.executable).parent / name
+    found = str(path) if path.exists() else shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed; pip install -e '.[dev]'")
+    return found
+
+
+def rendered(adoption: Adoption, tmp_path: Path) -> Path:
+    """`matrixgen render` on a copy of the project folder; the workflow it wrote."""
+    root = tmp_path / adoption.folder
+    shutil.copytree(adoption.root, root)
+    matrixgen(root, "render")
+    github = adoption.matrix_file()["outputs"]["github"]
+    return root / (github if isinstance(github, str) else github["file"])
+
+
+@pytest.mark.parametrize("adoption", CORPUS, ids=IDS)
+def test_the_cells_are_the_jobs_github_makes_of_the_original_matrix(adoption: Adoption) -> None:
+    github = as_counts(adoption.github_jobs())
+    cells = as_counts(cells_by_level(matrixgen(adoption.root, "list", "--json")))
+    assert cells == github
+    assert adoption.derived_mismatches() == []
+
+
+@pytest.mark.parametrize("adoption", [a for a in CORPUS if a.runner], ids=lambda a: a.folder)
+def test_each_level_runs_on_the_original_runner(adoption: Adoption, tmp_path: Path) -> None:
+    jobs = yaml.safe_load(rendered(adoption, tmp_path).read_text(encoding="utf-8"))["jobs"]
+    for level, labels in adoption.runner_labels().items():
+        assert {jobs[level]["runs-on"]} == labels
+
+
+@pytest.mark.parametrize("adoption", CORPUS, ids=IDS)
+def test_the_workflow_passes_actionlint_and_the_workflow_schema(
+    adoption: Adoption, tmp_path: Path
+) -> None:
+    workflow = rendered(adoption, tmp_path)
+    linted = run([tool("actionlint"), "-oneline", str(workflow)], workflow.parent)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    schema = run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        workflow.parent,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+
+
+def zizmor(workflow: Path) -> list[dict[str, Any]]:
+    """zizmor's findings, offline, with every audit (the auditor persona)."""
+    done = run(
+        [tool("zizmor"), "--offline", "--no-config", "--persona=auditor", "--format=json",
+         workflow.name],
+        workflow.parent,
+    )  # fmt: skip
+    assert done.returncode in (0, 10, 11, 12, 13, 14), done.stderr  # 1x: findings
+    findings: list[dict[str, Any]] = json.loads(done.stdout)
+    return findings
+
+
+@pytest.mark.parametrize("adoption", CORPUS, ids=IDS)
+def test_zizmor_reports_only_unpinned_actions_and_nothing_once_pinned(
+    adoption: Adoption, tmp_path: Path
+) -> None:
+    workflow = rendered(adoption, tmp_path)
+    findings = zizmor(workflow)
+    if adoption.pinned:
+        assert findings == []
+        return
+    jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
+    uses = [step["uses"] for job in jobs.values() for step in job["steps"] if "uses" in step]
+    assert [f["ident"] for f in findings] == ["unpinned-uses"] * len(uses)
+
+
+def test_the_corpus_covers_services_exclude_include_and_several_systems() -> None:
+    """What the issue asks of the corpus, checked on the original matrices."""
+    originals = [a.original() for a in CORPUS]
+    matrices = [m for original in originals for m in original.values()]
+    assert len(CORPUS) >= 3
+    assert any("exclude" in m for m in matrices)
+    assert any("include" in m for m in matrices)
+    assert any(len(m.get("os", [])) > 1 for m in matrices)  # several systems in one matrix
+    assert sum(len(a.original()) > 1 for a in CORPUS) >= 1  # or one job per system
+    services = [a for a in CORPUS if a.matrix_file().get("services")]
+    assert len(services) >= 3
+
+
+def test_no_original_is_a_copied_workflow() -> None:
+    """Only `strategy.matrix` blocks are kept from the projects, each naming its source."""
+    for adoption in CORPUS:
+        text = (adoption.root / "original.yml").read_text(encoding="utf-8")
+        assert "at commit" in text.split("\n\n")[0]
+        for matrix in adoption.original().values():
+            assert not {"steps", "runs-on", "services", "strategy"} & set(matrix)
