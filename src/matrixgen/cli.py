@@ -238,6 +238,27 @@ def run(
     sys.exit(run_cells(matrix, matrix.select(selectors), options))
 
 
+@cli.command(epilog=EXIT_CODES)
+@file_option
+@click.option(
+    "--results",
+    "results_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Results folder [default: results].",
+)
+@click.pass_obj
+def clean(obj: Context, file: str | None, results_dir: Path | None) -> None:
+    """Stop what runs that died left: processes, data folders, compose projects."""
+    from matrixgen.load.source import locate
+    from matrixgen.run import clean_results
+
+    root = locate(obj.directory, file).root
+    folder = results_dir if results_dir is not None else Path("results")
+    folder = folder if folder.is_absolute() else root / folder
+    sys.exit(clean_results(folder, dict(os.environ), click.echo))
+
+
 @cli.command()
 @file_option
 @click.argument("results_dirs", nargs=-1, type=click.Path(path_type=Path))

@@ -6,6 +6,8 @@ plan (requirements, service modes) -> Scheduler (services, workers) -> results
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from matrixgen.errors import UsageError
 from matrixgen.load.cells import Cell
@@ -14,7 +16,7 @@ from matrixgen.run.cell_python import missing
 from matrixgen.run.options import RunOptions
 from matrixgen.run.requirements import docker_engine_answers, unmet
 
-__all__ = ["RunOptions", "plan", "run_cells"]
+__all__ = ["RunOptions", "clean_results", "plan", "run_cells"]
 
 
 def plan(
@@ -68,21 +70,52 @@ def plan(
 
 
 def run_cells(matrix: Matrix, cells: list[Cell], options: RunOptions) -> int:
-    """Run `cells`; 0 when all passed or were skipped, 1 when any failed, 130 when interrupted."""
+    """Run `cells`; 0 when all passed or were skipped, 1 when any failed, 130 when interrupted.
+
+    Raises ResultsFolderError (exit 2) when the results folder is another run's or cannot
+    be written. First cleans up after earlier runs into this folder that died (`leftovers`).
+    """
+    from matrixgen.run import leftovers
     from matrixgen.run.progress import make_progress
+    from matrixgen.run.results_folder import ResultsFolder
     from matrixgen.run.scheduler import Scheduler, execute
 
     if not cells:
         raise UsageError("no cells selected; see `matrixgen list`")
     runnable, skipped, modes = plan(matrix, cells, options)
-    options.results_dir.mkdir(parents=True, exist_ok=True)
-    for cell in cells:
-        # A result left from an earlier run must not pass for this run's.
-        (options.results_dir / cell.level / f"{cell.name}.xml").unlink(missing_ok=True)
-    progress = make_progress(options)
+    folder = ResultsFolder.take(options.results_dir)
+    assert folder is not None
     try:
-        progress.begin(cells, modes, str(options.results_dir))
-        scheduler = Scheduler(matrix, runnable, options, progress, modes, skipped)
-        return asyncio.run(execute(scheduler))
+        progress = make_progress(options)
+        try:
+            for line in leftovers.clean(options.results_dir, options.env).lines:
+                progress.note(line)
+            folder.clear(cells)
+            progress.begin(cells, modes, str(options.results_dir))
+            scheduler = Scheduler(matrix, runnable, options, progress, modes, skipped, folder)
+            return asyncio.run(execute(scheduler))
+        finally:
+            progress.close()
     finally:
-        progress.close()
+        folder.release()
+
+
+def clean_results(results_dir: Path, env: Mapping[str, str], echo: Callable[[str], object]) -> int:
+    """`matrixgen clean`: stop what dead runs into `results_dir` left; 0, or 1 when
+    something could not be cleaned. Raises ResultsFolderError while a run uses the folder."""
+    from matrixgen.run import leftovers
+    from matrixgen.run.results_folder import ResultsFolder
+
+    folder = ResultsFolder.take(results_dir, create=False)
+    if folder is None:
+        echo(f"nothing to clean: no results folder {results_dir}")
+        return 0
+    try:
+        cleaned = leftovers.clean(results_dir, env)
+    finally:
+        folder.release()
+    for line in cleaned.lines:
+        echo(line)
+    if not cleaned.lines:
+        echo(f"nothing to clean in {results_dir}: no run into it died leaving something behind")
+    return 0 if cleaned.complete else 1

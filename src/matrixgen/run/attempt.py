@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,8 @@ from matrixgen.outcome import stamp
 from matrixgen.outcome.junit import read_junit
 from matrixgen.outcome.status import Status
 from matrixgen.outcome.verdict import exit_text, of_content
+from matrixgen.run.ledger import Ledger
+from matrixgen.run.logs import Log
 from matrixgen.run.processes import spawn, tail, terminate
 
 CELL_GRACE = 3.0  # seconds between SIGTERM and SIGKILL of a cell's process group
@@ -109,43 +111,60 @@ async def run_attempt(
     timeout: float | None,
     abort: Abort,
     attempt: int,
+    ledger: Ledger | None = None,
+    on_log_error: Callable[[OSError], None] | None = None,
 ) -> Outcome:
-    """Run the cell's command once and leave a JUnit file at `junit_path` that says how it went."""
-    junit_path.unlink(missing_ok=True)
-    junit_path.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(f"+ {command if isinstance(command, str) else ' '.join(command)}\n")
-    start = time.monotonic()
+    """Run the cell's command once and leave a JUnit file at `junit_path` that says how it went.
+
+    Its output goes to `log` (capped, see `logs`); `on_log_error` hears a write there that
+    failed. Raises OSError when the results folder cannot be written.
+    """
+    junit_path.unlink(missing_ok=True)  # a link planted there goes, never its target
+    output = Log(log, on_error=on_log_error)
     try:
-        process = await spawn(command, env=env, cwd=cwd, log=log)
-    except OSError as error:
-        reason = f"could not start: {error.strerror or error}"
-        return _error(cell, junit_path, reason, "", 0.0, attempt)
-    exited = asyncio.ensure_future(process.wait())
-    aborted = asyncio.ensure_future(abort.event.wait())
-    finished = was_aborted = False
-    try:
-        await asyncio.wait({exited, aborted}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        finished = exited.done()
-        was_aborted = not finished and abort.event.is_set()
+        shown = command if isinstance(command, str) else " ".join(command)
+        output.write(f"+ {shown}\n".encode())
+        start = time.monotonic()
+        starting = spawn(command, env=env, cwd=cwd, log=output)
+        try:
+            process = await (ledger.start(f"cell {cell.id}", starting) if ledger else starting)
+        except OSError as error:
+            output.close()
+            reason = f"could not start: {error.strerror or error}"
+            return _error(cell, junit_path, reason, "", 0.0, attempt)
+        exited = asyncio.ensure_future(process.wait())
+        aborted = asyncio.ensure_future(abort.event.wait())
+        finished = was_aborted = False
+        try:
+            await asyncio.wait(
+                {exited, aborted}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            finished = exited.done()
+            was_aborted = not finished and abort.event.is_set()
+        finally:
+            aborted.cancel()
+            # Timed out, aborted or cancelled: kill the whole group. Finished: the background
+            # children the leader left behind are the cell's too.
+            await terminate(process, grace=1.0 if exited.done() else CELL_GRACE)
+            await output.drain(0.5)
     finally:
-        aborted.cancel()
-        # Timed out, aborted or cancelled: kill the whole group. Finished: the background
-        # children the leader left behind are the cell's too.
-        await terminate(process, grace=1.0 if exited.done() else CELL_GRACE)
+        output.close()
     duration = time.monotonic() - start
-    output = tail(log)
+    output_tail = tail(log)
     code = process.returncode
     assert code is not None
     if was_aborted:
         if abort.reason == "interrupted":
             junit_path.unlink(missing_ok=True)  # no trustworthy result: the report says missing
-            return Outcome(Status.ERROR, abort.reason, duration, output, attempt, interrupted=True)
-        details = f"{output}\n{abort.details}".strip()
-        return _error(cell, junit_path, abort.reason, details, duration, attempt, output)
+            return Outcome(
+                Status.ERROR, abort.reason, duration, output_tail, attempt, interrupted=True
+            )
+        details = f"{output_tail}\n{abort.details}".strip()
+        return _error(cell, junit_path, abort.reason, details, duration, attempt, output_tail)
     if not finished:
         reason = f"timed out after {timeout:g}s; its process group was killed"
-        return _error(cell, junit_path, reason, output, duration, attempt, output)
-    return _judge(cell, junit_path, code, duration, output, attempt, root=cwd)
+        return _error(cell, junit_path, reason, output_tail, duration, attempt, output_tail)
+    return _judge(cell, junit_path, code, duration, output_tail, attempt, root=cwd)
 
 
 def _judge(

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import psutil
 
+from matrixgen.run.logs import Log
+
 # Every process matrixgen starts carries `MATRIXGEN_RUN_<id>=1`; a nested run adds its own.
 MARKER_PREFIX = "MATRIXGEN_RUN_"
 HOST = "127.0.0.1"
@@ -65,6 +67,16 @@ def free_port(host: str = HOST) -> int:
         port = int(sock.getsockname()[1])
     _taken.add(port)
     return port
+
+
+def process_clock() -> float:
+    """Now, on the clock of `psutil.Process.create_time()`: boot time (whole seconds) plus
+    the time since boot. time.time() can be a second away from it, too far to tell whether
+    a process started before or after something."""
+    try:
+        return psutil.boot_time() + time.clock_gettime(time.CLOCK_BOOTTIME)
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return time.time()
 
 
 def tree(pid: int) -> list[psutil.Process]:
@@ -165,16 +177,17 @@ async def spawn(
     *,
     env: Mapping[str, str],
     cwd: Path,
-    log: Path,
+    log: Log,
 ) -> asyncio.subprocess.Process:
-    """Start a shell line or an argv in a new session, stdout and stderr appended to `log`.
+    """Start a shell line or an argv in a new session, stdout and stderr into `log` (a pipe).
 
     Its own session keeps Ctrl-C in the terminal from reaching it directly (the runner
     decides when it stops) and makes its process group killable as a whole.
     """
-    with log.open("ab") as output:
+    output, done = await log.pipe()
+    try:
         if isinstance(command, str):
-            return await asyncio.create_subprocess_shell(
+            process = await asyncio.create_subprocess_shell(
                 command,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=output,
@@ -183,12 +196,17 @@ async def spawn(
                 cwd=cwd,
                 start_new_session=True,
             )
-        return await asyncio.create_subprocess_exec(
-            *command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=output,
-            stderr=asyncio.subprocess.STDOUT,
-            env=dict(env),
-            cwd=cwd,
-            start_new_session=True,
-        )
+        else:
+            process = await asyncio.create_subprocess_exec(
+                *command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=output,
+                stderr=asyncio.subprocess.STDOUT,
+                env=dict(env),
+                cwd=cwd,
+                start_new_session=True,
+            )
+    finally:
+        os.close(output)  # the child holds its own copy; EOF comes when the last writer exits
+    log.bind(process.pid, done)
+    return process

@@ -7,6 +7,9 @@ annotations, as cibuildwheel's logger does.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import sys
 import time
 from collections.abc import Mapping
@@ -182,8 +185,55 @@ class LiveProgress(Progress):
         self.live.stop()
 
 
+class _Guarded(io.TextIOBase):
+    """The progress stream, where a failed write stops the output, never the run: a closed
+    terminal (EIO after SIGHUP) or a closed pipe (EPIPE) must not keep matrixgen from
+    stopping its cells and services. The stream's file descriptor then points at
+    /dev/null, so that what is still buffered cannot fail again at exit."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                self.stream.write(text)
+            except (OSError, ValueError):
+                self._break()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError):
+                self._break()
+
+    def _break(self) -> None:
+        self.broken = True
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            fd = self.stream.fileno()
+            nowhere = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(nowhere, fd)
+            os.close(nowhere)
+
+    def isatty(self) -> bool:
+        try:
+            return self.stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+
 def make_progress(options: RunOptions) -> Progress:
-    stream = options.stream or sys.stdout
+    stream: TextIO = _Guarded(options.stream or sys.stdout)  # type: ignore[assignment]
     live = options.live
     if live is None:
         live = stream.isatty() and not options.env.get("CI") and not options.quiet

@@ -2,19 +2,18 @@
 
 plan (skips, service modes, order) -> start services -> workers run cells as their
 services become ready -> a service stops when no remaining cell needs it -> teardown
-(every service, then a sweep for anything still carrying this run's marker).
+(every service, then every orphan a cell left and anything still carrying this run's
+marker). What it starts is recorded in a ledger (`ledger.py`) while it runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import signal
-import tempfile
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.outcome import durations, stamp
 from matrixgen.outcome.status import Status
-from matrixgen.run import cell_python
+from matrixgen.run import cell_python, reaper
 from matrixgen.run.attempt import (
     Abort,
     Outcome,
@@ -32,19 +31,31 @@ from matrixgen.run.attempt import (
     namespace,
     run_attempt,
 )
+from matrixgen.run.ledger import Ledger, ledger_path
 from matrixgen.run.options import RunOptions
-from matrixgen.run.processes import MARKER_PREFIX, sweep
+from matrixgen.run.processes import MARKER_PREFIX, process_clock, sweep
 from matrixgen.run.progress import Progress
+from matrixgen.run.results_folder import ResultsFolder, ResultsFolderError, not_writable
 from matrixgen.run.services import RunningService, ServiceFailed
+
+# Every way a terminal or a supervisor asks a process to stop: the terminal closed or the
+# ssh connection dropped (SIGHUP), Ctrl-C (SIGINT), Ctrl-\ (SIGQUIT), kill/CI/systemd
+# (SIGTERM). All of them stop every cell and service, and the run exits 130.
+STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM)
+INTERRUPTED = 130
 
 
 class Scheduler:
     def __init__(self, matrix: Matrix, cells: list[Cell], options: RunOptions, progress: Progress,
-                 modes: dict[str, str], skipped: list[tuple[Cell, str]]) -> None:  # fmt: skip
-        self.matrix, self.options, self.progress = matrix, options, progress
+                 modes: dict[str, str], skipped: list[tuple[Cell, str]],
+                 folder: ResultsFolder) -> None:  # fmt: skip
+        self.matrix, self.options, self.progress, self.folder = matrix, options, progress, folder
         self.run_id = uuid.uuid4().hex
         self.marker = f"{MARKER_PREFIX}{self.run_id[:12].upper()}"
         self.base_env = {**options.env, self.marker: "1"}
+        path = ledger_path(options.results_dir, self.run_id)
+        self.ledger = Ledger(path, self.run_id, self.marker, on_error=self.broke)
+        self.began = process_clock()  # whatever started before is not this run's
         self.cells = cells
         self.skipped = skipped
         recorded = durations.read(options.results_dir / durations.FILE, warn=progress.note)
@@ -57,6 +68,7 @@ class Scheduler:
         self.why: dict[str, str] = {}  # service -> what went wrong, with its log tail
         self.remaining = {name: sum(name in c.services for c in cells) for name in modes}
         self.running: dict[str, tuple[Cell, Abort]] = {}
+        self.since: dict[str, float] = {}  # running cell -> its attempt's start (process_clock)
         self.changed = asyncio.Condition()
         self.tasks: set[asyncio.Task[None]] = set()  # service starts and watches, notifications
         self.stops: set[asyncio.Task[None]] = set()
@@ -64,8 +76,9 @@ class Scheduler:
         self.durations: dict[str, float] = {}
         self.stopping = ""  # why no new cell starts: "", "interrupted" or a --fail-fast reason
         # Private to this run: the noting sitecustomize and logs of the Pythons cells start.
-        self.scratch = Path(tempfile.mkdtemp(prefix="matrixgen-run-"))
+        self.scratch: Path | None = None
         self.interrupted = False
+        self.broken: ResultsFolderError | None = None  # the results folder cannot be written
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], *, stop: bool = False) -> None:
         """Keep a reference to a background task. Stops are awaited at teardown, never cancelled:
@@ -76,9 +89,12 @@ class Scheduler:
         task.add_done_callback(tasks.discard)
 
     async def run(self) -> None:
+        self.ledger.save()  # before anything starts
+        with self.writing():
+            self.scratch = self.ledger.make_folder()
         for cell, reason in self.skipped:
             self.skip(cell, reason)
-        for name in self.modes:
+        for name in self.modes if self.broken is None else ():
             self.state[name] = "starting"
             self.services[name] = RunningService(
                 name,
@@ -86,6 +102,7 @@ class Scheduler:
                 self.modes[name],
                 self.matrix.root,
                 self.base_env,
+                ledger=self.ledger,
             )
             self._spawn(self._start_service(name))
         workers = [asyncio.ensure_future(self._worker()) for _ in range(self.options.jobs)]
@@ -105,22 +122,47 @@ class Scheduler:
             self._stop_service(name) for name, state in self.state.items() if state != "stopped"
         ]
         await asyncio.gather(*stops, return_exceptions=True)
-        shutil.rmtree(self.scratch, ignore_errors=True)
-        leftovers = await asyncio.to_thread(sweep, self.marker)
-        if leftovers:
+        if self.scratch is not None:
+            self.ledger.remove_folder(self.scratch)
+        orphans = reaper.orphans(keep=self.ledger.live(), since=self.began, marker=self.marker)
+        left = await asyncio.to_thread(reaper.stop, orphans)
+        left += await asyncio.to_thread(sweep, self.marker)
+        if left:
             self.progress.note(
-                f"killed processes left behind by cells or services: {', '.join(leftovers)}"
+                f"killed processes left behind by cells or services: {', '.join(left)}"
             )
+        kept = self.ledger.close()
+        if kept:
+            self.progress.note(f"could not clean up {', '.join(kept)}; run `matrixgen clean`")
 
     def interrupt(self, signum: int) -> None:
         if self.interrupted:
             return
         self.interrupted = True
-        self.stopping = "interrupted"
         self.progress.note(f"{signal.Signals(signum).name}: stopping every cell and service")
+        self._halt()
+
+    def broke(self, error: OSError) -> None:
+        """A write into the results folder failed: stop as on Ctrl-C; the run ends with
+        that error (exit 2), and cells stopped on the way have no result."""
+        if self.broken is None:
+            self.broken = not_writable(error)
+            self.progress.note(f"stopping: {self.broken}")
+        self._halt()
+
+    def _halt(self) -> None:
+        self.stopping = "interrupted"
         for _cell, abort in self.running.values():
             abort.set("interrupted")
         self._spawn(self._notify())
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around writes into the results folder: a failure stops the run (`broke`)."""
+        try:
+            yield
+        except OSError as error:
+            self.broke(error)
 
     async def _notify(self) -> None:
         async with self.changed:
@@ -133,10 +175,18 @@ class Scheduler:
         self.progress.service(name, "starting", f"{service.mode}, port {service.port}")
         try:
             await service.start()
-        except ServiceFailed as error:
+        except Exception as error:  # any error at all: never leave a service "starting"
+            # Stopped first, so that its log holds all it wrote; cells wait meanwhile.
+            self.state[name] = "stopping"
+            stopping = asyncio.ensure_future(service.stop())
+            self.stops.add(stopping)  # teardown awaits it even if this task is cancelled
+            stopping.add_done_callback(self.stops.discard)
+            with contextlib.suppress(Exception):
+                await asyncio.shield(stopping)
+            if not isinstance(error, ServiceFailed):
+                error = service.failure(f"could not be started: {_kind(error)}: {error}")
             self.state[name], self.why[name] = "failed", str(error)
             self.progress.service(name, "failed", str(error).splitlines()[0])
-            await self._stop_service(name, final="failed")
             await self._notify()
             return
         self.state[name] = "ready"
@@ -160,8 +210,10 @@ class Scheduler:
             return
         was = self.state[name]
         self.state[name] = "stopping"
-        await self.services[name].stop()
-        self.state[name] = final if was in ("failed", "died") else "stopped"
+        try:
+            await self.services[name].stop()
+        finally:
+            self.state[name] = final if was in ("failed", "died") else "stopped"
         if was not in ("failed", "died"):
             self.progress.service(name, "stopped")
 
@@ -196,11 +248,16 @@ class Scheduler:
                 await self._notify()
 
     def paths(self, cell: Cell) -> tuple[Path, Path]:
-        folder = self.options.results_dir / cell.level
+        """Where the cell's JUnit and log go, in a real level folder (a link is replaced)."""
+        folder = self.folder.level(cell.level)
         return folder / f"{cell.name}.xml", folder / f"{cell.name}.log"
 
     async def _run_cell(self, cell: Cell) -> None:
-        junit_path, log = self.paths(cell)
+        try:
+            junit_path, log = self.paths(cell)
+        except OSError as error:
+            self.broke(error)
+            return
         broken = [s for s in cell.services if self.state[s] in ("failed", "died")]
         if broken:
             reason, _, details = self.why[broken[0]].partition("\n")
@@ -211,6 +268,7 @@ class Scheduler:
             service_env.update(self.services[name].env)
         python: cell_python.CellPython | None = None
         if cell.python is not None:
+            assert self.scratch is not None
             got = await cell_python.prepare(self.matrix, cell, self.base_env, self.scratch)
             if isinstance(got, str):  # why its Python cannot be had
                 self.fail(cell, got)
@@ -222,19 +280,26 @@ class Scheduler:
         for attempt in range(1, self.options.retries + 2):
             space = namespace(self.run_id, cell, attempt)
             env = cell_env(cell, self.base_env, service_env, junit_path, space)
+            assert self.scratch is not None
             pythons = self.scratch / f"{cell.level}-{cell.name}-{attempt}.pythons"
             if python is not None:
                 env = python.env(env, pythons)
             command = cell_command(cell, cell_values(cell, junit_path, space), env)
             abort = Abort()
             self.running[cell.id] = (cell, abort)
+            self.since[cell.id] = process_clock()
             self.progress.started(cell, attempt, command)
             try:
                 outcome = await run_attempt(cell, command=command, env=env, cwd=self.matrix.root,
                                             junit_path=junit_path, log=log, timeout=timeout,
-                                            abort=abort, attempt=attempt)  # fmt: skip
+                                            abort=abort, attempt=attempt, ledger=self.ledger,
+                                            on_log_error=self.broke)  # fmt: skip
+            except OSError as error:  # the results folder cannot be written
+                self.broke(error)
+                outcome = Outcome(Status.ERROR, "interrupted", attempt=attempt, interrupted=True)
             finally:
-                del self.running[cell.id]
+                del self.running[cell.id], self.since[cell.id]
+            await self._stop_orphans()
             if python is not None and not outcome.interrupted:
                 outcome, recorded, seen = python.judge(cell, outcome, pythons, junit_path)
             if not outcome.status.bad or self.stopping or attempt > self.options.retries:
@@ -248,14 +313,20 @@ class Scheduler:
         status = Status.FLAKY if retried else outcome.status
         self.finish(cell, outcome, status, ran=True, python=recorded, pythons=seen)
 
+    async def _stop_orphans(self) -> None:
+        """Stop the daemons finished cells left (see `reaper`), not those of running cells."""
+        found = reaper.orphans(keep=self.ledger.live(), since=self.began, marker=self.marker)
+        starting = min(self.ledger.starting.values(), default=float("inf"))
+        chosen = reaper.left_by_finished_cells(found, running=self.since, starting=starting)
+        names = await asyncio.to_thread(reaper.stop, chosen) if chosen else []
+        if names:
+            self.progress.note(f"stopped what finished cells left running: {', '.join(names)}")
+
     def finish(
         self, cell: Cell, outcome: Outcome, status: Status, *, ran: bool, python: str = "",
         pythons: str = "",
     ) -> None:  # fmt: skip
-        junit_path, _ = self.paths(cell)
-        self.statuses[cell.id] = status
-        if ran:
-            self.durations[cell.id] = outcome.duration
+        junit_path = self.options.results_dir / cell.level / f"{cell.name}.xml"
         props = stamp.properties(
             cell,
             attempt=outcome.attempt,
@@ -265,33 +336,59 @@ class Scheduler:
             python=python,
             pythons=pythons,
         )
-        stamp.stamp(junit_path, props)
+        try:
+            stamp.stamp(junit_path, props)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                junit_path.unlink(missing_ok=True)  # unstamped, it would pass for a result
+            self.broke(error)
+            self.statuses[cell.id] = None
+            self.progress.finished(cell, outcome, None)
+            return
+        self.statuses[cell.id] = status
+        if ran:
+            self.durations[cell.id] = outcome.duration
         self.progress.finished(cell, outcome, status)
         if status.bad and self.options.fail_fast and not self.stopping:
             self.stopping = f"--fail-fast: {cell.id} {status.value}"
 
+    def _synthesize(self, cell: Cell, status: Status, reason: str, details: str) -> None:
+        try:
+            junit_path, _ = self.paths(cell)
+            stamp.synthesize(
+                junit_path, cell, outcome=status, message=reason, details=details, duration=0.0
+            )
+        except OSError as error:
+            self.broke(error)
+            self.statuses[cell.id] = None
+            self.progress.finished(cell, Outcome(status, reason, interrupted=True), None)
+            return
+        self.finish(cell, Outcome(status, reason), status, ran=False)
+
     def fail(self, cell: Cell, reason: str, details: str = "") -> None:
         """The cell could not run: an error saying why (a broken service, no Python)."""
-        junit_path, _ = self.paths(cell)
-        stamp.synthesize(
-            junit_path, cell, outcome=Status.ERROR, message=reason, details=details, duration=0.0
-        )
-        self.finish(cell, Outcome(Status.ERROR, reason), Status.ERROR, ran=False)
+        self._synthesize(cell, Status.ERROR, reason, details)
 
     def skip(self, cell: Cell, reason: str) -> None:
-        junit_path, _ = self.paths(cell)
-        stamp.synthesize(
-            junit_path, cell, outcome=Status.SKIPPED, message=reason, details="", duration=0.0
-        )
-        self.finish(cell, Outcome(Status.SKIPPED, reason), Status.SKIPPED, ran=False)
+        self._synthesize(cell, Status.SKIPPED, reason, "")
 
     def not_run(self) -> None:
         """Cells --fail-fast kept from starting are recorded as skipped, saying why."""
-        if self.interrupted:
+        if self.interrupted or self.broken is not None:
             return
         for cell in self.pending:
             self.skip(cell, f"not run: {self.stopping}")
         self.pending.clear()
+
+
+def _kind(error: Exception) -> str:
+    """`ValueError`, `re.error`: the class as a reader would look it up."""
+    kind = type(error)
+    return (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
 
 
 def order_longest_first(cells: list[Cell], durations: dict[str, float]) -> list[Cell]:
@@ -303,24 +400,31 @@ def order_longest_first(cells: list[Cell], durations: dict[str, float]) -> list[
 
 def exit_code(statuses: dict[str, Status | None], interrupted: bool) -> int:
     if interrupted:
-        return 130
+        return INTERRUPTED
     return 1 if any(s is not None and s.bad for s in statuses.values()) else 0
 
 
 async def execute(scheduler: Scheduler) -> int:
+    """Run, and end with the exit code; raises ResultsFolderError (exit 2) when the results
+    folder could not be written, after everything was stopped."""
     loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    for signum in signals:
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, scheduler.interrupt, signum)
     start = time.monotonic()
     try:
-        await scheduler.run()
+        with reaper.subreaper():
+            await scheduler.run()
     finally:
-        for signum in signals:
+        for signum in STOP_SIGNALS:
             with contextlib.suppress(ValueError, RuntimeError):
                 loop.remove_signal_handler(signum)
         scheduler.not_run()
-        durations.record(scheduler.options.results_dir / durations.FILE, scheduler.durations)
+        with scheduler.writing():
+            durations.record(scheduler.options.results_dir / durations.FILE, scheduler.durations)
     code = exit_code(scheduler.statuses, scheduler.interrupted)
+    if scheduler.broken is not None:
+        code = scheduler.broken.exit_code
     scheduler.progress.end(scheduler.statuses, time.monotonic() - start, code)
+    if scheduler.broken is not None:
+        raise scheduler.broken
     return code

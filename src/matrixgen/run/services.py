@@ -11,8 +11,7 @@ import re
 import shutil
 import tempfile
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +19,13 @@ from pathlib import Path
 from matrixgen.load.model import Ready, Service
 from matrixgen.load.placeholders import substitute
 from matrixgen.probe import aprobe_until
+from matrixgen.run.ledger import Ledger
+from matrixgen.run.logs import Log, Watch
 from matrixgen.run.processes import HOST, free_port, spawn, tail, terminate
 
 STOP_GRACE = 5.0
+PROBE_LIMIT = 2.0  # seconds one http, tcp or log probe may take
+COMMAND_LIMIT = 5.0  # seconds one ready command may take
 
 
 class ServiceFailed(Exception):
@@ -40,19 +43,27 @@ class RunningService:
     mode: str  # "native" or "compose"
     root: Path
     base_env: Mapping[str, str]  # os env plus the run marker
+    ledger: Ledger | None = None  # records what it starts, for a later `matrixgen clean`
     port: int = field(default_factory=free_port)
-    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="matrixgen-")))
+    folder: Path | None = None  # made at start: ${dir} (data/) and the output log live here
+    output: Log | None = None
     process: asyncio.subprocess.Process | None = None
     started: float = 0.0
     ready_after: float = 0.0  # seconds from start to ready
+    last_output: str = ""  # the tail of its log when it was stopped (the folder is gone)
+
+    @property
+    def home(self) -> Path:
+        assert self.folder is not None, "the service has not been started"
+        return self.folder
 
     @property
     def data_dir(self) -> Path:
-        return self.folder / "data"
+        return self.home / "data"
 
     @property
     def log(self) -> Path:
-        return self.folder / "output.log"
+        return self.home / "output.log"
 
     @property
     def values(self) -> dict[str, str]:
@@ -67,19 +78,44 @@ class RunningService:
         return {key: self.fill(value) for key, value in self.service.env.items()}
 
     def log_tail(self, lines: int = 30) -> str:
-        return tail(self.log, lines)
+        if self.folder is not None and self.folder.is_dir():
+            return tail(self.log, lines)
+        return "\n".join(self.last_output.splitlines()[-lines:])
 
     def failure(self, reason: str) -> ServiceFailed:
         output = self.log_tail()
         detail = f"\n--- last lines of {self.name}'s output ---\n{output}" if output else ""
         return ServiceFailed(f"service {self.name} {reason}{detail}")
 
+    async def _spawn(
+        self, what: str, argv: list[str], env: Mapping[str, str], cwd: Path
+    ) -> asyncio.subprocess.Process:
+        assert self.output is not None
+        starting = spawn(argv, env=env, cwd=cwd, log=self.output)
+        if self.ledger is None:
+            return await starting
+        return await self.ledger.start(f"{what} of service {self.name}", starting)
+
+    async def _settle(self, process: asyncio.subprocess.Process) -> None:
+        if self.output is not None:
+            await self.output.settle(process.pid)
+
     async def start(self) -> None:
-        """Start, wait until ready, run setup. Raises ServiceFailed with the log tail."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.log.touch()
+        """Start, wait until ready, run setup. Raises ServiceFailed with the log tail; any
+        other error is the caller's to turn into a failure (`failure`)."""
+        if self.ledger is not None:
+            self.folder = self.ledger.make_folder()
+        else:
+            self.folder = Path(tempfile.mkdtemp(prefix="matrixgen-"))
+        self.data_dir.mkdir()
+        self.output = Log(self.log)
         self.started = time.monotonic()
         process = self.service.process
+        ready = process.ready if process is not None else None
+        # Watched from the first byte: output written before the probe starts counts too.
+        watch = None
+        if ready is not None and ready.log is not None:
+            watch = self.output.watch(re.compile(self.fill(ready.log)))
         if self.mode == "compose":
             await self._compose("up", "-d", "--wait")
         else:
@@ -88,49 +124,61 @@ class RunningService:
             env = {**self.base_env, **{k: self.fill(v) for k, v in process.env.items()}}
             cwd = self.root / self.fill(process.cwd) if process.cwd else self.root
             try:
-                self.process = await spawn(command, env=env, cwd=cwd, log=self.log)
+                self.process = await self._spawn("process", command, env, cwd)
             except OSError as error:
                 raise self.failure(
                     f"could not start `{command[0]}`: {error.strerror or error}"
                 ) from None
-        if process is not None and process.ready is not None:
-            await self._wait_ready(process.ready, process.timeout)
+        if process is not None and ready is not None:
+            await self._wait_ready(ready, process.timeout, watch)
         self.ready_after = time.monotonic() - self.started
         for step in self.service.setup:
             await self._setup(step)
 
-    async def _wait_ready(self, ready: Ready, timeout: float) -> None:
-        check = self._probe(ready)
+    async def _wait_ready(self, ready: Ready, timeout: float, watch: Watch | None) -> None:
+        """Probe every `ready.interval` until it answers; `timeout` bounds the whole wait,
+        and each probe has its own shorter limit (a server that accepts and never answers)."""
+        check, limit = self._probe(ready, watch)
+        deadline = time.monotonic() + timeout
 
         async def attempt() -> None:
             if self.process is not None and self.process.returncode is not None:
+                await self._settle(self.process)
                 raise _Exited(f"exited with code {self.process.returncode} before it was ready")
-            await check()
+            left = max(0.05, min(limit, deadline - time.monotonic()))
+            try:
+                await asyncio.wait_for(check(), left)
+            except asyncio.TimeoutError:
+                raise _Retry("a probe got no answer in time") from None
 
+        probing = aprobe_until(attempt, interval=ready.interval, timeout=timeout, retry=_Retry)
         try:
-            await aprobe_until(attempt, interval=ready.interval, timeout=timeout, retry=_Retry)
+            await asyncio.wait_for(probing, timeout + 1.0)
         except _Exited as error:
             raise self.failure(str(error)) from None
         except _Retry as error:
             raise self.failure(f"was not ready after {timeout:g}s ({error})") from None
+        except asyncio.TimeoutError:
+            raise self.failure(f"was not ready after {timeout:g}s") from None
 
-    def _probe(self, ready: Ready) -> _Check:
+    def _probe(self, ready: Ready, watch: Watch | None) -> tuple[_Check, float]:
+        """The check and how long one attempt may take."""
         if ready.http is not None:
-            return _http(self.fill(ready.http))
+            return _http(self.fill(ready.http)), PROBE_LIMIT
         if ready.tcp is not None:
             host, _, port = self.fill(ready.tcp).rpartition(":")
-            return _tcp(host or HOST, int(port))
+            return _tcp(host or HOST, int(port)), PROBE_LIMIT
         if ready.command is not None:
-            return _command([self.fill(p) for p in ready.command], self)
-        assert ready.log is not None
-        return _log_line(re.compile(self.fill(ready.log)), self.log)
+            return _command([self.fill(p) for p in ready.command], self), COMMAND_LIMIT
+        assert watch is not None
+        return _log_line(watch), PROBE_LIMIT
 
     async def _setup(self, step: list[str]) -> None:
         argv = [self.fill(part) for part in step]
         timeout = self.service.process.timeout if self.service.process else 60.0
         env = {**self.base_env, **self.env}
         try:
-            process = await spawn(argv, env=env, cwd=self.root, log=self.log)
+            process = await self._spawn("setup", argv, env, self.root)
         except OSError as error:
             raise self.failure(
                 f"setup `{' '.join(argv)}` could not start: {error.strerror or error}"
@@ -140,6 +188,7 @@ class RunningService:
         except asyncio.TimeoutError:
             await terminate(process, grace=1.0)
             raise self.failure(f"setup `{' '.join(argv)}` took over {timeout:g}s") from None
+        await self._settle(process)
         if code != 0:
             raise self.failure(f"setup `{' '.join(argv)}` exited with code {code}")
 
@@ -148,7 +197,9 @@ class RunningService:
         if self.process is None:
             await asyncio.Event().wait()
             return None
-        return await self.process.wait()
+        code = await self.process.wait()
+        await self._settle(self.process)
+        return code
 
     async def stop(self) -> None:
         try:
@@ -156,35 +207,44 @@ class RunningService:
                 await terminate(self.process, grace=STOP_GRACE)
             elif self.process is not None:
                 await terminate(self.process, grace=0.5)  # the leader died; its group may not have
-            if self.mode == "compose":
-                with contextlib.suppress(ServiceFailed):
+            if self.mode == "compose" and self.output is not None:
+                with contextlib.suppress(ServiceFailed, OSError):
                     await self._compose("down", "--volumes", "--remove-orphans")
         finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if self.output is not None:
+                await self.output.drain(0.5)
+                self.output.close()
+                self.last_output = self.log_tail()
+            if self.folder is not None:
+                if self.ledger is not None:
+                    self.ledger.remove_folder(self.folder)
+                else:
+                    shutil.rmtree(self.folder, ignore_errors=True)
+
+    @property
+    def project(self) -> str:
+        return f"matrixgen-{self.name}-{self.port}".lower()
 
     async def _compose(self, *args: str) -> None:
         assert self.service.compose is not None
-        project = f"matrixgen-{self.name}-{self.port}".lower()
-        argv = [
-            "docker",
-            "compose",
-            "-f",
-            str(self.root / self.service.compose),
-            "-p",
-            project,
-            *args,
-        ]
+        file = self.root / self.service.compose
+        argv = ["docker", "compose", "-f", str(file), "-p", self.project, *args]
+        if self.ledger is not None and args[0] == "up":
+            self.ledger.compose_up(self.project, file)  # before: a killed run leaves it up
         # Compose files map the chosen port with ${MATRIXGEN_PORT}.
         env = {**self.base_env, "MATRIXGEN_PORT": str(self.port), "MATRIXGEN_SERVICE": self.name}
-        process = await spawn(argv, env=env, cwd=self.root, log=self.log)
+        process = await self._spawn(f"docker compose {args[0]}", argv, env, self.root)
         timeout = self.service.process.timeout if self.service.process else 120.0
         try:
             code = await asyncio.wait_for(process.wait(), timeout)
         except asyncio.TimeoutError:
             await terminate(process, grace=2.0)
             raise self.failure(f"`docker compose {args[0]}` took over {timeout:g}s") from None
+        await self._settle(process)
         if code != 0:
             raise self.failure(f"`docker compose {args[0]}` exited with code {code}")
+        if self.ledger is not None and args[0] == "down":
+            self.ledger.compose_down(self.project)
 
 
 class _Retry(Exception):
@@ -195,20 +255,41 @@ _Check = Callable[[], Awaitable[None]]
 
 
 def _http(url: str) -> _Check:
-    def get() -> None:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                status = int(response.status)
-        except urllib.error.HTTPError as error:
-            status = error.code  # a 404 still proves the server answers
-        except (OSError, ValueError) as error:
-            raise _Retry(f"GET {url}: {getattr(error, 'reason', error)}") from None
-        if status >= 500:
-            raise _Retry(f"GET {url}: HTTP {status}")
+    """GET `url`: any answer below 500 proves the server answers (a 404 too). Spoken over
+    asyncio, not urllib in a thread, so a server that accepts and never answers is cancelled
+    with the attempt instead of holding a thread the run must wait for at exit."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"ready.http: expected an http:// or https:// URL, got {url!r}")
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = parts.netloc.rpartition("@")[2]
+    request = f"GET {target} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
 
     async def check() -> None:
-        # urllib blocks; a thread keeps the other services' probes and the cells going.
-        await asyncio.to_thread(get)
+        context = None
+        if secure:
+            import ssl
+
+            context = ssl.create_default_context()
+        try:
+            reader, writer = await asyncio.open_connection(parts.hostname, port, ssl=context)
+        except OSError as error:
+            raise _Retry(f"GET {url}: {error.strerror or error}") from None
+        try:
+            writer.write(request)
+            await writer.drain()
+            answer = (await reader.readline()).split()
+        except OSError as error:
+            raise _Retry(f"GET {url}: {error.strerror or error}") from None
+        finally:
+            writer.close()
+        if len(answer) < 2 or not answer[0].startswith(b"HTTP/") or not answer[1].isdigit():
+            raise _Retry(f"GET {url}: no HTTP answer")
+        status = int(answer[1])
+        if status >= 500:
+            raise _Retry(f"GET {url}: HTTP {status}")
 
     return check
 
@@ -216,11 +297,9 @@ def _http(url: str) -> _Check:
 def _tcp(host: str, port: int) -> _Check:
     async def check() -> None:
         try:
-            _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2)
-        except (OSError, asyncio.TimeoutError) as error:
-            raise _Retry(
-                f"connect {host}:{port}: {getattr(error, 'strerror', None) or 'timed out'}"
-            ) from None
+            _reader, writer = await asyncio.open_connection(host, port)
+        except OSError as error:
+            raise _Retry(f"connect {host}:{port}: {error.strerror or error}") from None
         writer.close()
         with contextlib.suppress(OSError):
             await writer.wait_closed()
@@ -231,23 +310,25 @@ def _tcp(host: str, port: int) -> _Check:
 def _command(argv: list[str], service: RunningService) -> _Check:
     async def check() -> None:
         try:
-            process = await spawn(argv, env=service.base_env, cwd=service.root, log=service.log)
+            process = await service._spawn("ready command", argv, service.base_env, service.root)
         except OSError as error:
             raise _Exited(f"ready command `{argv[0]}` could not start: {error}") from None
         try:
-            code = await asyncio.wait_for(process.wait(), 5)
+            code = await asyncio.wait_for(process.wait(), COMMAND_LIMIT)
         except asyncio.TimeoutError:
             code = await terminate(process, grace=0.5)
+        finally:
+            if process.returncode is None:  # the attempt was cancelled: no probe outlives it
+                await terminate(process, grace=0.5)
         if code != 0:
             raise _Retry(f"`{' '.join(argv)}` exited with code {code}")
 
     return check
 
 
-def _log_line(pattern: re.Pattern[str], log: Path) -> _Check:
+def _log_line(watch: Watch) -> _Check:
     async def check() -> None:
-        text = log.read_text(encoding="utf-8", errors="replace")
-        if not pattern.search(text):
-            raise _Retry(f"no line matching /{pattern.pattern}/ in its output yet")
+        if not watch.matched:
+            raise _Retry(f"no line matching /{watch.pattern.pattern}/ in its output yet")
 
     return check

@@ -1,0 +1,155 @@
+"""After `matrixgen run` is killed with SIGKILL, its ledger lets `matrixgen clean`, or the next
+run into the same results folder, stop what it left and remove its data folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from matrixgen.probe import probe_until
+from matrixgen.run import clean_results
+from matrixgen.run.ledger import OWNER
+from tests.run.conftest import Project
+from tests.run.test_signals import LONG, listeners, running
+
+pytestmark = [pytest.mark.services, pytest.mark.usefixtures("services_installed")]
+
+QUICK = LONG.replace('env: {CELL_SECONDS: "120"}', 'env: {CELL_SECONDS: "0"}')
+
+
+def matrixgen(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "matrixgen", "-C", str(project.root), *args],
+        env=project.env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def killed_run(project: Project) -> dict[str, object]:
+    """A run with redis and a 120 s cell, killed with SIGKILL once the cell runs; its ledger."""
+    project.write(LONG)
+    run = project.cli()
+    try:
+
+        def the_cell_runs() -> None:
+            assert (project.records / "started-component-slow").exists()
+            assert "redis-server" in running(project)
+
+        probe_until(the_cell_runs, timeout=60)
+        run.send_signal(signal.SIGKILL)
+        run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    (ledger,) = (project.root / "results" / ".matrixgen").glob("run-*.json")
+    data: dict[str, object] = json.loads(ledger.read_text())
+    data["path"] = ledger
+    return data
+
+
+def assert_left(project: Project, ledger: dict[str, object]) -> list[Path]:
+    """What the dead run left: redis, the cell, their data folders."""
+    left = running(project)
+    assert "redis-server" in left and "python" in left and "sh" in left
+    folders = [Path(str(f)) for f in ledger["folders"]]  # type: ignore[attr-defined]
+    assert len(folders) == 2  # redis's data folder and the run's own scratch folder
+    assert all(f.is_dir() and (f / OWNER).read_text() == ledger["run"] for f in folders)
+    whats = sorted(str(p["what"]) for p in ledger["processes"])  # type: ignore[attr-defined]
+    assert whats == ["cell component/slow", "process of service redis"]
+    return folders
+
+
+def assert_nothing_left(project: Project, ledger: dict[str, object], folders: list[Path]) -> None:
+    assert running(project) == []
+    assert not listeners(project.ports())
+    assert not any(f.exists() for f in folders)
+    assert not Path(str(ledger["path"])).exists()
+
+
+def test_clean_stops_what_a_killed_run_left(project: Project) -> None:
+    ledger = killed_run(project)
+    folders = assert_left(project, ledger)
+    done = matrixgen(project, "clean")
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.splitlines()[0]
+    run_id, pid = str(ledger["run"]), ledger["pid"]
+    assert line.startswith(f"cleaned up after run {run_id[:8]} (pid {pid}, no longer running): ")
+    assert "redis-server (pid " in line and "sh (pid " in line and "python (pid " in line
+    assert all(f"removed {f}" in line for f in folders)
+    assert_nothing_left(project, ledger, folders)
+    again = matrixgen(project, "clean")
+    assert again.returncode == 0
+    assert again.stdout.startswith("nothing to clean in ")
+
+
+def test_the_next_run_cleans_up_first(project: Project) -> None:
+    ledger = killed_run(project)
+    folders = assert_left(project, ledger)
+    project.write(QUICK)
+    assert project.run() == 0, project.output
+    assert f"cleaned up after run {str(ledger['run'])[:8]} (pid {ledger['pid']}" in project.output
+    assert "PASSED component/slow" in project.output
+    assert_nothing_left(project, ledger, folders)
+    assert list((project.root / "results" / ".matrixgen").glob("run-*.json")) == []
+
+
+def test_a_ledger_names_only_what_it_may_touch(tmp_path: Path) -> None:
+    """A planted ledger cannot make clean kill a stranger, remove a folder it did not make,
+    or take down a compose project it did not name; a live run's ledger is left alone."""
+    results = tmp_path / "results"
+    (results / ".matrixgen").mkdir(parents=True)
+    stranger = subprocess.Popen(["sleep", "60"])
+    mine = tmp_path / "matrixgen-precious"
+    mine.mkdir()
+    (mine / OWNER).write_text("someone else")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    docker = bin_dir / "docker"
+    calls = tmp_path / "calls.log"
+    docker.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n[ "$1" = info ] && echo 27.0.0\nexit 0\n')
+    docker.chmod(docker.stat().st_mode | stat.S_IEXEC)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    me = psutil.Process()
+    try:
+        dead = {
+            "version": 1, "run": "ab" * 16, "marker": "MATRIXGEN_RUN_ABABABABABAB",
+            "pid": stranger.pid, "created": 1.0,  # its pid, not its start time: dead
+            "processes": [{"pid": stranger.pid, "created": 2.0, "what": "cell x"},
+                          {"pid": me.pid, "created": me.create_time(), "what": "cell y"}],
+            "folders": [str(mine), "/", str(tmp_path / "matrixgen-gone")],
+            "compose": [{"project": "production", "file": "x.yml"},
+                        {"project": "matrixgen-kafka-12345", "file": str(tmp_path / "k.yml")}],
+        }  # fmt: skip
+        dead_ledger = results / ".matrixgen" / f"run-{'ab' * 16}.json"
+        dead_ledger.write_text(json.dumps(dead))
+        alive = {**dead, "run": "cd" * 16, "pid": me.pid, "created": me.create_time()}
+        (results / ".matrixgen" / f"run-{'cd' * 16}.json").write_text(json.dumps(alive))
+        (results / ".matrixgen" / "run-junk.json").write_text("{")
+        lines: list[str] = []
+        assert clean_results(results, env, lines.append) == 1
+        assert stranger.poll() is None and me.is_running()  # pid matches, start time does not;
+        # this process matches but lacks the marker
+        assert mine.is_dir() and Path("/").is_dir()
+        assert calls.read_text().splitlines() == [
+            "info --format {{.ServerVersion}}",
+            "compose -p matrixgen-kafka-12345 down --volumes --remove-orphans",
+        ]
+        assert lines == [
+            f"cleaned up after run abababab (pid {stranger.pid}, no longer running): "
+            "compose project matrixgen-kafka-12345 down",
+            f"  could not clean: compose project production (not a project matrixgen names); "
+            f"{mine} (not a data folder this run made); / (not a data folder this run made); "
+            f"its ledger {dead_ledger} is kept",
+            f"{results / '.matrixgen' / 'run-junk.json'}: not a ledger matrixgen wrote; removed it",
+        ]
+        assert (results / ".matrixgen" / f"run-{'cd' * 16}.json").exists()  # alive: untouched
+    finally:
+        stranger.kill()
+        stranger.wait()

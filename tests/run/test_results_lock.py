@@ -1,0 +1,95 @@
+"""A run owns its results folder: a second run (or `clean`) into it stops at once, naming
+the first; another folder (`--results DIR`) works alongside."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from matrixgen.probe import probe_until
+from matrixgen.run import clean_results
+from matrixgen.run.results_folder import ResultsFolder, ResultsFolderError
+from tests.run.conftest import Project
+
+TWO_LEVELS = """\
+    version: 1
+    levels:
+      slow: {env: {CELL_SECONDS: "120"}, run: PROGRAM pass}
+      quick: {run: PROGRAM pass}
+"""
+
+
+def matrixgen(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "matrixgen", "-C", str(project.root), *args],
+        env=project.env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_a_second_run_into_the_same_folder_stops_at_once(project: Project) -> None:
+    project.write(TWO_LEVELS)
+    results = project.root / "results"
+    first = project.cli("slow")
+    try:
+        probe_until(lambda: (project.records / "started-slow-slow").exists() or 1 / 0, timeout=60)
+        began = time.monotonic()
+        second = matrixgen(project, "run", "quick")
+        assert time.monotonic() - began < 10
+        assert second.returncode == 2
+        assert second.stdout == ""
+        assert second.stderr == (
+            f"{results}: another matrixgen run (pid {first.pid}) is using this results folder; "
+            "wait for it to end, or give this run its own folder with --results DIR\n"
+        )
+        assert not (project.records / "started-quick-quick").exists()  # it started nothing
+        cleaning = matrixgen(project, "clean")
+        assert cleaning.returncode == 2
+        assert f"another matrixgen run (pid {first.pid})" in cleaning.stderr
+        elsewhere = matrixgen(project, "run", "quick", "--results", "other")
+        assert elsewhere.returncode == 0, elsewhere.stdout
+        assert (project.root / "other" / "quick" / "quick.xml").is_file()
+        assert not (results / "quick").exists()
+        assert first.poll() is None  # the first run went on undisturbed
+        first.send_signal(signal.SIGTERM)
+        output, _ = first.communicate(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 130, output
+    # Its lock went with it: the folder is free again.
+    after = matrixgen(project, "run", "quick")
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert (results / "quick" / "quick.xml").is_file()
+
+
+def test_the_lock_is_one_per_folder_and_goes_with_its_holder(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    first = ResultsFolder.take(results)
+    assert first is not None
+    with pytest.raises(ResultsFolderError, match=rf"another matrixgen run \(pid {os.getpid()}\)"):
+        ResultsFolder.take(results)  # a second open file is a second holder, even here
+    other = ResultsFolder.take(tmp_path / "other")
+    assert other is not None
+    first.release()
+    other.release()
+    again = ResultsFolder.take(results)
+    assert again is not None
+    again.release()
+    lock = results / ".matrixgen" / "lock"
+    lock.unlink()
+    lock.symlink_to(tmp_path / "elsewhere")  # a planted link: replaced, never followed
+    planted = ResultsFolder.take(results)
+    assert planted is not None
+    planted.release()
+    assert not lock.is_symlink() and not (tmp_path / "elsewhere").exists()
+    assert ResultsFolder.take(tmp_path / "missing", create=False) is None
+    lines: list[str] = []
+    assert clean_results(tmp_path / "missing", {}, lines.append) == 0
+    assert lines == [f"nothing to clean: no results folder {tmp_path / 'missing'}"]
+    assert not (tmp_path / "missing").exists()
