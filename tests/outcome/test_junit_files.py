@@ -13,6 +13,7 @@ from types import FrameType
 
 import pytest
 
+from matrixgen import files
 from matrixgen.outcome import junit as reader
 from matrixgen.outcome.junit import read_bytes, read_junit
 
@@ -90,7 +91,7 @@ def test_the_opened_descriptor_is_checked_again(
     """A FIFO swapped in after the check: the non-blocking open returns, fstat refuses it."""
     os.mkfifo(tmp_path / "x.xml")
     regular = os.stat_result((stat.S_IFREG | 0o644, *[0] * 9))
-    monkeypatch.setattr(reader.os, "lstat", lambda path: regular)
+    monkeypatch.setattr(files.os, "lstat", lambda path: regular)
     assert read_junit(tmp_path / "x.xml").problem == "it is a named pipe (FIFO), not a regular file"
 
 
@@ -112,8 +113,8 @@ def test_at_most_the_cap_plus_one_byte_is_read(
         reads.append(n)
         return real_read(fd, n)
 
-    monkeypatch.setattr(reader.os, "fstat", small)
-    monkeypatch.setattr(reader.os, "read", counted)
+    monkeypatch.setattr(files.os, "fstat", small)
+    monkeypatch.setattr(files.os, "read", counted)
     assert read_junit(path, max_bytes=1000).problem == (
         "the file grew past the 1,000 bytes limit while it was read"
     )

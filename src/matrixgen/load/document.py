@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from matrixgen.errors import ConfigError, Problem
+from matrixgen.files import read_regular
 
 PathKey = tuple[str | int, ...]
 
@@ -121,15 +122,19 @@ def _check_nesting(text: str, display: str) -> None:
             depth -= 1
 
 
+MAX_FILE_BYTES = 8 * 2**20  # matrix.yaml of 10,000 cells is ~1 MB; a bigger one is a mistake
+
+
 def read_text(path: Path, display: str) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise _file_error(
-            display, 1, 1, "file not found; create it or pass -f FILE / -C DIR"
-        ) from None
-    except IsADirectoryError:
-        raise _file_error(display, 1, 1, "is a directory, expected a YAML file") from None
+    # matrix.yaml may come from a pull request: a FIFO must not block and a link to
+    # /dev/zero must not be read until memory runs out (files.read_regular).
+    if not path.exists() and not path.is_symlink():
+        raise _file_error(display, 1, 1, "file not found; create it or pass -f FILE / -C DIR")
+    if path.is_dir():
+        raise _file_error(display, 1, 1, "is a directory, expected a YAML file")
+    raw = read_regular(path, MAX_FILE_BYTES, links=True)
+    if isinstance(raw, str):
+        raise _file_error(display, 1, 1, f"cannot read it: {raw}; matrix.yaml must be a file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -14,11 +14,12 @@ streaming handlers are both stricter, forbidding the DTD outright, and faster.)
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
+
+from matrixgen.files import not_regular as not_regular  # re-exported for the report
+from matrixgen.files import read_regular
 
 MAX_BYTES = 64 * 1024 * 1024  # one cell's JUnit; pytest writes ~300 bytes per test case
 MAX_DEPTH = 256  # real reports nest suites a few levels deep
@@ -261,79 +262,9 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
-_KINDS = (
-    (
-        stat.S_ISLNK,
-        "a symbolic link; matrixgen reads only regular files, never through a link "
-        "(copy the file itself into the results folder)",
-    ),
-    (stat.S_ISDIR, "a folder, not a file"),
-    (stat.S_ISFIFO, "a named pipe (FIFO), not a regular file"),
-    (stat.S_ISSOCK, "a socket, not a regular file"),
-    (stat.S_ISCHR, "a character device, not a regular file"),
-    (stat.S_ISBLK, "a block device, not a regular file"),
-)
-# Never wait on a FIFO's writer, never follow a link the check did not see.
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
-
-
-def not_regular(mode: int) -> str | None:
-    """'it is a named pipe (FIFO), ...' for anything but a regular file; None for one."""
-    if stat.S_ISREG(mode):
-        return None
-    kind = next((what for test, what in _KINDS if test(mode)), "not a regular file")
-    return f"it is {kind}"
-
-
-def _limit(max_bytes: int) -> str:
-    return f"{max_bytes / 2**20:.0f} MiB" if max_bytes >= 2**20 else f"{max_bytes:,} bytes"
-
-
-def _too_big(size: int, max_bytes: int) -> str:
-    return f"the file is {size / 2**20:.1f} MiB, over the {_limit(max_bytes)} limit"
-
-
 def read_bytes(path: Path, max_bytes: int = MAX_BYTES, *, links: bool = False) -> bytes | str:
-    """The bytes of a regular file of at most `max_bytes`, or a sentence saying why not.
-
-    Results folders come from CI artifacts and pull requests: a FIFO named `x.xml` would
-    block a plain `open` forever, and a link to /dev/zero would read until memory runs out.
-    So nothing but a regular file is opened (`lstat` first: a device is not even opened),
-    links are refused rather than followed, the open never blocks (O_NONBLOCK), the opened
-    descriptor is checked again (the path may have been swapped in between), and at most
-    `max_bytes + 1` bytes are read whatever size it claims. `links=True` follows a link
-    to a regular file (a docs page in a repository may be one); never to anything else.
-    """
-    try:
-        why = not_regular((os.stat if links else os.lstat)(path).st_mode)
-        if why is not None:
-            return why
-        descriptor = os.open(path, _OPEN_FLAGS & ~os.O_NOFOLLOW if links else _OPEN_FLAGS)
-    except OSError as error:
-        return f"cannot read it: {error.strerror or error}"
-    try:
-        status = os.fstat(descriptor)
-        why = not_regular(status.st_mode)
-        if why is not None:
-            return why
-        if status.st_size > max_bytes:
-            return _too_big(status.st_size, max_bytes)
-        chunks: list[bytes] = []
-        left = max_bytes + 1
-        while left > 0:
-            chunk = os.read(descriptor, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    except OSError as error:
-        return f"cannot read it: {error.strerror or error}"
-    finally:
-        os.close(descriptor)
-    data = b"".join(chunks)
-    if len(data) > max_bytes:  # it grew after fstat
-        return f"the file grew past the {_limit(max_bytes)} limit while it was read"
-    return data
+    """`files.read_regular` with the JUnit size cap (only regular files; links refused)."""
+    return read_regular(path, max_bytes, links=links)
 
 
 def read_junit(path: Path, *, max_bytes: int = MAX_BYTES) -> JUnitFile:
