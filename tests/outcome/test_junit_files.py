@@ -14,7 +14,6 @@ from types import FrameType
 import pytest
 
 from matrixgen import files
-from matrixgen.outcome import junit as reader
 from matrixgen.outcome.junit import read_bytes, read_junit
 
 OK = b'<testsuite><testcase name="t"/></testsuite>'
