@@ -74,7 +74,11 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
 @click.pass_obj
 def validate(obj: Context, file: str | None) -> None:
     """Check matrix.yaml; print every problem as FILE:LINE:COL."""
+    from matrixgen.load.harness import junit_warnings
+
     matrix = obj.load(file)
+    for warning in junit_warnings(matrix.document, matrix.model, matrix.cells):
+        click.echo(str(warning), err=True)
     levels = {c.level for c in matrix.cells}
     cells = f"{len(matrix.cells)} cell" + ("s" if len(matrix.cells) != 1 else "")
     in_levels = f"{len(levels)} level" + ("s" if len(levels) != 1 else "")
@@ -259,7 +263,7 @@ def clean(obj: Context, file: str | None, results_dir: Path | None) -> None:
     sys.exit(clean_results(folder, dict(os.environ), click.echo))
 
 
-@cli.command(epilog=EXIT_CODES)
+@cli.command()
 @file_option
 @click.argument("results_dirs", nargs=-1, type=click.Path(path_type=Path))
 @click.option(

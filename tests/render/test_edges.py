@@ -58,10 +58,16 @@ def test_odd_level_names_become_valid_job_ids_and_timeouts_round_up(small: Proje
     assert {e["timeout"] for e in jobs["level_2e_x"]["strategy"]["matrix"]["include"]} == {360}
 
 
-def test_run_time_placeholders_stay_in_the_profile_env(small: Project) -> None:
+def test_run_time_placeholders_become_compose_interpolation_in_the_env_file(
+    small: Project,
+) -> None:
     assert small.render() == 0
-    env = yaml.safe_load(small.read("profiles/2e.x/pg-3.11.yml"))["x-matrixgen"]["env"]
-    assert env == {"NS": "$${namespace}-pg"}  # compose reads `$$` as a literal `$`
+    profile = yaml.safe_load(small.read("profiles/2e.x/pg-3.11.yml"))
+    assert profile["include"] == [{"path": "../../shared/pg.yml", "env_file": "pg-3.11.env"}]
+    env = small.read("profiles/2e.x/pg-3.11.env").splitlines()
+    # The run's namespace (MATRIXGEN_NAMESPACE in compose's environment) or this default.
+    assert 'MATRIXGEN_NAMESPACE="${MATRIXGEN_NAMESPACE:-mg' in env[-2]
+    assert env[-1] == 'NS="${MATRIXGEN_NAMESPACE}-pg"'
 
 
 def test_table_columns_can_be_an_axis(small: Project) -> None:

@@ -30,7 +30,7 @@ outputs:
   compose: "profiles/${cell}.yml"
   github: ci.yml
 """
-FILES = ["noxfile.py", "profiles/pg.yml", "ci.yml"]
+FILES = ["noxfile.py", "profiles/pg.yml", "profiles/pg.env", "ci.yml"]
 
 
 @pytest.fixture
@@ -45,6 +45,7 @@ def test_render_reports_each_file_it_wrote(small: Project) -> None:
     assert small.lines == [
         "created      noxfile.py",
         "created      profiles/pg.yml",
+        "created      profiles/pg.env",
         "created      ci.yml",
     ]
     small.write("matrix.yaml", MATRIX.replace("run: pytest", "run: pytest, timeout: 20m"))
@@ -52,6 +53,7 @@ def test_render_reports_each_file_it_wrote(small: Project) -> None:
     assert small.lines == [
         "unchanged    noxfile.py",
         "unchanged    profiles/pg.yml",
+        "unchanged    profiles/pg.env",
         "updated      ci.yml",
     ]
     small.write("matrix.yaml", small.read("matrix.yaml").replace("{services: [pg]}", "{}"))
@@ -59,6 +61,7 @@ def test_render_reports_each_file_it_wrote(small: Project) -> None:
     assert small.lines == [
         "updated      noxfile.py",
         "updated      ci.yml",
+        "deleted      profiles/pg.env",
         "deleted      profiles/pg.yml",
     ]
 
@@ -68,6 +71,7 @@ def test_dry_run_says_would_and_writes_nothing(small: Project) -> None:
     assert small.lines == [
         "would create noxfile.py",
         "would create profiles/pg.yml",
+        "would create profiles/pg.env",
         "would create ci.yml",
         "dry run: nothing written",
     ]
@@ -78,6 +82,7 @@ def test_dry_run_says_would_and_writes_nothing(small: Project) -> None:
     assert small.lines == [
         "would update noxfile.py",
         "would update ci.yml",
+        "would delete profiles/pg.env",
         "would delete profiles/pg.yml",
         "dry run: nothing written",
     ]
@@ -89,18 +94,19 @@ def test_check_says_would_and_names_what_needs_force(small: Project) -> None:
     small.write("profiles/pg.yml", small.read("profiles/pg.yml") + "# mine\n")
     small.write("matrix.yaml", MATRIX.replace("run: pytest", "run: pytest, timeout: 20m"))
     assert small.render(check=True) == 1
-    assert small.lines[:3] == [
+    assert small.lines[:4] == [
         "unchanged    noxfile.py",
         "would update profiles/pg.yml (needs --force)",
+        "unchanged    profiles/pg.env",
         "would update ci.yml",
     ]
-    assert small.lines[3].startswith("--- a/profiles/pg.yml\n")
-    assert small.lines[4] == (
+    assert small.lines[4].startswith("--- a/profiles/pg.yml\n")
+    assert small.lines[5] == (
         "note: profiles/pg.yml was edited by hand since matrixgen generated it; move the change "
         "into matrix.yaml or templates/, or rerun with --force to discard it"
     )
-    assert small.lines[5].startswith("--- a/ci.yml\n")
-    assert small.lines[6:] == [
+    assert small.lines[6].startswith("--- a/ci.yml\n")
+    assert small.lines[7:] == [
         "2 generated file(s) out of date; run `matrixgen render --force` to update them"
     ]
 
@@ -134,5 +140,6 @@ def test_a_refusal_writes_nothing_and_reports_nothing_as_written(small: Project)
     assert small.lines == [
         "updated      noxfile.py",
         "updated      profiles/pg.yml",
+        "unchanged    profiles/pg.env",
         "updated      ci.yml",
     ]

@@ -24,8 +24,8 @@ def test_project_template_overrides_the_shipped_one_by_name(storage_proxy: Proje
         'name: "storage-proxy-integration-sqs-gcs"',
         "include:",
         '  - "../../shared/compose/gcs.yml"',
-        '  - "../../shared/compose/sqs.yml"',
         '  - "../compose/crew-gcs-flavor.yml"',
+        '  - "../../shared/compose/sqs.yml"',
     ]
     assert "x-matrixgen" not in storage_proxy.read("testing/component/profiles/gcs-lww.yml")
     assert "import nox" in storage_proxy.read("noxfile.py")  # other templates are the shipped ones

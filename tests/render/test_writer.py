@@ -65,7 +65,7 @@ def test_dry_run_reports_the_same_lines_and_writes_nothing(storage_proxy: Projec
     before = storage_proxy.files()
     assert storage_proxy.render(dry_run=True) == 0
     *files, last = storage_proxy.lines
-    assert len(files) == 20
+    assert len(files) == 37  # 17 profiles with an env file each, noxfile, workflow, docs
     assert all(line.startswith("would create ") for line in files)
     assert last == "dry run: nothing written"
     assert storage_proxy.files() == before
@@ -106,20 +106,23 @@ def test_users_sessions_survive_every_render(storage_proxy: Project) -> None:
 def test_profiles_of_vanished_cells_are_deleted_and_only_those(storage_proxy: Project) -> None:
     assert storage_proxy.render() == 0
     storage_proxy.write("testing/component/profiles/my-own.yml", "services: {}\n")
+    storage_proxy.write("testing/component/profiles/my-own.env", "A=1\n")
     drop_gcs(storage_proxy)
     assert storage_proxy.render() == 0
     deleted = sorted(p for p, a in storage_proxy.actions().items() if a == "deleted")
-    assert deleted == [
-        "testing/component/profiles/gcs-cas.yml",
-        "testing/component/profiles/gcs-lww.yml",
-        "testing/e2e/profiles/rabbitmq-gcs.yml",
-        "testing/e2e/profiles/sqs-gcs.yml",
-        "testing/integration/profiles/pubsub-gcs.yml",
-        "testing/integration/profiles/rabbitmq-gcs.yml",
-        "testing/integration/profiles/sqs-gcs.yml",
+    cells = [
+        "testing/component/profiles/gcs-cas",
+        "testing/component/profiles/gcs-lww",
+        "testing/e2e/profiles/rabbitmq-gcs",
+        "testing/e2e/profiles/sqs-gcs",
+        "testing/integration/profiles/pubsub-gcs",
+        "testing/integration/profiles/rabbitmq-gcs",
+        "testing/integration/profiles/sqs-gcs",
     ]
+    assert deleted == sorted(f"{cell}{suffix}" for cell in cells for suffix in (".env", ".yml"))
     files = storage_proxy.files()
     assert "testing/component/profiles/my-own.yml" in files  # no header: the user's
+    assert "testing/component/profiles/my-own.env" in files
     assert not any("gcs" in p for p in files if "/profiles/" in p)
 
 

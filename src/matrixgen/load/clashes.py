@@ -112,8 +112,13 @@ def check_output_paths(doc: Document, model: MatrixFile) -> Iterator[Problem]:
 
 
 def has_profile(model: MatrixFile, cell: Cell) -> bool:
-    """Render writes a compose profile for a cell with an overlay or a service with a file."""
-    return bool(cell.overlays) or any(model.services[s].compose for s in cell.services)
+    """Render writes a compose profile for a cell with an overlay, compose files of its own
+    (`compose.files`), or a service with a file."""
+    return (
+        bool(cell.overlays)
+        or bool(cell.harness)
+        or any(model.services[s].compose for s in cell.services)
+    )
 
 
 def check_cell_names(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:

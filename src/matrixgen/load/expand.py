@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from matrixgen.load.cells import Cell, match_cell
 from matrixgen.load.model import Level, MatrixFile, SuiteFields
@@ -24,6 +25,9 @@ class SuiteSpec:
     timeout: float | None
     env: dict[str, str]
     suite_count: int
+    harness: tuple[str, ...] = ()  # compose files: the level's, then the suite's
+    tester: str | None = None
+    junit: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,21 @@ def _fold(
         timeout=pick("timeout"),  # type: ignore[arg-type]
         env={**level.env, **suite.env} if suite is not level else dict(level.env),
         suite_count=count,
+        **_harness(level, suite),
     )
+
+
+def _harness(level: Level, suite: SuiteFields) -> dict[str, Any]:
+    """Compose files add up from level to suite; the suite's tester and `junit` win."""
+    own = [level] if suite is level else [level, suite]
+    files = [f for fields in own if fields.compose for f in fields.compose.files]
+    testers = [fields.compose.tester for fields in own if fields.compose and fields.compose.tester]
+    junit = suite.junit if "junit" in suite.model_fields_set else level.junit
+    return {
+        "harness": tuple(dict.fromkeys(files)),
+        "tester": testers[-1] if testers else None,
+        "junit": junit,
+    }
 
 
 def make_cell(model: MatrixFile, spec: SuiteSpec, values: dict[str, str], origin: str) -> Cell:
@@ -123,6 +141,9 @@ def make_cell(model: MatrixFile, spec: SuiteSpec, values: dict[str, str], origin
         level_label=spec.label,
         suite_count=spec.suite_count,
         origin=origin,
+        harness=spec.harness,
+        tester=spec.tester,
+        junit=spec.junit,
     )
 
 

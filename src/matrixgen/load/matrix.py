@@ -11,6 +11,7 @@ from matrixgen.load.cells import Cell
 from matrixgen.load.clashes import check_cell_names, check_level_names, check_output_paths
 from matrixgen.load.document import Document
 from matrixgen.load.expand import Expansion, Removed, expand
+from matrixgen.load.harness import check_env_names, check_harness
 from matrixgen.load.loader import Source, locate, read_document, validate_schema
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.outputs import check_install_lines, check_paths
@@ -94,6 +95,8 @@ def check_model(document: Document, model: MatrixFile, root: Path | None) -> lis
         *check_ready_probes(document, model),
         *check_unused_settings(document, model),
         *check_paths(document, model, root),
+        *check_harness(document, model, root),
+        *check_env_names(document, model),
         *check_install_lines(document, model),
         *check_level_names(document, model),
         *check_output_paths(document, model),

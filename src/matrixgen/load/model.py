@@ -223,6 +223,27 @@ LevelAxes = Annotated[
 ]
 
 
+class Harness(Strict):
+    """`compose:` of a level or suite: compose files that hold what its cells test."""
+
+    files: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Compose files each profile of these cells includes besides its services' files: "
+            "the system under test, a tester, one-shot setup services, named volumes. Each "
+            "is its own `include:` entry, read with the cell's env file (`${NAME}`)."
+        ),
+    )
+    tester: Name | None = Field(
+        None,
+        description=(
+            "The service of `files` that runs the tests and exits; the profile gives it the "
+            "cell's env, MATRIXGEN_JUNIT (a path under /results, the results folder mounted) "
+            "and `depends_on` on the cell's services."
+        ),
+    )
+
+
 class SuiteFields(Strict):
     label: str | None = None
     axes: LevelAxes = Field(default_factory=list)
@@ -242,6 +263,16 @@ class SuiteFields(Strict):
     paths: list[str] = Field(
         default_factory=list,
         description="Globs of files whose change affects every cell here (`matrixgen affected`).",
+    )
+    compose: Harness | None = Field(
+        None, description="Compose files with the system under test and a tester (profiles)."
+    )
+    junit: bool = Field(
+        True,
+        description=(
+            "false: its command writes no JUnit; the exit code alone makes it passed or failed, "
+            "reported with 'no test details'."
+        ),
     )
 
 

@@ -61,3 +61,20 @@ def function_name(level: str) -> str:
 def profile_path(pattern: str, cell: Cell) -> str:
     """Where a cell's compose profile goes: `outputs.compose` with its placeholders filled."""
     return substitute(pattern, {"level": cell.level, "suite": cell.suite, "cell": cell.name})
+
+
+def _stem(profile: str) -> str:
+    for suffix in (".yml", ".yaml"):
+        if profile.endswith(suffix):
+            return profile[: -len(suffix)]
+    return profile
+
+
+def profile_env_path(profile: str) -> str:
+    """The cell's env file, next to its profile: `gcs-lww.yml` -> `gcs-lww.env`."""
+    return _stem(profile) + ".env"
+
+
+def tester_overlay_path(profile: str) -> str:
+    """What the profile adds to its tester, next to it: `gcs-lww.yml` -> `gcs-lww.tester.yml`."""
+    return _stem(profile) + ".tester.yml"

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from matrixgen import DISTRIBUTION, __version__
 from matrixgen.errors import Problem
 from matrixgen.load.document import Document, PathKey
-from matrixgen.load.model import MatrixFile
+from matrixgen.load.model import MatrixFile, SuiteFields
 
 
 def normalized(path: str) -> str:
@@ -39,6 +39,14 @@ def read_files(model: MatrixFile) -> Iterator[tuple[PathKey, str, str]]:
         for position, overlay in enumerate(override.compose.overlays):
             where: PathKey = ("overrides", index, "compose", "overlays", position)
             yield where, overlay, "compose overlay"
+    for name, level in model.levels.items():
+        owners: list[tuple[PathKey, SuiteFields]] = [(("levels", name), level)]
+        owners += [
+            (("levels", name, "suites", s), suite) for s, suite in (level.suites or {}).items()
+        ]
+        for base, fields in owners:
+            for position, harness in enumerate(fields.compose.files if fields.compose else []):
+                yield (*base, "compose", "files", position), harness, "compose file"
 
 
 def written_files(model: MatrixFile) -> Iterator[tuple[PathKey, str]]:

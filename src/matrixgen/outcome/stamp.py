@@ -88,7 +88,8 @@ def stamp(path: Path, props: dict[str, str]) -> None:
 def synthesize(
     path: Path, cell: Cell, *, outcome: Status, message: str, details: str, duration: float
 ) -> None:
-    """A JUnit file with one test case named after the cell: an <error> or a <skipped>."""
+    """A JUnit file with one test case named after the cell: an <error>, a <skipped>, a
+    <failure>, or nothing for a pass (a cell that writes no JUnit: `junit: false`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     root = ET.Element("testsuites")
     suite = ET.SubElement(
@@ -96,7 +97,7 @@ def synthesize(
         "testsuite",
         name=cell.id,
         tests="1",
-        failures="0",
+        failures="1" if outcome is Status.FAILED else "0",
         errors="1" if outcome is Status.ERROR else "0",
         skipped="1" if outcome is Status.SKIPPED else "0",
         time=f"{duration:.3f}",
@@ -109,7 +110,8 @@ def synthesize(
         name=cell.name,
         time=f"{duration:.3f}",
     )
-    _add_error(case, outcome, message, details)
+    if outcome is not Status.PASSED:
+        _add_error(case, outcome, message, details)
     _write(root, path)
 
 
@@ -130,7 +132,8 @@ def add_error(path: Path, cell: Cell, *, message: str, details: str) -> None:
 
 def _add_error(case: ET.Element, outcome: Status, message: str, details: str) -> None:
     skipped = outcome is Status.SKIPPED
-    element = ET.SubElement(case, "skipped" if skipped else "error", message=xml_text(message))
+    tag = "skipped" if skipped else "failure" if outcome is Status.FAILED else "error"
+    element = ET.SubElement(case, tag, message=xml_text(message))
     if not skipped:
         element.set("type", "matrixgen")
     if details:

@@ -44,6 +44,17 @@ def tests_failed(failed: int, total: int) -> str:
     return f"{failed} of {total} test{'s' if total != 1 else ''} failed"
 
 
+NO_TEST_DETAILS = "no test details (junit: false)"
+
+
+def of_exit_code(code: int) -> Verdict:
+    """A cell that declares it writes no JUnit (`junit: false`) and wrote none: its exit code
+    decides, as declared; the reason says that no test is known."""
+    if code == 0:
+        return Verdict(Status.PASSED, NO_TEST_DETAILS)
+    return Verdict(Status.FAILED, f"{exit_text(code)}; {NO_TEST_DETAILS}")
+
+
 def of_content(junit: JUnitFile, exit_code: int | None = None) -> Verdict:
     """What the test cases say, with the exit code of the command when it is known.
 

@@ -144,7 +144,8 @@ def build_table(matrix: Matrix, statuses: Mapping[str, CellStatus]) -> SupportTa
 
 
 class Notes:
-    """Reasons (exclude, skip, error) numbered in order of first use, shown under the table."""
+    """Reasons (exclude, skip, error, flaky, a pass without test details) numbered in order of
+    first use, shown under the table."""
 
     def __init__(self) -> None:
         self.numbers: dict[tuple[Status, str], int] = {}
@@ -152,6 +153,7 @@ class Notes:
     def number(self, status: Status, reason: str | None) -> int | None:
         """The reason's note number, given on first use; None when it gets no note."""
         if not reason or status not in (
+            Status.PASSED,  # only `junit: false` cells pass with a reason: "no test details"
             Status.EXCLUDED,
             Status.SKIPPED,
             Status.ERROR,

@@ -16,7 +16,7 @@ from matrixgen.load.placeholders import substitute
 from matrixgen.outcome import stamp
 from matrixgen.outcome.junit import read_junit
 from matrixgen.outcome.status import Status
-from matrixgen.outcome.verdict import exit_text, of_content
+from matrixgen.outcome.verdict import exit_text, of_content, of_exit_code
 from matrixgen.run.ledger import Ledger
 from matrixgen.run.logs import Log
 from matrixgen.run.processes import spawn, tail, terminate
@@ -174,7 +174,19 @@ def _judge(
     """The attempt's verdict from its exit code and the JUnit it left (`outcome.verdict`)."""
     shown = _shown(junit_path, root)
     if not junit_path.is_file():
-        if _passes_junit(cell):
+        if not cell.junit:  # declared: the exit code alone decides
+            declared = of_exit_code(code)
+            reason = declared.reason or ""
+            details = output if declared.status is Status.FAILED else ""
+            stamp.synthesize(junit_path, cell, outcome=declared.status, message=reason,
+                             details=details, duration=duration)  # fmt: skip
+            return Outcome(declared.status, reason, duration, output, attempt)
+        if cell.tester is not None:
+            hint = (
+                f"its tester {cell.tester} writes it at $MATRIXGEN_JUNIT in its container: "
+                "is the results folder mounted at /results (MATRIXGEN_RESULTS)?"
+            )
+        elif _passes_junit(cell):
             hint = "its command passes the path; did the runner stop before writing it?"
         else:
             hint = "pass ${junit} or $MATRIXGEN_JUNIT to the test runner"

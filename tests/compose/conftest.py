@@ -1,0 +1,58 @@
+"""Projects whose cells run in containers, rendered and brought up on the real engine."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from engine_tools import FIXTURES, IMAGES, matrixgen
+
+from matrixgen.cli import main
+
+
+@pytest.fixture
+def kvstore(tmp_path: Path) -> Path:
+    """The kvstore fixture, copied and rendered."""
+    root = tmp_path / "kvstore"
+    shutil.copytree(FIXTURES / "kvstore", root)
+    done = matrixgen(root, "render")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def kv_images(docker_engine: dict[str, str]) -> Iterator[None]:
+    """The fixture's images, built with `docker build --network=none`, removed at the end."""
+    for tag, context in IMAGES.items():
+        done = subprocess.run(
+            ["docker", "build", "--network=none", "-q", "-t", tag,
+             str(FIXTURES / "kvstore" / context)],
+            env=docker_engine, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+    yield
+    subprocess.run(
+        ["docker", "rmi", *IMAGES], env=docker_engine, capture_output=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """`matrixgen ARGS` in-process, through `main` as the console script runs it:
+    (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 1
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

