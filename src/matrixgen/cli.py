@@ -263,7 +263,7 @@ def clean(obj: Context, file: str | None, results_dir: Path | None) -> None:
     sys.exit(clean_results(folder, dict(os.environ), click.echo))
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES)
 @file_option
 @click.argument("results_dirs", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
