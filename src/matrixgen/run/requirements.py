@@ -8,11 +8,15 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 
+# What decides which engine `docker` talks to; the answer is cached per these.
+_DOCKER_VARIABLES = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "HOME")
 
-@functools.lru_cache(maxsize=4)
-def _engine_answers(docker: str | None) -> bool:
+
+@functools.lru_cache(maxsize=8)
+def _engine_answers(docker: str | None, settings: tuple[tuple[str, str], ...]) -> bool:
     if docker is None:
         return False
+    env = {"PATH": os.defpath, **dict(settings)}
     try:
         done = subprocess.run(
             [docker, "info", "--format", "{{.ServerVersion}}"],
@@ -20,6 +24,7 @@ def _engine_answers(docker: str | None) -> bool:
             capture_output=True,
             timeout=10,
             check=False,
+            env=env,
         )
     except (OSError, subprocess.TimeoutExpired):
         return False
@@ -27,8 +32,9 @@ def _engine_answers(docker: str | None) -> bool:
 
 
 def docker_engine_answers(env: Mapping[str, str]) -> bool:
-    """True when a Docker engine answers `docker info`; a client alone is not enough."""
-    return _engine_answers(shutil.which("docker", path=env.get("PATH", os.defpath)))
+    """True when a Docker engine answers `docker info` in `env`; a client alone is not enough."""
+    settings = tuple((name, env[name]) for name in _DOCKER_VARIABLES if name in env)
+    return _engine_answers(shutil.which("docker", path=env.get("PATH", os.defpath)), settings)
 
 
 def unmet(requires: tuple[str, ...], env: Mapping[str, str]) -> str | None:
