@@ -4,7 +4,7 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(3.10)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest 79c48ba86118) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest f5349dfbb587) generated from matrix.yaml; edit that, not this
 import nox
 
 _MATRIXGEN_INSTALL = ["-e", ".", "-e", ".[dev]"]
@@ -25,28 +25,28 @@ def _matrixgen_cell(session: nox.Session, cell_id: str, packages: list[str]) -> 
             "3.10",
             [],
             id="3.10",
-            tags=["3.10"],
+            tags=["3.10", "python=3.10"],
         ),
         nox.param(
             "3.11",
             "3.11",
             [],
             id="3.11",
-            tags=["3.11"],
+            tags=["3.11", "python=3.11"],
         ),
         nox.param(
             "3.12",
             "3.12",
             [],
             id="3.12",
-            tags=["3.12"],
+            tags=["3.12", "python=3.12"],
         ),
         nox.param(
             "3.13",
             "3.13",
             [],
             id="3.13",
-            tags=["3.13"],
+            tags=["3.13", "python=3.13"],
         ),
     ],
 )
@@ -64,42 +64,42 @@ def unit(session: nox.Session, cell: str, packages: list[str]) -> None:
             "config",
             [],
             id="config",
-            tags=["config", "3.11"],
+            tags=["config", "area=config", "3.11", "python=3.11"],
         ),
         nox.param(
             "3.11",
             "render",
             [],
             id="render",
-            tags=["render", "3.11"],
+            tags=["render", "area=render", "3.11", "python=3.11"],
         ),
         nox.param(
             "3.11",
             "run",
             ["moto[server]"],
             id="run",
-            tags=["run", "3.11"],
+            tags=["run", "area=run", "3.11", "python=3.11"],
         ),
         nox.param(
             "3.11",
             "results",
             [],
             id="results",
-            tags=["results", "3.11"],
+            tags=["results", "area=results", "3.11", "python=3.11"],
         ),
         nox.param(
             "3.11",
             "shard",
             [],
             id="shard",
-            tags=["shard", "3.11"],
+            tags=["shard", "area=shard", "3.11", "python=3.11"],
         ),
         nox.param(
             "3.11",
             "examples",
             [],
             id="examples",
-            tags=["examples", "3.11"],
+            tags=["examples", "area=examples", "3.11", "python=3.11"],
         ),
     ],
 )

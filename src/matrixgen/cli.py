@@ -224,6 +224,12 @@ def run(
     verbose: bool,
 ) -> None:
     """Run cells against real services; write JUnit per cell."""
+    if sys.platform == "win32":
+        # Before importing matrixgen.run, which needs fcntl: a clear refusal, not an ImportError.
+        raise click.UsageError(
+            "matrixgen run does not run on Windows: it runs each cell in its own POSIX process "
+            "group and locks its results with fcntl; run it on Linux or macOS (or in WSL)"
+        )
     from matrixgen.run import RunOptions, run_cells
 
     matrix = obj.load(file)

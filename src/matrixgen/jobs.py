@@ -1,15 +1,20 @@
 """What a CI job of one cell needs, as plain data: its job id, timeout, artifact and installs.
 
 Shared by the rendered workflow (`render.github`) and the plan its `plan` job makes at run
-time (`plan`), which must list cells exactly as the rendered file would.
+time (`plan`), which must list cells exactly as the rendered file would. An entry's
+`matrix()` is its line of a job's `strategy.matrix.include`, keyed as the templates read
+it (`matrix.runs-on`, `matrix.allowed-failure`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from matrixgen.load.cells import Cell
+from matrixgen.load.github import cell_github
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import GithubOutput
 from matrixgen.load.names import artifact_name
@@ -19,17 +24,38 @@ SETUP_MINUTES = 10  # checkout, setup-python and installs, on top of the cell's 
 
 
 @dataclass(frozen=True)
-class CellEntry:
-    """One line of a level job's `strategy.matrix.include`."""
+class JobEntry:
+    """What one job of a level's matrix runs on and installs: a cell's, or a shard's."""
 
-    cell: str
-    id: str
-    python: str
+    python: str  # setup-python's python-version: "3.14" for the python value "3.14t"
     timeout: int  # minutes
-    artifact: str  # unique per cell; artifact names may not contain '/'
+    artifact: str  # unique per job; artifact names may not contain '/'
     apt: str  # space-separated Debian packages
     pip: str  # newline-separated requirement lines
     npm: str  # space-separated npm packages
+    freethreaded: bool = False
+    prerelease: bool = False  # setup-python's allow-prereleases
+    runs_on: str | tuple[str, ...] = "ubuntu-latest"
+    env: Mapping[str, str] = field(default_factory=dict)
+    suite: str = ""
+    allowed_failure: bool = False
+    retries: int = 0
+
+    def matrix(self) -> dict[str, Any]:
+        """This entry as a matrix line: `runs_on` is `runs-on`, `allowed_failure` ..."""
+        line = asdict(self)
+        line["env"] = dict(self.env)
+        line["runs_on"] = self.runs_on if isinstance(self.runs_on, str) else list(self.runs_on)
+        return {key.replace("_", "-"): value for key, value in line.items()}
+
+
+@dataclass(frozen=True)
+class CellEntry(JobEntry):
+    """One line of a level job's `strategy.matrix.include`."""
+
+    cell: str = ""
+    id: str = ""
+    name: str = ""  # what the job's name shows: the cell, or its values with their axes
 
 
 def timeout_minutes(cell: Cell) -> int:
@@ -38,22 +64,49 @@ def timeout_minutes(cell: Cell) -> int:
     return math.ceil(cell.timeout / 60) + SETUP_MINUTES
 
 
-def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput) -> CellEntry:
-    apt: list[str] = []
-    pip: list[str] = []
-    npm: list[str] = []
-    for name in cell.services:
-        install = matrix.model.services[name].install
+def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "") -> CellEntry:
+    settings = cell_github(matrix.model, cell, github)
+    apt: list[str] = list(settings.apt)
+    pip: list[str] = list(settings.pip)
+    npm: list[str] = list(settings.npm)
+    for service in cell.services:
+        install = matrix.model.services[service].install
         apt.extend(install.apt)
         pip.extend(install.pip)
         npm.extend(install.npm)
     return CellEntry(
         cell=cell.name,
         id=cell.id,
-        python=cell.python or github.python,
+        name=name or cell.name,
+        python=settings.python,
+        freethreaded=settings.freethreaded,
+        prerelease=settings.prerelease,
         timeout=timeout_minutes(cell),
         artifact=artifact_name(cell),
         apt=" ".join(dict.fromkeys(apt)),
         pip="\n".join(dict.fromkeys(pip)),
         npm=" ".join(dict.fromkeys(npm)),
+        runs_on=settings.runs_on,
+        env=settings.env,
+        suite=cell.suite,
+        allowed_failure=settings.allowed_failure,
+        retries=settings.retries,
     )
+
+
+def display_names(cells: Sequence[Cell]) -> dict[str, str]:
+    """What a level's job names show for each cell: its id within the level, unless one
+    value there could belong to several axes (`test (3.14-8-8)`: which 8 is x?); then every
+    cell of the level shows its values with their axes (`python=3.14, x=8, y=8`)."""
+    axes_of: dict[str, set[str]] = {}
+    for cell in cells:
+        for axis in cell.spanned:
+            axes_of.setdefault(cell.values[axis], set()).add(axis)
+    if all(len(axes) < 2 for axes in axes_of.values()):
+        return {cell.id: cell.name for cell in cells}
+    names = {}
+    for cell in cells:
+        parts = [cell.suite] if cell.suite_count > 1 else []
+        parts += [f"{axis}={cell.values[axis]}" for axis in cell.spanned]
+        names[cell.id] = ", ".join(parts) or cell.name
+    return names

@@ -16,13 +16,20 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from matrixgen.errors import UsageError
-from matrixgen.jobs import DEFAULT_TIMEOUT_MINUTES, SETUP_MINUTES, cell_entry
+from matrixgen.jobs import (
+    DEFAULT_TIMEOUT_MINUTES,
+    SETUP_MINUTES,
+    JobEntry,
+    cell_entry,
+    display_names,
+)
 from matrixgen.load.cells import Cell
+from matrixgen.load.github import job_key
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import GithubOutput
 from matrixgen.load.names import job_id, shard_artifact_name
@@ -30,6 +37,7 @@ from matrixgen.outcome import durations as recorded_durations
 from matrixgen.shard import estimate, pack
 
 CACHE_KEY = "matrixgen-durations-"
+K = TypeVar("K")
 
 
 def shard_count(github: GithubOutput, level: str) -> int | None:
@@ -38,40 +46,37 @@ def shard_count(github: GithubOutput, level: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class ShardEntry:
+class ShardEntry(JobEntry):
     """One line of a sharded level's matrix: the cells one job runs with one `matrixgen run`."""
 
-    shard: str  # "2/4", for the job name
-    cells: str  # space-separated cell ids (ids never contain spaces)
-    python: str
-    timeout: int  # minutes
-    artifact: str
-    apt: str
-    pip: str
-    npm: str
+    shard: str = ""  # "2/4", for the job name
+    cells: str = ""  # space-separated cell ids (ids never contain spaces)
 
 
 def shard_entries(
     matrix: Matrix, cells: Sequence[Cell], count: int, durations: Mapping[str, float]
 ) -> list[ShardEntry]:
-    """Shards of one level. A job has one Python, so each Python version is packed apart,
-    its share of the `count` shards following its share of the level's seconds."""
+    """Shards of one level. A job has one runner, Python and env, so the cells that differ in
+    those are packed apart, each group's share of the `count` shards following its share of
+    the level's seconds."""
     github = matrix.model.outputs.github or GithubOutput()
-    by_python: dict[str, list[Cell]] = {}
+    entry_of = {cell.id: cell_entry(matrix, cell, github) for cell in cells}
+    by_key: dict[tuple[object, ...], list[Cell]] = {}
     for cell in cells:
-        by_python.setdefault(cell.python or github.python, []).append(cell)
-    seconds = {p: sum(durations[c.id] for c in group) for p, group in by_python.items()}
+        by_key.setdefault(job_key(matrix.model, cell, github), []).append(cell)
+    seconds = {k: sum(durations[c.id] for c in group) for k, group in by_key.items()}
     shares = allocate(count, seconds)
-    groups: list[tuple[str, tuple[str, ...]]] = []
-    for python, group in by_python.items():
+    groups: list[tuple[str, ...]] = []
+    for key, group in by_key.items():
         seconds_of = {c.id: durations[c.id] for c in group}
-        plan = pack(seconds_of, shares[python], {c.id: c.services for c in group})
-        groups.extend((python, shard.cells) for shard in plan.shards)
+        plan = pack(seconds_of, shares[key], {c.id: c.services for c in group})
+        groups.extend(shard.cells for shard in plan.shards)
     by_id = {cell.id: cell for cell in cells}
     entries = []
-    for number, (python, ids) in enumerate(groups, 1):
+    for number, ids in enumerate(groups, 1):
         members = [by_id[i] for i in ids]
-        installs = [cell_entry(matrix, cell, github) for cell in members]
+        installs = [entry_of[cell.id] for cell in members]
+        first = installs[0]
         timeouts = [cell.timeout for cell in members if cell.timeout is not None]
         minutes = DEFAULT_TIMEOUT_MINUTES
         if len(timeouts) == len(members):  # every cell bounded: the job is bounded by their sum
@@ -80,12 +85,19 @@ def shard_entries(
             ShardEntry(
                 shard=f"{number}/{len(groups)}",
                 cells=" ".join(ids),
-                python=python,
+                python=first.python,
+                freethreaded=first.freethreaded,
+                prerelease=first.prerelease,
                 timeout=minutes,
                 artifact=shard_artifact_name(members[0].level, number),
                 apt=_union([e.apt.split() for e in installs], " "),
                 pip=_union([e.pip.splitlines() for e in installs], "\n"),
                 npm=_union([e.npm.split() for e in installs], " "),
+                runs_on=first.runs_on,
+                env=first.env,
+                suite=first.suite,
+                allowed_failure=first.allowed_failure,
+                retries=first.retries,
             )
         )
     return entries
@@ -95,14 +107,14 @@ def _union(parts: list[list[str]], separator: str) -> str:
     return separator.join(dict.fromkeys(item for part in parts for item in part))
 
 
-def allocate(count: int, seconds: Mapping[str, float]) -> dict[str, int]:
+def allocate(count: int, seconds: Mapping[K, float]) -> dict[K, int]:
     """Split `count` shards over groups by their seconds, at least one each (largest remainder)."""
     total = sum(seconds.values()) or 1.0
     spare = max(count - len(seconds), 0)
     exact = {g: spare * s / total for g, s in seconds.items()}
     shares = {g: 1 + math.floor(e) for g, e in exact.items()}
     left = spare - sum(math.floor(e) for e in exact.values())
-    for group in sorted(exact, key=lambda g: (-(exact[g] - math.floor(exact[g])), g))[:left]:
+    for group in sorted(exact, key=lambda g: (-(exact[g] - math.floor(exact[g])), str(g)))[:left]:
         shares[group] += 1
     return shares
 
@@ -119,9 +131,11 @@ def plan_outputs(matrix: Matrix, selected: Sequence[Cell], scope: str) -> dict[s
         count = shard_count(github, level)
         if count:
             entries = shard_entries(matrix, cells, count, durations) if cells else []
-            include: list[Any] = [asdict(entry) for entry in entries]
+            include: list[Any] = [entry.matrix() for entry in entries]
         elif github.affected:
-            include = [asdict(cell_entry(matrix, cell, github)) for cell in cells]
+            # Named as the rendered job names them: over all the level's cells.
+            names = display_names([c for c in matrix.cells if c.level == level])
+            include = [cell_entry(matrix, cell, github, names[cell.id]).matrix() for cell in cells]
         else:
             continue
         outputs[job_id(level)] = json.dumps({"include": include}, separators=(",", ":"))

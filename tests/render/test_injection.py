@@ -27,7 +27,9 @@ HOSTILE = [
     "\u2028line separator\x85next line\ttab",
 ]
 ALLOWED_EXPRESSIONS = re.compile(
-    r"\$\{\{ (matrix\.\w+|github\.(workflow|ref|workspace)|!cancelled\(\)|'\$\{\{') \}\}"
+    r"\$\{\{ (matrix\.\w+|github\.(workflow|ref|workspace)|!cancelled\(\)|'\$\{\{'"
+    r"|github\.event_name == 'pull_request' && github\.ref \|\| github\.run_id"
+    r"|github\.event\.repository\.default_branch \|\| github\.ref_name) \}\}"
 )
 
 

@@ -130,6 +130,7 @@ def test_json_shape_on_stdout(project: Path) -> None:
         "values": {"backend": "s3", "mode": "cas"},
         "status": "failed",
         "reason": "1 of 3 tests failed",
+        "allowed_failure": False,
         "tests": {"passed": 2, "failed": 1, "skipped": 0},
         "duration": 1.0,
         "files": ["results/unit/s3-cas.xml"],

@@ -14,6 +14,7 @@ from pathlib import Path
 from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, format_path
+from matrixgen.load.github import job_key
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.names import (
     GATE_JOB,
@@ -163,9 +164,9 @@ def _artifacts(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Itera
     for level in model.levels:
         count = shards.get(level) if isinstance(shards, dict) else shards
         if count:
-            # A job has one Python: each Python of the level gets at least one shard.
-            pythons = {c.python or github.python for c in cells if c.level == level}
-            sharded[level.lower()] = (level, max(count, len(pythons)))
+            # A job has one Python, runner, env: each such group gets at least one shard.
+            groups = {job_key(model, c, github) for c in cells if c.level == level}
+            sharded[level.lower()] = (level, max(count, len(groups)))
     shard_levels = {level for level, _ in sharded.values()}
     taken: dict[str, str] = {}
     for cell in cells:

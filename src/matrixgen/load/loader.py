@@ -247,8 +247,21 @@ def _allowed_keys(path: PathKey) -> list[str]:
         ("outputs",): model.Outputs,
         ("outputs", "github"): model.GithubOutput,
         ("outputs", "github", "coverage"): model.Coverage,
+        ("outputs", "github", "on"): model.GithubTriggers,
+        ("outputs", "github", "on", "push"): model.GithubPush,
+        ("outputs", "github", "on", "pull_request"): model.GithubPullRequest,
+        ("axes", "*", "values", "*", "github"): model.GithubValue,
         ("outputs", "docs"): model.DocsOutput,
     }
+    for level in (("levels", "*"), ("levels", "*", "suites", "*")):
+        shapes.update(
+            {
+                (*level, "github"): model.GithubLevel,
+                (*level, "github", "install"): model.Install,
+                (*level, "github", "steps"): model.GithubSteps,
+                (*level, "github", "steps", "*", "#"): model.GithubStep,
+            }
+        )
     for shape, cls in shapes.items():
         if len(shape) == len(parent) and all(
             s == p or (s == "*" and isinstance(p, str)) or (s == "#" and isinstance(p, int))

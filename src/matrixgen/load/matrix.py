@@ -11,6 +11,7 @@ from matrixgen.load.cells import Cell
 from matrixgen.load.clashes import check_cell_names, check_level_names, check_output_paths
 from matrixgen.load.document import Document
 from matrixgen.load.expand import Expansion, Removed, expand
+from matrixgen.load.github import check_cells, check_github
 from matrixgen.load.harness import check_env_names, check_harness
 from matrixgen.load.loader import Source, locate, read_document, validate_schema
 from matrixgen.load.model import MatrixFile
@@ -79,6 +80,7 @@ def load(
     expansion = expand(model)
     problems = check_expansion(document, model, expansion)
     problems += check_cell_names(document, model, expansion.cells)
+    problems += check_cells(document, model, expansion.cells)
     if problems:
         raise ConfigError(problems)
     return Matrix(source, document, model, expansion)
@@ -100,4 +102,5 @@ def check_model(document: Document, model: MatrixFile, root: Path | None) -> lis
         *check_install_lines(document, model),
         *check_level_names(document, model),
         *check_output_paths(document, model),
+        *check_github(document, model),
     ]

@@ -100,6 +100,74 @@ class Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
+# GitHub Actions settings of axis values, levels and suites (`github:`), and the workflow's
+# triggers (`outputs.github.on`). Checked beyond the schema in `load.github`.
+RunsOn = Annotated[
+    str | list[str],
+    Field(
+        description="A runner label (ubuntu-latest, macos-14) or a list of labels a self-hosted "
+        "runner must all have."
+    ),
+]
+StepValue = str | int | float | bool
+
+
+class GithubStep(Strict):
+    """One step of a GitHub Actions job, written as in a workflow: `uses:` or `run:`."""
+
+    name: str | None = None
+    id: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")
+    if_: str | bool | None = Field(None, alias="if")
+    uses: str | None = Field(
+        None, description="owner/repo[/path]@ref, ./local/action or docker://image."
+    )
+    with_: dict[str, StepValue] | None = Field(None, alias="with")
+    run: str | None = None
+    shell: str | None = None
+    working_directory: str | None = Field(None, alias="working-directory")
+    env: dict[str, StepValue] | None = None
+    continue_on_error: bool | str | None = Field(None, alias="continue-on-error")
+    timeout_minutes: float | str | None = Field(None, alias="timeout-minutes")
+
+    @model_validator(mode="after")
+    def _uses_or_run(self) -> GithubStep:
+        if (self.uses is None) == (self.run is None):
+            raise ValueError("a step has exactly one of `uses:` (an action) or `run:` (a command)")
+        if self.uses is not None and (self.shell is not None or self.working_directory is not None):
+            raise ValueError("`shell:` and `working-directory:` belong to `run:` steps")
+        if self.run is not None and self.with_ is not None:
+            raise ValueError("`with:` belongs to `uses:` steps; a `run:` step takes `env:`")
+        return self
+
+
+class GithubSteps(Strict):
+    before: list[GithubStep] = Field(
+        default_factory=list,
+        description="Steps after matrixgen and the cell's packages are installed, before it runs.",
+    )
+    after: list[GithubStep] = Field(
+        default_factory=list, description="Steps after the cell ran, before its results upload."
+    )
+
+
+class GithubJob(Strict):
+    runs_on: RunsOn | None = Field(None, alias="runs-on")
+    env: dict[str, str] = Field(
+        default_factory=dict, description="Env of the CI job (every step) of these cells."
+    )
+
+
+class GithubValue(GithubJob):
+    """`github:` of an axis value: where and how the CI jobs of its cells run."""
+
+    allow_prereleases: bool = Field(
+        False,
+        alias="allow-prereleases",
+        description="A python axis value: let setup-python install a pre-release (3.15 before "
+        "its release).",
+    )
+
+
 class AxisValue(Strict):
     label: str | None = Field(None, description="Free text shown in tables; defaults to the value.")
     services: list[Name] = Field(
@@ -114,6 +182,12 @@ class AxisValue(Strict):
     )
     env: dict[str, str] = Field(
         default_factory=dict, description="Env of every cell with this value."
+    )
+    github: GithubValue | None = Field(None, description="Its cells' GitHub Actions jobs.")
+    allowed_failure: bool | None = Field(
+        None,
+        alias="allowed-failure",
+        description="Its cells may fail: CI continues, the gate and report do not fail on them.",
     )
 
 
@@ -190,6 +264,22 @@ class Install(Strict):
     npm: list[str] = Field(default_factory=list)
 
 
+class GithubLevel(GithubJob):
+    """`github:` of a level or suite: the CI jobs of its cells."""
+
+    steps: GithubSteps = Field(default_factory=GithubSteps)
+    install: Install = Field(
+        default_factory=Install,
+        description="Packages the CI job installs for these cells, besides their services'.",
+    )
+    needs: list[Name] | None = Field(
+        None, description="Levels whose jobs must pass before these cells start."
+    )
+    retries: int | None = Field(
+        None, ge=0, le=10, description="Reruns of a failed cell in CI (`matrixgen run --retries`)."
+    )
+
+
 class Service(Strict):
     process: Process | None = Field(
         None, description="How to run the service natively, without Docker."
@@ -264,6 +354,12 @@ class SuiteFields(Strict):
         default_factory=list,
         description="Globs of files whose change affects every cell here (`matrixgen affected`).",
     )
+    github: GithubLevel | None = Field(None, description="Its cells' GitHub Actions jobs.")
+    allowed_failure: bool | None = Field(
+        None,
+        alias="allowed-failure",
+        description="Its cells may fail: CI continues, the gate and report do not fail on them.",
+    )
     compose: Harness | None = Field(
         None, description="Compose files with the system under test and a tester (profiles)."
     )
@@ -314,6 +410,11 @@ class Override(Strict):
     services: list[Name] = Field(default_factory=list)
     run: Command | None = None
     compose: ComposeSettings = Field(default_factory=ComposeSettings)
+    allowed_failure: bool | None = Field(
+        None,
+        alias="allowed-failure",
+        description="The matching cells may fail (true) or not (false), whatever else says.",
+    )
 
 
 class Coverage(Strict):
@@ -381,6 +482,91 @@ ActionRef = Annotated[
 ]
 
 
+# A cron line of five fields (actionlint checks each field's syntax).
+CRON_PATTERN = r"^\s*\S+(\s+\S+){4}\s*$"
+# A branch name or filter pattern: no space or control character, not an option.
+BRANCH_PATTERN = r"^[^\s\x00-\x1f\x7f~^:\\-][^\s\x00-\x1f\x7f~^:\\]*$"
+
+
+def _cron(value: str) -> str:
+    if re.match(CRON_PATTERN, value) is None:
+        raise ValueError(
+            f"{value!r} is not a cron line: write its five fields, minute hour day month "
+            "weekday (UTC), e.g. '0 3 * * 1' for Mondays at 03:00"
+        )
+    return value
+
+
+def _branch(value: str) -> str:
+    if re.match(BRANCH_PATTERN, value) is None or ".." in value:
+        raise ValueError(
+            f"{value!r} is not a branch name or pattern: no space, control character, "
+            "'..', '~', '^', ':' or '\\', and not '-' first"
+        )
+    return value
+
+
+Cron = Annotated[
+    str, AfterValidator(_cron), WithJsonSchema({"type": "string", "pattern": CRON_PATTERN})
+]
+Branch = Annotated[
+    str, AfterValidator(_branch), WithJsonSchema({"type": "string", "pattern": BRANCH_PATTERN})
+]
+
+
+class PathFilters(Strict):
+    paths: list[str] | None = Field(
+        None, min_length=1, description="Run only when a changed file matches one of these globs."
+    )
+    paths_ignore: list[str] | None = Field(
+        None,
+        alias="paths-ignore",
+        min_length=1,
+        description="Do not run when every changed file matches these globs.",
+    )
+
+    @model_validator(mode="after")
+    def _one_filter(self) -> PathFilters:
+        if self.paths is not None and self.paths_ignore is not None:
+            raise ValueError(
+                "GitHub takes `paths:` or `paths-ignore:` for one event, not both; "
+                "keep one (a `!glob` in `paths:` excludes)"
+            )
+        return self
+
+
+class GithubPush(PathFilters):
+    branches: list[Branch] | None = Field(
+        None,
+        min_length=1,
+        description="Branches whose pushes run the matrix [default: the "
+        "default branch, `outputs.github.branch`].",
+    )
+
+
+class GithubPullRequest(PathFilters):
+    branches: list[Branch] | None = Field(
+        None,
+        min_length=1,
+        description="Base branches of the pull requests that run the matrix [default: any].",
+    )
+
+
+class GithubTriggers(Strict):
+    """`outputs.github.on`: the events that run the workflow; one left out keeps its default."""
+
+    push: GithubPush | bool | None = Field(
+        True, description="true: pushes to the default branch; false: none; or filters."
+    )
+    pull_request: GithubPullRequest | bool | None = Field(
+        True, description="true: every pull request; false: none; or filters."
+    )
+    schedule: list[Cron] = Field(
+        default_factory=list, description="Cron lines (UTC) that run the whole matrix."
+    )
+    workflow_dispatch: bool = Field(True, description="A 'Run workflow' button.")
+
+
 class GithubOutput(Strict):
     model_config = ConfigDict(
         frozen=True,
@@ -397,7 +583,25 @@ class GithubOutput(Strict):
         False, description="On pull requests, run only cells affected by the change."
     )
     coverage: Coverage | None = None
-    runs_on: str = Field("ubuntu-latest", alias="runs-on")
+    runs_on: RunsOn = Field("ubuntu-latest", alias="runs-on")
+    branch: Branch | None = Field(
+        None,
+        description="The default branch, whose pushes run the matrix [default: read from git: "
+        "origin/HEAD, else init.defaultBranch, else the current branch, else main].",
+    )
+    on: GithubTriggers = Field(default_factory=GithubTriggers)
+    concurrency: bool = Field(
+        True, description="A new push to a pull request cancels its run still in progress."
+    )
+    order: bool = Field(
+        False,
+        description="Levels run in order: a level's jobs start when every earlier level passed.",
+    )
+    cache: bool = Field(
+        True,
+        description="setup-python caches pip downloads, keyed on matrix.yaml, pyproject.toml, "
+        "setup.cfg, setup.py and requirements files.",
+    )
     # Before `actions`: its validator reads this one.
     allow_tags: bool = Field(
         False,

@@ -9,22 +9,34 @@ matrix `include:` list (YAML-quoted, `${{` neutralized) and reach shells through
 
 Actions are used at matrixgen's tags (`DEFAULT_ACTIONS`) unless `outputs.github.actions`
 pins them, by commit SHA; templates write `uses: {{ uses("actions/checkout") }}`.
+
+What differs between the cells of one level job (runner, env, Python flavour, allowed
+failure, retries) travels in the matrix lines; what all of them share is written once on
+the job (`JobSettings`), so a level whose cells all run alike reads like a hand-written job.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from matrixgen.errors import ConfigError, did_you_mean
-from matrixgen.jobs import CellEntry, cell_entry
+from matrixgen.jobs import CellEntry, JobEntry, cell_entry, display_names
 from matrixgen.load.cells import Cell
+from matrixgen.load.github import needs_closure, suite_steps
 from matrixgen.load.matrix import Matrix
-from matrixgen.load.model import ACTION_REF, Coverage, GithubOutput
+from matrixgen.load.model import ACTION_REF, Coverage, GithubOutput, GithubStep, GithubTriggers
 from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
 from matrixgen.marks import HASH
 from matrixgen.plan import shard_count
 from matrixgen.render.target import Output, RenderContext, Rendered
-from matrixgen.render.templating import TemplateError
+from matrixgen.render.templating import TemplateError, github_quote
 
 # The actions the shipped templates use, at the major-version tags matrixgen is tested
 # with. A tag can be moved by whoever controls the action; `outputs.github.actions` pins
@@ -44,6 +56,77 @@ def expression(text: str) -> str:
     return "${{ " + text + " }}"
 
 
+def flow(value: object) -> str:
+    """A matrix value as YAML flow text: strings through `github_quote`, lists `[a, b]`,
+    mappings `{A: "1"}`, booleans `true`, numbers as they are."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(flow(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {flow(item)}" for key, item in value.items()) + "}"
+    return github_quote(value)
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """What a level job's cells share, written once on the job, and which matrix keys carry
+    what they do not share (`keys`). Texts are YAML, ready for the template."""
+
+    runs_on: str
+    continue_on_error: str = ""  # "" (never), "true", or an expression over the matrix line
+    freethreaded: str = ""  # setup-python's input, as continue_on_error
+    prerelease: str = ""  # setup-python's allow-prereleases
+    env: tuple[tuple[str, str], ...] = ()  # the job's env: name, YAML text
+    retries: str = ""  # `--retries` of `matrixgen run`: "" (none), "2", or '"$RETRIES"' (the
+    # matrix line's `retries`, through env)
+    keys: tuple[str, ...] = ()  # matrix keys beyond cell, id, python, timeout, artifact
+
+
+def job_settings(entries: Sequence[JobEntry], extra: Sequence[str] = ()) -> JobSettings:
+    lines = [entry.matrix() for entry in entries]
+    keys: list[str] = list(extra)
+
+    def shared(key: str) -> object | None:
+        """The one value every line has, or None (and the key goes in the matrix)."""
+        values = {repr(line[key]) for line in lines}
+        if len(values) == 1:
+            value: object = lines[0][key]
+            return value
+        keys.append(key)
+        return None
+
+    def flag(key: str) -> str:
+        if not any(line[key] for line in lines):
+            return ""
+        value = shared(key)
+        return "true" if value is True else expression(f"matrix.{key}")
+
+    runs_on = shared("runs-on")
+    settings: dict[str, Any] = {
+        "runs_on": expression("matrix.runs-on") if runs_on is None else flow(runs_on),
+        "continue_on_error": flag("allowed-failure"),
+        "freethreaded": flag("freethreaded"),
+        "prerelease": flag("prerelease"),
+    }
+    retries = shared("retries") if any(line["retries"] for line in lines) else 0
+    settings["retries"] = '"$RETRIES"' if retries is None else (str(retries) if retries else "")
+    names = dict.fromkeys(name for line in lines for name in line["env"])
+    env = []
+    for name in names:
+        values = {line["env"].get(name) for line in lines}
+        if len(values) == 1:
+            env.append((name, flow(values.pop())))
+        else:
+            env.append((name, expression(f"matrix.env.{name}")))
+            if "env" not in keys:
+                keys.append("env")
+    settings["env"] = tuple(env)
+    return JobSettings(**settings, keys=tuple(keys))
+
+
 @dataclass(frozen=True)
 class Job:
     kind: str  # picks the template: github-job-{kind}.yml.j2
@@ -53,9 +136,83 @@ class Job:
     needs: list[str] = field(default_factory=list)
     python: str = "3.11"
     plan: str = ""  # id of the plan job whose outputs give this job its matrix (`matrixgen.plan`)
+    settings: JobSettings = field(default_factory=lambda: JobSettings(runs_on=""))
+    before: tuple[str, ...] = ()  # the project's steps (YAML text) before the cell runs
+    after: tuple[str, ...] = ()  # ... and after it ran
+    levels: tuple[str, ...] = ()  # ids of the level jobs it waits for (`needs:`, `order:`)
 
     def any(self, key: str) -> bool:
         return any(getattr(entry, key) for entry in self.entries)
+
+    @property
+    def condition(self) -> str:
+        """The job's `if:`: skipped when the plan gives it no cell; with levels before it,
+        only when none of them failed (a level with no affected cell is skipped, and a
+        skipped need would stop a job that waits on it: GitHub's default `success()`)."""
+        parts = []
+        if self.levels and self.plan:
+            parts += [
+                "!cancelled()",
+                "!contains(needs.*.result, 'failure')",
+                "!contains(needs.*.result, 'cancelled')",
+            ]
+        if self.plan:
+            parts.append(f"needs.{self.plan}.outputs.{self.id}-size != '0'")
+        return expression(" && ".join(parts)) if len(parts) > 1 else "".join(parts)
+
+
+def step_text(step: GithubStep, guard: str = "") -> str:
+    """A project's step as YAML lines for a job's `steps:` list (indented by the template).
+
+    Copied as written, `${{ }}` included: the project's own workflow text. A `guard` (this
+    step is one suite's) joins the step's own `if:`."""
+    data = step.model_dump(by_alias=True, exclude_none=True)
+    if guard:
+        own = data.get("if")
+        if isinstance(own, bool):
+            own = "true" if own else "false"
+        if isinstance(own, str):
+            own = own.strip()
+            if own.startswith("${{") and own.endswith("}}"):
+                own = own[3:-2].strip()
+        data["if"] = f"{guard} && ({own})" if own else guard
+        order = [field.alias or name for name, field in GithubStep.model_fields.items()]
+        data = {key: data[key] for key in order if key in data}
+    text = yaml.dump([data], Dumper=_StepDumper, sort_keys=False, allow_unicode=True, width=1000)
+    return "\n".join(f"      {line}" if line else "" for line in text.rstrip("\n").split("\n"))
+
+
+class _StepDumper(yaml.SafeDumper):
+    """Multi-line strings (a `run:` script) as literal blocks, as people write them."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_StepDumper.add_representer(str, _represent_str)
+
+
+def level_steps(matrix: Matrix, level: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A level's steps before and after its cells run: the level's around its suites'.
+    Where the level's job holds several suites, a suite's steps run only in its cells."""
+    declared = matrix.model.levels[level]
+    suites = declared.suites or {}
+    guarded = suite_steps(matrix.model, level)
+    before: list[str] = []
+    after: list[str] = []
+    if declared.github is not None:
+        before += [step_text(step) for step in declared.github.steps.before]
+    for name, suite in suites.items():
+        if suite.github is None:
+            continue
+        guard = f"matrix.suite == '{name}'" if guarded else ""
+        before += [step_text(step, guard) for step in suite.github.steps.before]
+        after += [step_text(step, guard) for step in suite.github.steps.after]
+    if declared.github is not None:
+        after += [step_text(step) for step in declared.github.steps.after]
+    return tuple(before), tuple(after)
 
 
 def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
@@ -63,11 +220,31 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
     by_level: dict[str, list[Cell]] = {}
     for cell in matrix.cells:
         by_level.setdefault(cell.level, []).append(cell)
+    closure = needs_closure(matrix.model)
     jobs: list[Job] = []
     for level, cells in by_level.items():
-        entries = [cell_entry(matrix, cell, github) for cell in cells]
-        name = f"{level} ({expression('matrix.cell')})"
-        jobs.append(Job("cells", job_id(level), name, entries, python=github.python))
+        names = display_names(cells)
+        entries = [cell_entry(matrix, cell, github, names[cell.id]) for cell in cells]
+        extra = ["suite"] if suite_steps(matrix.model, level) else []
+        if any(entry.name != entry.cell for entry in entries):
+            extra.insert(0, "name")
+        shown = "matrix.name" if "name" in extra else "matrix.cell"
+        before, after = level_steps(matrix, level)
+        waits = tuple(job_id(need) for need in closure[level] if need in by_level)
+        jobs.append(
+            Job(
+                "cells",
+                job_id(level),
+                f"{level} ({expression(shown)})",
+                entries,
+                needs=list(waits),
+                python=github.python,
+                settings=job_settings(entries, extra),
+                before=before,
+                after=after,
+                levels=waits,
+            )
+        )
     return jobs
 
 
@@ -86,11 +263,20 @@ def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[
     planned: list[Job] = []
     for job in jobs:
         count = shard_count(github, levels[job.id])
+        needs = [PLAN_JOB, *job.levels]
         if count:
             name = f"{levels[job.id]} (shard {expression('matrix.shard')})"
-            planned.append(replace(job, kind="shards", name=name, plan=PLAN_JOB))
+            # A shard's cells share every setting the job does not (`plan.job_key`); its name
+            # is the shard's, so the matrix lines need no `name`.
+            settings = replace(
+                job.settings, keys=tuple(k for k in job.settings.keys if k != "name")
+            )
+            planned.append(
+                replace(job, kind="shards", name=name, plan=PLAN_JOB, needs=needs,
+                        settings=settings)
+            )  # fmt: skip
         elif github.affected:
-            planned.append(replace(job, plan=PLAN_JOB))
+            planned.append(replace(job, plan=PLAN_JOB, needs=needs))
         else:
             planned.append(job)
     outputs = tuple(job.id for job in planned if job.plan)
@@ -163,6 +349,80 @@ class Actions:
             raise ConfigError(problems)
 
 
+def git_default_branch(root: Path) -> str:
+    """The project's default branch as git knows it, the same way on every machine.
+
+    `origin/HEAD` (a clone sets it; `git remote set-head origin --auto` repairs it), else
+    `init.defaultBranch`, else the current branch, else `main`; outside a git work tree,
+    `main`. A CI checkout sets none of the first three to the default branch, so the gate
+    points `origin/HEAD` at the branch GitHub names before `render --check` (see the gate).
+    """
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(root), *args],
+                capture_output=True, text=True, timeout=30, check=False,
+            )  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    if git("rev-parse", "--is-inside-work-tree") != "true":
+        return "main"
+    remote_head = git("symbolic-ref", "-q", "refs/remotes/origin/HEAD")
+    if remote_head.startswith("refs/remotes/origin/"):
+        return remote_head.removeprefix("refs/remotes/origin/")
+    return git("config", "init.defaultBranch") or git("branch", "--show-current") or "main"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event of the workflow's `on:` with its filters."""
+
+    name: str
+    branches: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    paths_ignore: tuple[str, ...] = ()
+
+
+def events(on: GithubTriggers, branch: str) -> list[Event]:
+    """`push` (to the default branch unless `branches:` says), `pull_request`; filters kept."""
+    found = []
+    for name, default in (("push", (branch,)), ("pull_request", ())):
+        setting = getattr(on, name)
+        if setting is False:
+            continue
+        if setting is True or setting is None:
+            found.append(Event(name, default))
+            continue
+        found.append(
+            Event(
+                name,
+                tuple(setting.branches) if setting.branches is not None else default,
+                tuple(setting.paths or ()),
+                tuple(setting.paths_ignore or ()),
+            )
+        )
+    return found
+
+
+# The files a job's installs come from: setup-python's pip cache is keyed on those present.
+DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+REQUIREMENTS_GLOBS = ("requirements*.txt", "requirements/*.txt")
+
+
+# Written unquoted in a literal block, where GitHub would evaluate `${{`: plain names only.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9._/+-]+")
+
+
+def dependency_files(root: Path, matrix_file: str) -> list[str]:
+    found = [matrix_file, *(name for name in DEPENDENCY_FILES if (root / name).is_file())]
+    for pattern in REQUIREMENTS_GLOBS:
+        found += sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
+    return [path for path in found if _PLAIN_PATH.fullmatch(path)]
+
+
 class GithubTarget:
     name = "github"
 
@@ -174,15 +434,23 @@ class GithubTarget:
         github = matrix.model.outputs.github or GithubOutput()
         coverage: Coverage | None = github.coverage
         actions = Actions(github.actions)
+        branch = github.branch or git_default_branch(context.root)
         body = context.templates.render(
             "github-workflow.yml.j2",
             name=f"{matrix.model.name} matrix" if matrix.model.name else "matrix",
             jobs=workflow_jobs(matrix),
-            runs_on=github.runs_on,
+            runs_on=flow(github.runs_on),
             install="\n".join(matrix.model.outputs.requirements),
             matrix_file=context.source,
             coverage=coverage,
+            events=events(github.on, branch),
+            schedule=list(github.on.schedule),
+            dispatch=github.on.workflow_dispatch,
+            concurrency=github.concurrency,
+            branch_from_git=github.branch is None,
+            cache=dependency_files(context.root, context.source) if github.cache else [],
             expression=expression,
+            flow=flow,
             uses=actions,
         )
         actions.unused(matrix)

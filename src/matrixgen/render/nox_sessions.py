@@ -1,8 +1,9 @@
 """noxfile.py: one session per level, parametrized by cell id, so names read `component(gcs-lww)`.
 
-The level is the session's tag, and so is every value of the cell (`nox -t gcs`). An
-axis named `python` becomes the session's Python, so `nox -p 3.12` selects by it. The
-user owns the rest of noxfile.py: only the marked region is generated.
+The level is the session's tag, and so is every value of the cell as `axis=value`
+(`nox -t backend=gcs`) and, where no other axis, level or suite has that name, bare
+(`nox -t gcs`). An axis named `python` becomes the session's Python, so `nox -p 3.12`
+selects by it. The user owns the rest of noxfile.py: only the marked region is generated.
 """
 
 from __future__ import annotations
@@ -69,10 +70,35 @@ def cell_packages(matrix: Matrix, cell: Cell) -> list[str]:
     return pip_arguments(list(dict.fromkeys(lines)))
 
 
+def shared_names(matrix: Matrix) -> set[str]:
+    """Value names that a bare `nox -t NAME` could mean more than one way: a value of
+    several axes (`8` of x and of y), or also a level's or a suite's name."""
+    owners: dict[str, int] = {}
+    for axis in matrix.model.axes.values():
+        for value in axis.values:
+            owners[value] = owners.get(value, 0) + 1
+    for name, level in matrix.model.levels.items():
+        for other in [name, *(level.suites or {})]:
+            owners[other] = owners.get(other, 0) + 1
+    return {name for name, count in owners.items() if count > 1}
+
+
+def cell_tags(cell: Cell, shared: set[str]) -> list[str]:
+    """`axis=value` for each value (`nox -t backend=gcs`), and the bare value (`nox -t gcs`)
+    where that names it alone; the suite in a level of several."""
+    tags: list[str] = []
+    for axis, value in cell.values.items():
+        tags += [value, f"{axis}={value}"] if value not in shared else [f"{axis}={value}"]
+    if cell.suite_count > 1:
+        tags.append(cell.suite)
+    return list(dict.fromkeys(tags))
+
+
 def level_sessions(matrix: Matrix) -> list[LevelSession]:
     by_level: dict[str, list[Cell]] = {}
     for cell in matrix.cells:
         by_level.setdefault(cell.level, []).append(cell)
+    shared = shared_names(matrix)
     sessions = []
     for level, cells in by_level.items():
         params = [
@@ -80,11 +106,7 @@ def level_sessions(matrix: Matrix) -> list[LevelSession]:
                 cell=cell.name,
                 python=cell.python,
                 packages=cell_packages(matrix, cell),
-                tags=list(
-                    dict.fromkeys(
-                        [*cell.values.values(), *([cell.suite] if cell.suite_count > 1 else [])]
-                    )
-                ),
+                tags=cell_tags(cell, shared),
             )
             for cell in cells
         ]

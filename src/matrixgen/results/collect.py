@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrixgen.load.cells import Cell
+from matrixgen.load.github import allowed_failure
 from matrixgen.load.matrix import Matrix
 from matrixgen.outcome.junit import JUnitFile, read_junit
 from matrixgen.outcome.status import Status
@@ -105,6 +106,7 @@ def collect(matrix: Matrix, folders: Sequence[Path]) -> Collection:
     statuses = {cell.id: cell_status(cell, files.get(cell.id, [])) for cell in matrix.cells}
     for status in statuses.values():
         status.reason = _without_root(status.reason, matrix.root)
+        status.allowed_failure = allowed_failure(matrix.model, status.cell)
     _add_excluded(matrix, statuses)
     return Collection(statuses, warnings, count)
 

@@ -291,8 +291,16 @@ def _verdict(
 ) -> int:
     say(f"{collection.files} JUnit files: {headline(collection.statuses)}")
     in_actions = options.env.get("GITHUB_ACTIONS") == "true"
-    bad = collection.of(Status.FAILED, Status.ERROR)
-    missing = collection.of(Status.MISSING)
+    bad = [s for s in collection.of(Status.FAILED, Status.ERROR) if not s.tolerated]
+    missing = [s for s in collection.of(Status.MISSING) if not s.tolerated]
+    for status in (s for s in collection.statuses.values() if s.tolerated):
+        # `allowed-failure:` in matrix.yaml: said as a warning, never in the exit code.
+        detail = one_line(status.reason or failed_count(status))
+        text = f"{status.status.value} (allowed failure): {detail}"
+        if in_actions:
+            say(f"::warning title={status.id}::{command_data(text)}")
+        else:
+            say(f"{status.status.symbol} {status.id}: {text}")
     for status in bad + (missing if options.check_complete else []):
         detail = one_line(status.reason or failed_count(status))
         if in_actions:  # annotations on the run page; workflow commands end at a newline

@@ -25,10 +25,16 @@ class CellStatus:
     failures: list[Failure] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     exclude: int | None = None  # index into `exclude:` for excluded cells
+    allowed_failure: bool = False  # matrix.yaml lets it fail: it never fails the report
 
     @property
     def id(self) -> str:
         return self.cell.id
+
+    @property
+    def tolerated(self) -> bool:
+        """Failed, an error or missing, and allowed to be: shown, but failing nothing."""
+        return self.allowed_failure and (self.status.bad or self.status is Status.MISSING)
 
     def to_json(self, root: Path) -> dict[str, object]:
         return {
@@ -39,6 +45,7 @@ class CellStatus:
             "values": dict(self.cell.values),
             "status": self.status.value,
             "reason": self.reason,
+            "allowed_failure": self.allowed_failure,
             "tests": {"passed": self.passed, "failed": self.failed, "skipped": self.skipped},
             "duration": None if self.duration is None else round(self.duration, 3),
             "files": [_relative(path, root) for path in self.files],

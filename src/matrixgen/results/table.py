@@ -41,11 +41,13 @@ class TableCell:
         return worst(m.status for m in self.members) if self.members else None
 
     def groups(self) -> list[tuple[Status, list[CellStatus]]]:
-        """Members grouped by status, worst group first; failed and error stay apart."""
-        by_status: dict[Status, list[CellStatus]] = {}
+        """Members grouped by status, worst group first; failed and error stay apart, and so
+        do allowed failures (after the others of their status)."""
+        by_status: dict[tuple[Status, bool], list[CellStatus]] = {}
         for member in self.members:
-            by_status.setdefault(member.status, []).append(member)
-        return sorted(by_status.items(), key=lambda item: -item[0].severity)
+            by_status.setdefault((member.status, member.tolerated), []).append(member)
+        ordered = sorted(by_status.items(), key=lambda item: (-item[0][0].severity, item[0][1]))
+        return [(status, members) for (status, _), members in ordered]
 
 
 @dataclass
@@ -181,6 +183,8 @@ def cell_text(cell: TableCell, names: bool, notes: Notes, *, by_id: bool = False
         # run to run makes `render --check` fail right after `render`.
         numbers = sorted({n for m in members if (n := notes.number(status, m.reason))})
         text = status.symbol + ",".join(superscript(n) for n in numbers)
+        if members[0].tolerated:
+            text += " allowed failure"
         if names:
             text += f" ({', '.join(m.id if by_id else m.cell.name for m in members)})"
         parts.append(text)

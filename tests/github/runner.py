@@ -1,0 +1,305 @@
+"""Runs a generated workflow on this machine as GitHub's runner would, as far as it can.
+
+Jobs run in `needs:` order; a job's matrix lines (static, or `fromJSON` of a plan job's
+outputs) each run in a fresh copy of the project, like a fresh runner. A `run:` step runs
+in bash as the runner's default shell does (`bash --noprofile --norc -eo pipefail`), with
+the workflow's, job's and step's env, after `${{ }}` in it is evaluated
+(`expressions`); `$GITHUB_OUTPUT` of a step with an `id` feeds `steps.<id>.outputs` and
+the job's `outputs:`. Actions are done by what they do to the workspace: checkout leaves
+a git checkout as actions/checkout leaves it (detached, no `origin/HEAD`), setup-python
+checks its inputs (the files `cache-dependency-path` lists must exist), upload-artifact
+copies the files its `path:` lines select (`!` excludes, hidden files left out unless
+`include-hidden-files`, rooted at their common folder) under a name no other artifact
+may have, and download-artifact copies every artifact matching `pattern` into `path`,
+one after another, later files replacing earlier ones (`merge-multiple`). Any other
+action (the project's own steps) is recorded and skipped.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .expressions import condition, interpolate, to_string, truthy, value_of
+
+SHELL = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
+
+
+@dataclass
+class StepRecord:
+    name: str
+    outcome: str  # success, failure, skipped
+    output: str = ""
+
+
+@dataclass
+class LineRun:
+    """One job of a matrix line."""
+
+    matrix: dict[str, Any]
+    result: str  # success or failure, before continue-on-error
+    continue_on_error: bool
+    steps: list[StepRecord] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    setup_python: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class JobRun:
+    id: str
+    result: str  # what `needs.<id>.result` says: success, failure, skipped
+    lines: list[LineRun] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Runner:
+    workflow: dict[str, Any]
+    project: Path  # the repository as pushed: each job starts from a copy of it
+    home: Path  # scratch: workspaces, artifacts
+    event: str = "push"
+    github: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # of the machine, under the workflow's
+    artifact_order: int = 1  # 1: download artifacts by name; -1: in reverse
+    jobs: dict[str, JobRun] = field(default_factory=dict)
+    count: int = 0  # workspaces made
+
+    @property
+    def artifacts(self) -> Path:
+        return self.home / "artifacts"
+
+    def run(self, only: list[str] | None = None) -> dict[str, JobRun]:
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        for job_id, job in self.workflow["jobs"].items():
+            if only is not None and job_id not in only:
+                continue
+            self.jobs[job_id] = self.run_job(job_id, job)
+        return self.jobs
+
+    def contexts(self, matrix: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        github = {
+            "event_name": self.event,
+            "workflow": self.workflow.get("name", ""),
+            "sha": "0" * 40,
+            "ref": "refs/heads/main",
+            "ref_name": "main",
+            "run_id": "1",
+            "base_ref": "",
+            "event": {},
+            **self.github,
+        }
+        needs = {
+            job_id: {"result": run.result, "outputs": run.outputs}
+            for job_id, run in self.jobs.items()
+        }
+        return {"github": github, "matrix": dict(matrix or {}), "needs": needs, "env": {}}
+
+    def run_job(self, job_id: str, job: dict[str, Any]) -> JobRun:
+        needs = job.get("needs", [])
+        needs = [needs] if isinstance(needs, str) else needs
+        results = [self.jobs[need].result if need in self.jobs else "skipped" for need in needs]
+        status = {
+            "success": all(r == "success" for r in results),
+            "failure": any(r == "failure" for r in results),
+            "cancelled": False,
+        }
+        if not condition(job.get("if"), self.contexts(), status):
+            return JobRun(job_id, "skipped")
+        lines = self.matrix_lines(job)
+        run = JobRun(job_id, "success")
+        for line in lines:
+            done = self.run_line(job_id, job, line)
+            run.lines.append(done)
+            if done.result == "failure" and not done.continue_on_error:
+                run.result = "failure"
+        if lines and len(lines) == 1:
+            run.outputs = run.lines[0].outputs
+        return run
+
+    def matrix_lines(self, job: dict[str, Any]) -> list[dict[str, Any]]:
+        strategy = job.get("strategy")
+        if strategy is None:
+            return [{}]
+        matrix = value_of(strategy["matrix"], self.contexts(), _ok())
+        assert set(matrix) == {"include"}, matrix  # generated workflows list their lines
+        return [dict(line) for line in matrix["include"]]
+
+    def run_line(self, job_id: str, job: dict[str, Any], matrix: dict[str, Any]) -> LineRun:
+        contexts = self.contexts(matrix)
+        self.count += 1
+        workspace = self.home / "work" / f"{self.count}-{job_id}"
+        shutil.copytree(self.project, workspace, symlinks=True)
+        scratch = workspace.parent / f"{workspace.name}.runner"
+        scratch.mkdir()
+        summary = scratch / "step-summary.md"
+        summary.touch()
+        env = {
+            **os.environ,
+            **self.env,
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_EVENT_NAME": self.event,
+        }
+        contexts["github"]["workspace"] = str(workspace)
+        for key, value in {**self.workflow.get("env", {}), **job.get("env", {})}.items():
+            env[key] = to_string(value_of(value, contexts, _ok()))
+        continue_on_error = truthy(value_of(job.get("continue-on-error", False), contexts, _ok()))
+        line = LineRun(matrix, "success", continue_on_error, env=env)
+        steps_context: dict[str, Any] = {}
+        for index, step in enumerate(job["steps"]):
+            contexts["steps"] = steps_context
+            status = {"success": line.result == "success", "failure": line.result == "failure",
+                      "cancelled": False}  # fmt: skip
+            name = step.get("name") or step.get("uses") or step.get("run", "").split("\n")[0]
+            if not condition(step.get("if"), contexts, status):
+                line.steps.append(StepRecord(name, "skipped"))
+                continue
+            step_env = dict(env)
+            for key, value in (step.get("env") or {}).items():
+                step_env[key] = to_string(value_of(value, contexts, status))
+            if "run" in step:
+                script = interpolate(step["run"], contexts, status)
+                outcome, output, outputs = self.run_step(
+                    script, step, step_env, workspace, scratch / f"step-{index}"
+                )
+                if step.get("id"):
+                    steps_context[step["id"]] = {"outputs": outputs, "outcome": outcome}
+            else:
+                outcome, output = self.use(step, contexts, status, workspace, line)
+            line.steps.append(StepRecord(name, outcome, output))
+            if outcome == "failure":
+                line.result = "failure"
+        contexts["steps"] = steps_context
+        for key, value in (job.get("outputs") or {}).items():
+            line.outputs[key] = to_string(value_of(value, contexts, _ok()))
+        return line
+
+    def run_step(
+        self, script: str, step: dict[str, Any], env: dict[str, str], workspace: Path, base: Path
+    ) -> tuple[str, str, dict[str, str]]:
+        script_file = base.with_suffix(".sh")
+        script_file.write_text(script, encoding="utf-8")
+        output_file = base.with_suffix(".output")
+        output_file.touch()
+        env = {**env, "GITHUB_OUTPUT": str(output_file)}
+        cwd = workspace / step.get("working-directory", ".")
+        done = subprocess.run(
+            [*SHELL, str(script_file)],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        outputs = {}
+        for text_line in output_file.read_text(encoding="utf-8").splitlines():
+            key, _, value = text_line.partition("=")
+            outputs[key] = value
+        outcome = "success" if done.returncode == 0 else "failure"
+        return outcome, done.stdout + done.stderr, outputs
+
+    def use(
+        self,
+        step: dict[str, Any],
+        contexts: dict[str, Any],
+        status: Mapping[str, bool],
+        workspace: Path,
+        line: LineRun,
+    ) -> tuple[str, str]:
+        action = step["uses"].split("@")[0]
+        inputs = {
+            key: to_string(value_of(value, contexts, status))
+            for key, value in (step.get("with") or {}).items()
+        }
+        if action == "actions/checkout":
+            return self.checkout(workspace, inputs)
+        if action == "actions/setup-python":
+            line.setup_python = inputs
+            for path in inputs.get("cache-dependency-path", "").split():
+                if not (workspace / path).is_file():
+                    return "failure", f"cache-dependency-path: no file {path}"
+            return "success", ""
+        if action == "actions/upload-artifact":
+            return self.upload(inputs, workspace)
+        if action == "actions/download-artifact":
+            return self.download(inputs, workspace)
+        return "success", f"not run here: {step['uses']}"
+
+    def checkout(self, workspace: Path, inputs: Mapping[str, str]) -> tuple[str, str]:
+        """As actions/checkout leaves a pull request's checkout: HEAD detached at the commit,
+        no `origin/HEAD`."""
+        assert inputs.get("persist-credentials") == "false"
+        if (workspace / ".git").exists():
+            for command in (
+                ["git", "switch", "--detach", "-q"],
+                ["git", "symbolic-ref", "-d", "-q", "refs/remotes/origin/HEAD"],
+            ):
+                subprocess.run(["git", "-C", str(workspace), *command[1:]], capture_output=True)
+        return "success", ""
+
+    def upload(self, inputs: Mapping[str, str], workspace: Path) -> tuple[str, str]:
+        name = inputs["name"]
+        target = self.artifacts / name
+        if target.exists():
+            return "failure", f"an artifact named {name} already exists"
+        include: list[str] = []
+        exclude: list[str] = []
+        for text_line in inputs["path"].splitlines():
+            text_line = text_line.strip()
+            if text_line:
+                (exclude if text_line.startswith("!") else include).append(text_line.lstrip("!"))
+        hidden = inputs.get("include-hidden-files") == "true"
+        files: dict[Path, Path] = {}
+        roots = []
+        for pattern in include:
+            matched = sorted(workspace.glob(pattern.rstrip("/"))) if pattern.rstrip("/") else []
+            for path in matched:
+                roots.append(path if path.is_dir() else path.parent)
+                found = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+                for file in found:
+                    files[file] = file
+        root = Path(os.path.commonpath(roots)) if roots else workspace
+        kept = []
+        for file in files:
+            relative = file.relative_to(workspace).as_posix()
+            if any(fnmatch.fnmatchcase(relative, pattern.rstrip("/")) for pattern in exclude):
+                continue
+            if not hidden and any(part.startswith(".") for part in file.relative_to(root).parts):
+                continue
+            kept.append(file)
+        if not kept:
+            return "success", "no files"
+        for file in kept:
+            destination = target / file.relative_to(root)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(file, destination)
+        return "success", f"{len(kept)} files"
+
+    def download(self, inputs: Mapping[str, str], workspace: Path) -> tuple[str, str]:
+        assert inputs.get("merge-multiple") == "true"
+        names = sorted(
+            (p.name for p in self.artifacts.iterdir() if fnmatch.fnmatchcase(p.name,
+                                                                              inputs["pattern"])),
+            reverse=self.artifact_order < 0,
+        )  # fmt: skip
+        target = workspace / inputs["path"]
+        for name in names:  # one after another: a later file replaces an earlier one
+            shutil.copytree(self.artifacts / name, target, dirs_exist_ok=True)
+        return "success", ", ".join(names)
+
+
+def _ok() -> dict[str, bool]:
+    return {"success": True, "failure": False, "cancelled": False}
+
+
+def step(line: LineRun, name: str) -> StepRecord:
+    return next(s for s in line.steps if s.name == name)
