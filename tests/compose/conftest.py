@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,3 +58,17 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture
+def engine_turn() -> Iterator[None]:
+    """One test of this folder at a time on the engine, across test sessions on this host:
+    the example's profiles publish fixed host ports, and every profile has a fixed project
+    name, so two sessions bringing the same one up would fight over it."""
+    path = Path(tempfile.gettempdir()) / "matrixgen-tests-compose-engine.lock"
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -63,7 +63,7 @@ def test_every_profile_passes_docker_compose_config(
 
 
 def test_each_profile_brings_up_its_cell_and_the_report_reads_what_the_tester_wrote(
-    kvstore: Path, compose_engine: dict[str, str], kv_images: None
+    kvstore: Path, engine_turn: None, compose_engine: dict[str, str], kv_images: None
 ) -> None:
     env = {**compose_engine, **HOST}
     for profile in profiles(kvstore):
@@ -86,7 +86,7 @@ def test_each_profile_brings_up_its_cell_and_the_report_reads_what_the_tester_wr
 
 
 def test_matrixgen_run_drives_the_testers(
-    kvstore: Path, compose_engine: dict[str, str], kv_images: None
+    kvstore: Path, engine_turn: None, compose_engine: dict[str, str], kv_images: None
 ) -> None:
     env = {**compose_engine, **HOST}
     run = matrixgen(kvstore, "run", "component", "-j", "2", env=env, timeout=600)

@@ -38,7 +38,7 @@ def test_the_committed_profiles_are_what_render_writes(example: Path) -> None:
 
 
 def test_every_profile_comes_up_and_goes_down(
-    example: Path, compose_engine: dict[str, str]
+    example: Path, engine_turn: None, compose_engine: dict[str, str]
 ) -> None:
     found = profiles(example)
     assert len(found) == 13
