@@ -50,6 +50,16 @@ def file_option(function: F) -> F:
     )(function)
 
 
+def results_option(function: F) -> F:
+    return click.option(
+        "--results",
+        "results_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Results folder [default: results].",
+    )(function)
+
+
 @click.group(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EXIT_CODES,
@@ -191,13 +201,7 @@ def render(obj: Context, file: str | None, check: bool, dry_run: bool, force: bo
     help="Reruns of a failed cell.",
 )
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failed cell.")
-@click.option(
-    "--results",
-    "results_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Results folder [default: results].",
-)
+@results_option
 @click.option(
     "--services",
     "services_mode",
@@ -250,13 +254,7 @@ def run(
 
 @cli.command(epilog=EXIT_CODES)
 @file_option
-@click.option(
-    "--results",
-    "results_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Results folder [default: results].",
-)
+@results_option
 @click.pass_obj
 def clean(obj: Context, file: str | None, results_dir: Path | None) -> None:
     """Stop what runs that died left: processes, data folders, compose projects."""
