@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -104,3 +107,21 @@ def compose_engine(docker_engine: dict[str, str]) -> Iterator[dict[str, str]]:
     yield docker_engine
     left = [thing for thing in docker_leftovers(docker_engine) if thing not in before]
     assert left == [], f"the test left {left} on the Docker engine"
+
+
+@pytest.fixture
+def quick() -> Iterator[None]:
+    """Stops the test after 5 s (a blocked open never returns by itself); it must take < 1 s."""
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError("the test ran for 5 s: a read blocked")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(5)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - start < 1.0

@@ -4,12 +4,8 @@ reason, at once, never a hang or a read of /dev/zero until memory runs out."""
 from __future__ import annotations
 
 import os
-import signal
 import stat
-import time
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
@@ -24,21 +20,8 @@ LINK = (
 
 
 @pytest.fixture(autouse=True)
-def quick() -> Iterator[None]:
-    """Each test is stopped after 5 s (a blocked open would hang forever) and must take < 1 s."""
-
-    def expired(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError("the test ran for 5 s: a read blocked")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(5)
-    start = time.monotonic()
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-    assert time.monotonic() - start < 1.0
+def _every_test_is_quick(quick: None) -> None:
+    """Every test here is bounded by the shared `quick` fixture (tests/conftest.py)."""
 
 
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:

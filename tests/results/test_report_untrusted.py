@@ -7,14 +7,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from types import FrameType
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
@@ -74,24 +71,6 @@ def report(
         return Ran(code, captured.out, captured.err)
 
     return run
-
-
-@pytest.fixture
-def quick() -> Iterator[None]:
-    """Stopped after 5 s (a blocked open never returns by itself); must take under 1 s."""
-
-    def expired(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError("report ran for 5 s: a read blocked")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(5)
-    start = time.monotonic()
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-    assert time.monotonic() - start < 1.0
 
 
 # --- files that are not regular files ---------------------------------------------------
