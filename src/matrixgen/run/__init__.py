@@ -12,7 +12,7 @@ from pathlib import Path
 from matrixgen.errors import UsageError
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
-from matrixgen.run.cell_python import missing
+from matrixgen.run.interpreters import missing
 from matrixgen.run.options import RunOptions
 from matrixgen.run.requirements import docker_engine_answers, unmet
 

@@ -10,8 +10,6 @@ the version that ran is stamped on its JUnit (`matrixgen.python`), which `report
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,31 +19,9 @@ from matrixgen.load.matrix import Matrix
 from matrixgen.outcome import stamp
 from matrixgen.outcome.junit import read_junit
 from matrixgen.outcome.status import Status
-from matrixgen.outcome.verdict import RAN, python_matches
+from matrixgen.outcome.verdict import RAN
 from matrixgen.run import interpreters, python_seen
 from matrixgen.run.attempt import Outcome
-
-_available: dict[tuple[str, str | None], str | None] = {}
-
-
-def missing(version: str, env: Mapping[str, str]) -> str | None:
-    """Why no interpreter for `version` can be had here, or None (cheap: nothing is built)."""
-    key = (version, env.get("PATH"))
-    if key not in _available:
-        current = shutil.which("python", path=env.get("PATH", os.defpath))
-        here = False
-        if current:
-            try:
-                here = python_matches(interpreters.describe(Path(current), env), version)
-            except ValueError:
-                here = False
-        found = here or interpreters.find_interpreter(version, env) is not None
-        _available[key] = (
-            None
-            if found
-            else (f"Python {version} not found (looked on PATH, in pyenv and with uv)")
-        )
-    return _available[key]
 
 
 def requirements(matrix: Matrix, cell: Cell) -> list[str]:

@@ -312,6 +312,32 @@ def _build(
     _run(install, f"installing into {venv}", run_env, root, INSTALL_TIMEOUT)
 
 
+def _interpreter(
+    version: str, env: Mapping[str, str], cwd: Path | None
+) -> tuple[_Facts, bool] | Missing:
+    """The interpreter for `version`: the env's own `python` (True) or one found (False)."""
+    wanted = _parse(version)
+    if wanted is None:
+        return Missing(version, f"python {version!r} is not a version such as 3.12 or 3.13t")
+    # Inside a nox session or a CI job set up for X, the env already is what the cell wants.
+    current = shutil.which("python", path=env.get("PATH", os.defpath))
+    facts = _probe(Path(current), env, cwd=cwd) if current else None
+    if facts is not None and facts.matches(wanted):
+        return facts, True
+    base = _find(version, env)
+    if base is None:
+        return Missing(
+            version, f"Python {version} not found (looked on PATH, in pyenv and with uv)"
+        )
+    return base, False
+
+
+def missing(version: str, env: Mapping[str, str]) -> str | None:
+    """Why `prepare` would find no interpreter for `version`, without building anything."""
+    found = _interpreter(version, env, None)
+    return found.reason if isinstance(found, Missing) else None
+
+
 def prepare(
     version: str, requirements: Sequence[str], root: Path, env: Mapping[str, str]
 ) -> Prepared | Missing:
@@ -321,19 +347,12 @@ def prepare(
     the stamp written after a successful install makes a re-run with the same interpreter
     and lines skip straight to the answer. Blocking: call it from a worker thread.
     """
-    wanted = _parse(version)
-    if wanted is None:
-        return Missing(version, f"python {version!r} is not a version such as 3.12 or 3.13t")
-    # Inside a nox session or a CI job set up for X, the env already is what the cell wants.
-    current = shutil.which("python", path=env.get("PATH", os.defpath))
-    facts = _probe(Path(current), env, cwd=root) if current else None
-    if facts is not None and facts.matches(wanted):
-        return Prepared(facts.executable, facts.full, dict(env), venv=None, created=False)
-    base = _find(version, env)
-    if base is None:
-        return Missing(
-            version, f"Python {version} not found (looked on PATH, in pyenv and with uv)"
-        )
+    found = _interpreter(version, env, root)
+    if isinstance(found, Missing):
+        return found
+    base, own = found
+    if own:
+        return Prepared(base.executable, base.full, dict(env), venv=None, created=False)
     lines = [line.strip() for line in requirements if line.strip()]
     digest = _digest(base, lines)
     folder = root / ".matrixgen" / "venvs"
