@@ -55,7 +55,8 @@ def test_cell_env_fills_placeholders_and_names_the_cell(tmp_path: Path) -> None:
     assert re.fullmatch(r"[a-z][a-z0-9]{2,62}", space)
     assert namespace("0123456789abcdef", cell, 2) != space
     junit = tmp_path / "results" / "integration" / "sqs-gcs.xml"
-    env = cell_env(cell, {"PATH": "/bin"}, {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}, junit, space)
+    env = cell_env(cell, {"PATH": "/bin"}, {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}, junit, space,
+                   results=junit.parent.parent)  # fmt: skip
     assert env["MATRIXGEN_CELL"] == "integration/sqs-gcs"
     assert env["MATRIXGEN_LEVEL"] == "integration"
     assert (env["MATRIXGEN_TRANSPORT"], env["MATRIXGEN_BACKEND"], env["MATRIXGEN_MODE"]) == (
@@ -65,6 +66,7 @@ def test_cell_env_fills_placeholders_and_names_the_cell(tmp_path: Path) -> None:
     )
     assert env["MATRIXGEN_JUNIT"] == str(junit)
     assert env["MATRIXGEN_NAMESPACE"] == space
+    assert env["MATRIXGEN_RESULTS"] == str(tmp_path / "results")  # what a tester's profile mounts
     assert env["STATE_BUCKET"] == "asya-results"  # from the matching override
     assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
 

@@ -63,6 +63,13 @@ def profile_path(pattern: str, cell: Cell) -> str:
     return substitute(pattern, {"level": cell.level, "suite": cell.suite, "cell": cell.name})
 
 
+def compose_project(base: str, cell: Cell) -> str:
+    """The compose project of a cell's profile, `NAME-LEVEL-CELL`: lowercase letters, digits,
+    '-' and '_', a letter or digit first (compose's rule)."""
+    name = re.sub(r"[^a-z0-9_-]+", "-", f"{base}-{cell.level}-{cell.name}".lower()).strip("-_")
+    return name or "matrix"
+
+
 def _stem(profile: str) -> str:
     for suffix in (".yml", ".yaml"):
         if profile.endswith(suffix):

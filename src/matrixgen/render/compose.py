@@ -27,7 +27,12 @@ from matrixgen.errors import MatrixgenError
 from matrixgen.load.cells import Cell
 from matrixgen.load.compose_files import ComposeFile, ComposeFileError, read_compose_file
 from matrixgen.load.matrix import Matrix
-from matrixgen.load.names import profile_env_path, profile_path, tester_overlay_path
+from matrixgen.load.names import (
+    compose_project,
+    profile_env_path,
+    profile_path,
+    tester_overlay_path,
+)
 from matrixgen.marks import HASH
 from matrixgen.render.compose_env import env_lines
 from matrixgen.render.target import Output, RenderContext, Rendered
@@ -41,10 +46,7 @@ def owned_glob(pattern: str) -> str:
 
 
 def project_name(matrix: Matrix, cell: Cell) -> str:
-    # Compose project names: lowercase letters, digits, '-' and '_'; a letter or digit first.
-    base = matrix.model.name or matrix.root.resolve().name or "matrix"
-    name = re.sub(r"[^a-z0-9_-]+", "-", f"{base}-{cell.level}-{cell.name}".lower()).strip("-_")
-    return name or "matrix"
+    return compose_project(matrix.model.name or matrix.root.resolve().name, cell)
 
 
 def default_namespace(cell: Cell) -> str:

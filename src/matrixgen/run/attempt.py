@@ -76,8 +76,13 @@ def cell_env(
     service_env: Mapping[str, str],
     junit_path: Path,
     space: str,
+    *,
+    results: Path,
 ) -> dict[str, str]:
-    """os env + the services' env + the cell's env (placeholders filled) + MATRIXGEN_*."""
+    """os env + the services' env + the cell's env (placeholders filled) + MATRIXGEN_*.
+
+    MATRIXGEN_RESULTS (absolute) is what a cell's profile mounts at /results in its tester,
+    so a tester writes its JUnit where this run reads it, wherever `--results` points."""
     env = {**base, **service_env}
     values = cell_values(cell, junit_path, space)
     env.update({key: substitute(text, values, env) for key, text in cell.env.items()})

@@ -28,6 +28,8 @@ from typing import Any
 
 import psutil
 
+from matrixgen.files import read_regular
+from matrixgen.marks import read_header
 from matrixgen.run.ledger import FOLDER, OWNER, PREFIX, same_process
 from matrixgen.run.processes import MARKER_PREFIX, marked
 from matrixgen.run.requirements import docker_engine_answers
@@ -115,7 +117,7 @@ def _clean_run(run: DeadRun, env: Mapping[str, str]) -> tuple[list[str], list[st
     if stopped:
         done.append(f"stopped {', '.join(stopped)}")
     for project, file in run.compose:
-        why = _compose_down(project, file, env)
+        why = compose_down(project, file, env)
         (left if why else done).append(
             f"compose project {project}" + (f" ({why})" if why else " down")
         )
@@ -169,9 +171,10 @@ def _stop(run: DeadRun) -> list[str]:
     return names
 
 
-def _compose_down(project: str, file: str, env: Mapping[str, str]) -> str:
-    """'' when the project is down, else why not."""
-    if not _PROJECT.fullmatch(project):
+def compose_down(project: str, file: str, env: Mapping[str, str]) -> str:
+    """'' when the project is down, else why not. Only projects matrixgen names: its own
+    services' (`matrixgen-...`) and those of the profiles it generated (`name:` there)."""
+    if not (_PROJECT.fullmatch(project) or _profile_names(file, project)):
         return "not a project matrixgen names"
     if not docker_engine_answers(env):
         return "no Docker engine answers `docker info`; run `matrixgen clean` where one does"
@@ -190,6 +193,14 @@ def _compose_down(project: str, file: str, env: Mapping[str, str]) -> str:
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"`docker compose down` failed: {error}"
     return "" if done.returncode == 0 else f"`docker compose down` exited with {done.returncode}"
+
+
+def _profile_names(file: str, project: str) -> bool:
+    """Whether `file` is a profile matrixgen generated for the compose project `project`."""
+    text = read_regular(Path(file), 64 * 1024)
+    if isinstance(text, str) or read_header(text.decode("utf-8", "replace")) is None:
+        return False
+    return f"\nname: {json.dumps(project)}\n" in text.decode("utf-8", "replace")
 
 
 def _remove_folder(folder: Path, run_id: str) -> str | None:

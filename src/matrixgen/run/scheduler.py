@@ -31,6 +31,7 @@ from matrixgen.run.attempt import (
     namespace,
     run_attempt,
 )
+from matrixgen.run.cell_compose import CellProject, cell_project
 from matrixgen.run.ledger import Ledger, ledger_path
 from matrixgen.run.options import RunOptions
 from matrixgen.run.processes import MARKER_PREFIX, process_clock, sweep
@@ -275,17 +276,21 @@ class Scheduler:
                 return
             python = got
         timeout = self.options.timeout if self.options.timeout is not None else cell.timeout
+        project = cell_project(self.matrix, cell)
         outcome = Outcome(Status.ERROR)
         recorded = seen = ""
         for attempt in range(1, self.options.retries + 2):
             space = namespace(self.run_id, cell, attempt)
-            env = cell_env(cell, self.base_env, service_env, junit_path, space)
+            env = cell_env(cell, self.base_env, service_env, junit_path, space,
+                           results=self.options.results_dir)  # fmt: skip
             assert self.scratch is not None
             pythons = self.scratch / f"{cell.level}-{cell.name}-{attempt}.pythons"
             if python is not None:
                 env = python.env(env, pythons)
             command = cell_command(cell, cell_values(cell, junit_path, space), env)
             abort = Abort()
+            if project is not None:  # before: a killed run leaves it to `matrixgen clean`
+                self.ledger.compose_up(project.name, project.profile)
             self.running[cell.id] = (cell, abort)
             self.since[cell.id] = process_clock()
             self.progress.started(cell, attempt, command)
@@ -299,6 +304,8 @@ class Scheduler:
                 outcome = Outcome(Status.ERROR, "interrupted", attempt=attempt, interrupted=True)
             finally:
                 del self.running[cell.id], self.since[cell.id]
+                if project is not None:
+                    await self._down(cell, project)
             await self._stop_orphans()
             if python is not None and not outcome.interrupted:
                 outcome, recorded, seen = python.judge(cell, outcome, pythons, junit_path)
