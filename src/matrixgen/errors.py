@@ -1,9 +1,13 @@
-"""User-facing errors. Each carries its own exit code; the CLI prints them without a traceback."""
+"""User-facing errors. Each carries its own exit code; the CLI prints them without a traceback.
+
+Every command imports this module, so it stays light: `Problem` is a NamedTuple, not a
+dataclass (whose import costs a cached `list` milliseconds, see bench/list.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class MatrixgenError(Exception):
@@ -18,8 +22,7 @@ class UsageError(MatrixgenError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One located problem in an input file."""
 
     file: str

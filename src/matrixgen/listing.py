@@ -2,18 +2,22 @@
 
 Loading a matrix costs pydantic's import and a model build (~130 ms) before the first
 cell; `list` is what editors, scripts and CI plans call again and again. So its cells are
-kept in `.matrixgen/cache/` under a key made of matrix.yaml's bytes and matrixgen's
-version, together with the state of every file matrix.yaml names (a compose file that
-appears or vanishes changes what `validate` says); a hit needs neither pydantic nor YAML.
+kept in `.matrixgen/cache/`, together with matrix.yaml's text, matrixgen's version and the
+state of every file matrix.yaml names (a compose file that appears or vanishes changes what
+`validate` says); a hit needs neither pydantic nor YAML.
+
+The cache holds each cell as the very line `list --json` prints, so that a hit only joins
+lines: encoding 1,000 cells again took as long as the rest of the call (bench/list.py). A
+line is parsed only when a selector or the table needs its fields. This module imports
+nothing but json on the cached path (no dataclasses, no hashlib: each costs milliseconds of
+a call that `nox -l` is measured against).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,15 +26,28 @@ from matrixgen import __version__
 if TYPE_CHECKING:
     from matrixgen.load.matrix import Matrix
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: a JSON header line, then one line per cell
 CACHE_FOLDER = Path(".matrixgen") / "cache"
 
 
-@dataclass(frozen=True)
 class Listed:
-    """One cell as `list` shows it: its JSON, whether from a loaded matrix or the cache."""
+    """One cell as `list` shows it: its JSON line, parsed on first use of a field."""
 
-    data: Mapping[str, Any]
+    __slots__ = ("_data", "line")
+
+    def __init__(self, line: str, data: Mapping[str, Any] | None = None) -> None:
+        self.line = line
+        self._data = data
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> Listed:
+        return cls(json.dumps(data, ensure_ascii=False), data)
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        if self._data is None:
+            self._data = json.loads(self.line)
+        return self._data
 
     @property
     def id(self) -> str:
@@ -50,16 +67,18 @@ class Listed:
         return values
 
 
-@dataclass(frozen=True)
 class Listing:
-    cells: list[Listed]
-    levels: list[str]
-    axes: list[str]
+    """The cells, and the declared levels and axes (for errors that suggest a name)."""
+
+    __slots__ = ("axes", "cells", "levels")
+
+    def __init__(self, cells: list[Listed], levels: list[str], axes: list[str]) -> None:
+        self.cells, self.levels, self.axes = cells, levels, axes
 
 
 def from_matrix(matrix: Matrix) -> Listing:
     return Listing(
-        [Listed(cell.to_json()) for cell in matrix.cells],
+        [Listed.of(cell.to_json()) for cell in matrix.cells],
         list(matrix.model.levels),
         list(matrix.model.axes),
     )
@@ -70,8 +89,7 @@ def format_json(cells: Sequence[Listed]) -> str:
     pure-Python encoder, ~10x slower on 10,000 cells)."""
     if not cells:
         return "[]"
-    lines = (json.dumps(cell.data, ensure_ascii=False) for cell in cells)
-    return "[\n" + ",\n".join(lines) + "\n]"
+    return "[\n" + ",\n".join(cell.line for cell in cells) + "\n]"
 
 
 def format_table(cells: Sequence[Listed]) -> str:
@@ -94,29 +112,34 @@ def format_table(cells: Sequence[Listed]) -> str:
 
 
 class Cache:
-    """The cached listing of one matrix file (see the module's docstring)."""
+    """The cached listing of one matrix file: `.matrixgen/cache/list-<file name>.jsonl`."""
 
     def __init__(self, source: Path, root: Path) -> None:
-        self.source, self.root = source, root
-        self.text: bytes | None = None
+        self.root = root
+        self.path = root / CACHE_FOLDER / f"list-{source.name}.jsonl"
+        self.text: str | None = None
         try:
-            self.text = source.read_bytes()
-        except OSError:
-            return  # no file: the load reports it
-        key = hashlib.sha256(
-            b"%d\0%s\0%s\0" % (CACHE_FORMAT, __version__.encode(), str(source).encode()) + self.text
-        ).hexdigest()
-        self.path = root / CACHE_FOLDER / f"list-{key[:32]}.json"
+            self.text = source.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return  # the load reports it
+
+    def _key(self) -> dict[str, object]:
+        return {"format": CACHE_FORMAT, "version": __version__, "source": self.text}
 
     def read(self) -> Listing | None:
         if self.text is None:
             return None
         try:
-            entry = json.loads(self.path.read_text(encoding="utf-8"))
-            if entry["files"] != self._files(entry["files"]):
+            with open(self.path, encoding="utf-8", newline="") as handle:
+                first = json.loads(handle.readline())
+                rest = handle.read()
+            if any(first[name] != value for name, value in self._key().items()):
+                return None  # another matrix.yaml, matrixgen or cache format
+            if first["files"] != self._files(first["files"]):
                 return None  # a file matrix.yaml names appeared, vanished or changed
-            cells = [Listed(data) for data in entry["cells"]]
-            return Listing(cells, list(entry["levels"]), list(entry["axes"]))
+            # Split on "\n" alone: a line may hold U+2028, which `splitlines` would cut at.
+            cells = [Listed(line) for line in rest.split("\n") if line]
+            return Listing(cells, list(first["levels"]), list(first["axes"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -126,17 +149,18 @@ class Cache:
         from matrixgen.files import write_atomic  # tempfile: only when writing
 
         names = sorted(set(_strings(matrix.document.data)))
-        entry = {
+        first = {
+            **self._key(),
             "files": self._files({name: None for name in names}),
-            "cells": [cell.data for cell in listing.cells],
             "levels": listing.levels,
             "axes": listing.axes,
         }
+        lines = [json.dumps(first, ensure_ascii=False), *(cell.line for cell in listing.cells)]
         try:
             folder = self.root / ".matrixgen"
             if not (folder / ".gitignore").exists():
                 write_atomic(folder / ".gitignore", "*\n")
-            write_atomic(self.path, json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+            write_atomic(self.path, "\n".join(lines) + "\n")
         except OSError:
             pass  # a read-only project: list is as right, only slower next time
 

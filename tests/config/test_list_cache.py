@@ -3,6 +3,7 @@ and never stale — a changed matrix.yaml or a file it names makes it load again
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,35 @@ def test_a_read_only_project_still_lists(tmp_path: Path) -> None:
     for _ in range(2):
         done = listing(root, "--json")
         assert done.returncode == 0 and '"id": "unit/s3-lww"' in done.stdout
+
+
+def test_cached_lines_survive_unicode_line_separators(tmp_path: Path) -> None:
+    """Cells are cached one per line; a label holding U+2028 or U+0085 (which
+    `str.splitlines` would cut at) comes back whole."""
+    (tmp_path / "matrix.yaml").write_text(
+        "version: 1\naxes:\n  mode: {values: {a: {label: \"x\\u2028y\\x85z\"}, b: {}}}\n"
+        "levels:\n  unit: {axes: [mode], run: pytest}\n",
+        encoding="utf-8",
+    )
+    first = listing(tmp_path, "--json")
+    again = listing(tmp_path, "--json")
+    assert first.returncode == 0, first.stderr
+    assert again.stderr.strip().endswith("LIGHT") and again.stdout == first.stdout
+    cells = json.loads(again.stdout)
+    assert [c["labels"]["mode"] for c in cells] == ["x\u2028y\x85z", "b"]
+
+
+def test_a_cache_of_another_matrix_text_or_version_is_not_used(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    assert listing(root, "--json").returncode == 0
+    cache = root / ".matrixgen" / "cache" / "list-matrix.yaml.jsonl"
+    header, _, cells = cache.read_text(encoding="utf-8").partition("\n")
+    for key, value in [("version", "0.0.0"), ("format", 1), ("source", "version: 1\n")]:
+        cache.write_text(
+            json.dumps({**json.loads(header), key: value}) + "\n" + cells, encoding="utf-8"
+        )
+        assert listing(root, "--json").stderr.strip().endswith("PYDANTIC"), key
+    cache.write_text("not json\n", encoding="utf-8")
+    redone = listing(root, "--json")
+    assert redone.returncode == 0 and redone.stderr.strip().endswith("PYDANTIC")
+    assert listing(root, "--json").stderr.strip().endswith("LIGHT")  # written anew

@@ -37,8 +37,6 @@ def select(
     """Cells matching any selector (all when none), a level, and `axis=value,...` conditions.
 
     `levels` and `axes` are the declared names, for errors that suggest the right one."""
-    from matrixgen.errors import UsageError, did_you_mean  # difflib: only on this path
-
     chosen_cells = list(cells)
     if selectors:
         chosen: set[str] = set()  # ids: comparing cells field by field is O(n²) on globs
@@ -46,21 +44,28 @@ def select(
             hits = [c for c in chosen_cells if matches(selector, c)]
             if not hits:
                 ids = [c.id for c in chosen_cells] + list(levels)
-                raise UsageError(
-                    f"selector '{selector}' matches no cell{did_you_mean(selector, ids)}; "
-                    "see `matrixgen list`"
+                raise _unknown(
+                    "selector '{}' matches no cell{}; see `matrixgen list`", selector, ids
                 )
             chosen.update(c.id for c in hits)
         chosen_cells = [c for c in chosen_cells if c.id in chosen]
     if level is not None:
         if level not in levels:
-            raise UsageError(f"unknown level '{level}'{did_you_mean(level, levels)}")
+            raise _unknown("unknown level '{}'{}", level, levels)
         chosen_cells = [c for c in chosen_cells if c.level == level]
     for axis, value in parse_where(where):
         if axis not in axes and axis not in ("level", "suite"):
-            raise UsageError(f"--where: unknown axis '{axis}'{did_you_mean(axis, axes)}")
+            raise _unknown("--where: unknown axis '{}'{}", axis, axes)
         chosen_cells = [c for c in chosen_cells if value in _field(c, axis)]
     return chosen_cells
+
+
+def _unknown(message: str, name: str, known: Iterable[str]) -> Exception:
+    """A UsageError: `message` filled with the name and a did-you-mean from `known`. Imported
+    here: errors (dataclasses) and difflib cost a cached `list` milliseconds it rarely needs."""
+    from matrixgen.errors import UsageError, did_you_mean
+
+    return UsageError(message.format(name, did_you_mean(name, known)))
 
 
 def _field(cell: Selectable, key: str) -> tuple[str, ...]:

@@ -1,18 +1,19 @@
 """Where matrix.yaml is: the project root that every generated path is relative to.
 
-Kept apart from the loader so that commands can find the file without importing pydantic.
+Kept apart from the loader so that commands can find the file without importing pydantic,
+and light: `list` from its cache imports this, so a NamedTuple, not a dataclass (whose
+import costs that call milliseconds).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 DEFAULT_FILE = "matrix.yaml"
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """Where matrix.yaml lives: `root` is the project folder generated paths are relative to."""
 
     path: Path
