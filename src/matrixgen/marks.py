@@ -9,6 +9,7 @@ core.autocrlf on Windows) holds the same generated text, not an edited one.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 
@@ -49,13 +50,18 @@ class Comment:
 
     open: str
     close: str = ""
+    quoted: bool = False  # the text is a JSON string (JSON has no comments)
 
     def line(self, text: str) -> str:
-        return f"{self.open}{text}{self.close}\n"
+        shown = json.dumps(text, ensure_ascii=False) if self.quoted else text
+        return f"{self.open}{shown}{self.close}\n"
 
 
 HASH = Comment("# ")
 HTML = Comment("<!-- ", " -->")
+# A JSON Schema's first key, `$comment` (a note validators ignore): the file's first line
+# opens the object, and the generated body holds the rest of it.
+JSON_SCHEMA = Comment('{"$comment": ', ",", quoted=True)
 
 
 def with_header(body: str, source: str, comment: Comment) -> str:

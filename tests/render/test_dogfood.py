@@ -22,6 +22,7 @@ def test_generated_files_of_this_repository_are_current() -> None:
         "noxfile.py",
         ".github/workflows/matrix.yml",
         "docs/support-matrix.md",
+        "matrix.schema.json",
     }
 
 

@@ -101,7 +101,8 @@ def fixed_paths(doc: Document, model: MatrixFile) -> dict[str, str]:
 
 
 def check_output_paths(doc: Document, model: MatrixFile) -> Iterator[Problem]:
-    """outputs.nox, outputs.github.file and outputs.docs.file: one file each, none read."""
+    """outputs.nox, outputs.github.file, outputs.docs.file and outputs.schema: one file each,
+    none read."""
     taken = fixed_paths(doc, model)
     for where, path in written_files(model):
         if normalized(path) in taken:

@@ -635,6 +635,14 @@ class Outputs(Strict):
     compose: str | None = None
     github: GithubOutput | None = None
     docs: DocsOutput | None = None
+    schema_file: str | None = Field(
+        None,
+        alias="schema",
+        description=(
+            "Where `render` keeps the JSON Schema of matrix.yaml for editors (e.g. "
+            "matrix.schema.json), current with the matrixgen that renders."
+        ),
+    )
     matrixgen: str = Field(
         default_factory=lambda: f"{DISTRIBUTION}=={__version__}",
         description=(

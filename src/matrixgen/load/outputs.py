@@ -58,6 +58,8 @@ def written_files(model: MatrixFile) -> Iterator[tuple[PathKey, str]]:
         yield ("outputs", "github", "file"), outputs.github.file
     if outputs.docs is not None:
         yield ("outputs", "docs", "file"), outputs.docs.file
+    if outputs.schema_file is not None:
+        yield ("outputs", "schema"), outputs.schema_file
 
 
 def check_paths(doc: Document, model: MatrixFile, root: Path | None) -> Iterator[Problem]:

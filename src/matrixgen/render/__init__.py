@@ -1,6 +1,6 @@
 """`matrixgen render`: matrix → outputs in memory → compare with disk → write or check.
 
-One module per target (nox_sessions, compose, github, docs) behind `target.Target`;
+One module per target (nox_sessions, compose, github, docs, schema) behind `target.Target`;
 `writer` owns every decision about the disk.
 """
 
@@ -20,8 +20,9 @@ def targets() -> list[Target]:
     from matrixgen.render.docs import DocsTarget
     from matrixgen.render.github import GithubTarget
     from matrixgen.render.nox_sessions import NoxTarget
+    from matrixgen.render.schema import SchemaTarget
 
-    return [NoxTarget(), ComposeTarget(), GithubTarget(), DocsTarget()]
+    return [NoxTarget(), ComposeTarget(), GithubTarget(), DocsTarget(), SchemaTarget()]
 
 
 def render_all(matrix: Matrix) -> list[Rendered]:
