@@ -179,7 +179,24 @@ def render(obj: Context, file: str | None, check: bool, dry_run: bool, force: bo
     sys.exit(code)
 
 
-@cli.command(epilog=EXIT_CODES)
+class RunCommand(click.Command):
+    """`run SELECTOR... -- ARGS...`: what follows `--` is the cells' (`extra_args`), never a
+    selector; click alone would take it as more selectors."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        extra: list[str] = []
+        if "--" in args:
+            at = args.index("--")
+            args, extra = args[:at], args[at + 1 :]
+        rest = super().parse_args(ctx, args)
+        ctx.params["extra_args"] = tuple(extra)
+        return rest
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [*super().collect_usage_pieces(ctx), "[-- ARGS]..."]
+
+
+@cli.command(cls=RunCommand, epilog=EXIT_CODES)
 @file_option
 @click.argument("selectors", nargs=-1)
 @click.option(
@@ -226,8 +243,14 @@ def run(
     services_mode: str,
     quiet: bool,
     verbose: bool,
+    extra_args: tuple[str, ...],
 ) -> None:
-    """Run cells against real services; write JUnit per cell."""
+    """Run cells against real services; write JUnit per cell.
+
+    ARGS after `--` go to every selected cell's command, on every attempt: where its run:
+    says ${args}, else at its end (`matrixgen run unit -- -k smoke -x`). The results record
+    them, and `report` notes that such cells did not run as declared.
+    """
     if sys.platform == "win32":
         # Before importing matrixgen.run, which needs fcntl: a clear refusal, not an ImportError.
         raise click.UsageError(
@@ -248,6 +271,7 @@ def run(
         verbose=verbose,
         root=matrix.root,
         env=dict(os.environ),
+        extra_args=extra_args,
     )
     sys.exit(run_cells(matrix, matrix.select(selectors), options))
 
@@ -408,7 +432,8 @@ def main(argv: list[str] | None = None) -> None:
         error.show()
         sys.exit(error.exit_code)
     except MatrixgenError as error:
-        if "--debug" in (argv if argv is not None else sys.argv):
+        given = argv if argv is not None else sys.argv
+        if "--debug" in (given[: given.index("--")] if "--" in given else given):
             import traceback
 
             traceback.print_exc()  # the traceback, and still the error's own exit code

@@ -45,6 +45,8 @@ def check(
         ("session", "level_session"),
         ("_matrixgen_cell", "level__matrixgen_cell"),
         ("_MATRIXGEN_INSTALL", "level__MATRIXGEN_INSTALL"),
+        ("os", "level_os"),  # the template imports os, json and hashlib
+        ("json", "level_json"),
         ("__name__", "level___name__"),
         ("aiter", "level_aiter"),
     ],
@@ -67,7 +69,8 @@ def test_the_generated_noxfile_keeps_its_builtins(
     assert matrixgen("render").code == 0
     tree = ast.parse((tmp_path / "n.py").read_text(encoding="utf-8"))
     functions = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
-    assert functions == ["_matrixgen_cell", "level_list", "level_nox"]
+    helpers = ["_matrixgen_cell", "_matrixgen_install", "_matrixgen_inputs"]
+    assert functions == [*helpers, "level_list", "level_nox"]
 
 
 def test_levels_whose_functions_collide(check: Validate) -> None:

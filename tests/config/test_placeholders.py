@@ -44,6 +44,19 @@ def test_escaped_placeholder_is_not_checked() -> None:
     _load("levels:\n  unit: {run: 'echo $${not_a_name} ${level} ${cell} ${junit} ${env.HOME}'}\n")
 
 
+def test_args_may_be_in_run_lines_and_a_whole_argv_item() -> None:
+    _load(
+        """\
+        axes: {b: [x, y]}
+        levels:
+          u: {axes: [b], run: 'pytest ${args} -m ${b}'}
+          v: {axes: [b], suites: {s: {run: [pytest, "${args}", "${b}"]}}}
+        overrides:
+          - {match: {b: y}, run: 'pytest -k y ${args}'}
+        """
+    )
+
+
 def test_pins_are_placeholders_too() -> None:
     _load("axes: {mode: [lww]}\nlevels:\n  it: {with: {mode: lww}, run: 'pytest -m ${mode}'}\n")
 
@@ -76,6 +89,25 @@ def test_pins_are_placeholders_too() -> None:
         (
             "levels:\n  u: {run: t}\noutputs: {compose: 'p/${levl}.yml'}\n",
             "outputs.compose: unknown placeholder '${levl}' (did you mean 'level'?)",
+        ),
+        (
+            "levels:\n  u: {run: pytest, env: {OPTS: '${args}'}}\n",
+            "matrix.yaml:3:32: levels.u.env.OPTS: '${args}' (the arguments after `--`) may only "
+            "appear in run:; remove it here and put it in the run line",
+        ),
+        (  # an env variable named `run` is still env
+            "levels:\n  u: {run: pytest, env: {run: '${args}'}}\n",
+            "levels.u.env.run: '${args}' (the arguments after `--`) may only appear in run:",
+        ),
+        (
+            "levels:\n  u: {run: [pytest, '--opts=${args}']}\n",
+            "matrix.yaml:3:21: levels.u.run[1]: '${args}' in an argv list must be an item of its "
+            "own, got '--opts=${args}'; write it as a separate item: "
+            '[pytest, tests, "${args}"]',
+        ),
+        (
+            "levels:\n  u: {run: 'pytest ${arg}'}\n",
+            "levels.u.run: unknown placeholder '${arg}' (did you mean 'args'?)",
         ),
     ],
 )

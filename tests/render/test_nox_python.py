@@ -29,7 +29,7 @@ def test_nox_selects_cells_by_python_and_runs_each_on_its_own(
     assert proj.render() == 0
     noxfile = proj.read("noxfile.py")
     assert 'nox.param(\n            "3.10",\n            "3.10",\n' in noxfile
-    assert '@nox.session(name="unit", tags=["unit"])\n' in noxfile  # no python= here
+    assert '@nox.session(name="unit", tags=["unit"], reuse_venv=True)\n' in noxfile  # no python=
 
     every = nox_sessions(proj.root)
     assert [(s["session"], s["python"]) for s in every] == [

@@ -38,6 +38,7 @@ def shard_artifact_name(level: str, number: int) -> str:
 # Names the generated region of noxfile.py defines or uses (templates/nox-sessions.py.j2).
 TEMPLATE_NAMES = frozenset(
     {"nox", "session", "cell", "cell_id", "packages", "_matrixgen_cell", "_MATRIXGEN_INSTALL"}
+    | {"hashlib", "json", "os", "_matrixgen_install", "_matrixgen_inputs"}
 )
 # dir(builtins) depends on the Python version and on `site`; the generated file must not,
 # so the names that newer versions and `site` add are listed as well.

@@ -1,13 +1,14 @@
 """`${name}` placeholders in matrix.yaml strings; `$${` is a literal `${`.
 
 Which names are allowed depends on where the string is (see `CELL_NAMES`,
-`SERVICE_NAMES`); unknown names are reported by `validate`, never at run time.
+`SERVICE_NAMES`, `ARGS`); unknown names are reported by `validate`, never at run time.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+import shlex
+from collections.abc import Iterator, Mapping, Sequence
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 
@@ -15,6 +16,10 @@ _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 CELL_NAMES = frozenset({"level", "suite", "cell", "junit", "namespace"})
 # Names a service-side string (process command, ready probe, service env, setup) may use.
 SERVICE_NAMES = frozenset({"port", "host", "dir", "name"})
+# The arguments after `--` (`matrixgen run SEL -- -k foo`, `nox -s CELL -- -k foo`): only in
+# `run:`, where a shell line gets them shell-quoted and an argv list gets them as items.
+ARGS = "args"
+ARGS_ITEM = "${args}"
 
 
 def names(text: str) -> Iterator[tuple[str, int]]:
@@ -45,3 +50,32 @@ def unknown(text: str, allowed: frozenset[str] | set[str]) -> Iterator[tuple[str
             continue
         if name not in allowed:
             yield name, offset
+
+
+def uses_args(run: str | Sequence[str]) -> bool:
+    """Whether a `run:` places the extra arguments itself (else they go at its end)."""
+    parts = [run] if isinstance(run, str) else run
+    return any(name == ARGS for part in parts for name, _ in names(part))
+
+
+def fill_command(
+    run: str | Sequence[str],
+    values: Mapping[str, str],
+    env: Mapping[str, str],
+    args: Sequence[str] = (),
+) -> str | list[str]:
+    """A `run:` with its placeholders filled and the extra arguments where `${args}` is, or
+    appended. A shell line gets them quoted (`shlex.join`): `$(...)` or `;` in one stays
+    text, never shell code. An argv list gets them as items of their own (`validate` holds
+    `${args}` there to a whole item), read by no shell at all."""
+    if isinstance(run, str):
+        quoted = shlex.join(args)
+        line = substitute(run, {**values, ARGS: quoted}, env)
+        return line if uses_args(run) or not args else f"{line} {quoted}"
+    argv: list[str] = []
+    for part in run:
+        if part == ARGS_ITEM:
+            argv.extend(args)
+        else:
+            argv.append(substitute(part, values, env))
+    return argv if uses_args(run) else argv + list(args)

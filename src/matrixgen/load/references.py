@@ -283,6 +283,24 @@ def _cell_strings(model: MatrixFile, cell: Cell) -> Iterator[tuple[PathKey, str]
             yield (*run_owner, "run", i), part
 
 
+def _cell_placeholder_problems(
+    path: PathKey, text: str, allowed: frozenset[str], in_run: bool
+) -> Iterator[tuple[str, str]]:
+    """(name, message) of each placeholder a cell string may not use; message "" means the
+    usual 'unknown placeholder'. `${args}` belongs to `run:` alone, and in an argv list to a
+    whole item: spliced there as items of their own, inside a longer item it would have to
+    be joined with some quoting the command may not read."""
+    for name, _ in placeholders.unknown(text, allowed):
+        if name != placeholders.ARGS:
+            yield name, ""
+        elif not in_run:
+            where = "'${args}' (the arguments after `--`) may only appear in run:"
+            yield name, f"{where}; remove it here and put it in the run line"
+        elif isinstance(path[-1], int) and text != placeholders.ARGS_ITEM:
+            where = f"'${{args}}' in an argv list must be an item of its own, got {text!r}"
+            yield name, f'{where}; write it as a separate item: [pytest, tests, "${{args}}"]'
+
+
 def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> list[Problem]:
     problems: list[Problem] = []
     specs = suites(model)
@@ -330,13 +348,14 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
             if "${" not in text or (path, text, axes) in checked:
                 continue
             checked.add((path, text, axes))
-            for name, _ in placeholders.unknown(text, allowed):
+            in_run = "run" in path[-2:] and path[-2:-1] != ("env",)
+            for name, message in _cell_placeholder_problems(path, text, allowed, in_run):
                 if (path, name) in reported:
                     continue
                 reported.add((path, name))
-                problems.append(
-                    doc.problem(path, _placeholder_message(name, allowed, f"cell {cell.id}"))
-                )
+                usable = allowed | {placeholders.ARGS} if in_run else allowed
+                message = message or _placeholder_message(name, usable, f"cell {cell.id}")
+                problems.append(doc.problem(path, message))
     shards = model.outputs.github.shards if model.outputs.github else None
     for level, count in per_level.items():
         sharded = shards is not None and (not isinstance(shards, dict) or level in shards)

@@ -7,7 +7,9 @@ is only ever stamped after `outcome.junit.read_junit` accepted it.
 from __future__ import annotations
 
 import re
+import shlex
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -35,8 +37,10 @@ def properties(
     reason: str,
     python: str = "",
     pythons: str = "",
+    args: Sequence[str] = (),
 ) -> dict[str, str]:
-    """The properties of one cell's result; `python` is the Python it ran on, when it has one."""
+    """The properties of one cell's result; `python` is the Python it ran on, when it has one;
+    `args` what it ran with after `--` (then it did not run as matrix.yaml declares it)."""
     props = {names.CELL: cell.id, names.LEVEL: cell.level}
     props.update({f"{names.VALUE}{axis}": value for axis, value in cell.values.items()})
     props.update(
@@ -51,6 +55,8 @@ def properties(
         props[names.PYTHON] = python
     if pythons:
         props[names.PYTHONS] = pythons
+    if args:
+        props[names.ARGS] = shlex.join(args)
     return props
 
 

@@ -45,7 +45,7 @@ class Param:
 class LevelSession:
     name: str
     function: str
-    label: str
+    description: str
     python: bool
     params: list[Param]
 
@@ -110,10 +110,38 @@ def level_sessions(matrix: Matrix) -> list[LevelSession]:
             )
             for cell in cells
         ]
-        label = cells[0].level_label or level
         python = any(p.python is not None for p in params)
-        sessions.append(LevelSession(level, function_name(level), label, python, params))
+        description = level_description(matrix, cells)
+        sessions.append(LevelSession(level, function_name(level), description, python, params))
     return sessions
+
+
+def level_description(matrix: Matrix, cells: list[Cell]) -> str:
+    """What `nox -l` says of each of the level's sessions: `Integration — by Transport ×
+    Storage backend, with Mode: LWW`, the axes its cells vary in and the values they share, by
+    title and label. nox gives every parametrization of a session the one docstring
+    (nox/sessions.py, SessionRunner.description; wntrblm/nox#392); the cell's own values are
+    its tags, on the same line. One session per cell would give each its own, but `nox -s
+    unit` would no longer select a level."""
+    label = cells[0].level_label or cells[0].level
+    spanned = list(dict.fromkeys(axis for cell in cells for axis in cell.spanned))
+    first = cells[0]
+    pinned = [
+        axis
+        for axis in first.values
+        if axis not in spanned and all(c.values.get(axis) == first.values[axis] for c in cells)
+    ]
+
+    def title(axis: str) -> str:
+        declared = matrix.model.axes[axis].title
+        return declared or axis.capitalize()
+
+    parts = ["by " + " × ".join(title(axis) for axis in spanned)] if spanned else []
+    if pinned:
+        shared = (f"{title(axis)}: {first.labels.get(axis, first.values[axis])}" for axis in pinned)
+        parts.append("with " + ", ".join(shared))
+    text = f"{label} — {', '.join(parts)}" if parts else label
+    return " ".join(text.split())  # one line: nox shows the first
 
 
 class NoxTarget:
@@ -131,14 +159,15 @@ class NoxTarget:
         sessions = level_sessions(matrix)
         levels = [session.name for session in sessions]
         check_noxfile(context.root, path, MARKERS, levels, matrix.source.display)
+        first = sessions[0]
+        example = f"{first.name}({first.params[0].cell})"
         body = context.templates.render(
             "nox-sessions.py.j2",
             levels=sessions,
             install=pip_arguments(matrix.model.outputs.requirements),
             matrix_args=matrix_args,
+            example=example,
         )
-        first = sessions[0]
-        example = f"{first.name}({first.params[0].cell})"
 
         def new_file(region: str) -> str:
             return NEW_NOXFILE.format(region=region.rstrip("\n"), example=example, tag=first.name)

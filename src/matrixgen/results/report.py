@@ -301,6 +301,8 @@ def _verdict(
             say(f"::warning title={status.id}::{command_data(text)}")
         else:
             say(f"{status.status.symbol} {status.id}: {text}")
+    for status in (s for s in collection.statuses.values() if s.args):
+        say(f"note: {status.id} ran with extra arguments {one_line(status.args)}, not as declared")
     for status in bad + (missing if options.check_complete else []):
         detail = one_line(status.reason or failed_count(status))
         if in_actions:  # annotations on the run page; workflow commands end at a newline

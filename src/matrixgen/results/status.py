@@ -26,6 +26,7 @@ class CellStatus:
     files: list[Path] = field(default_factory=list)
     exclude: int | None = None  # index into `exclude:` for excluded cells
     allowed_failure: bool = False  # matrix.yaml lets it fail: it never fails the report
+    args: str = ""  # what `matrixgen run ... -- ARGS` gave it, shell-quoted: not run as declared
 
     @property
     def id(self) -> str:
@@ -75,6 +76,10 @@ def cell_status(cell: Cell, files: Sequence[JUnitFile]) -> CellStatus:
     verdicts = [of_file(f, cell.python) for f in files]
     status = worst(v.status for v in verdicts)
     reasons = list(dict.fromkeys(v.reason for v in verdicts if v.status is status and v.reason))
+    # A pass under `-- -k one_test` is not the cell passing: say so wherever the reason goes
+    # (JSON, and a note under the docs table); `report` says it on the console too.
+    given = list(dict.fromkeys(a for f in files if (a := f.properties.get(properties.ARGS))))
+    reasons += [f"ran with extra arguments {args}, not as declared" for args in given]
     durations = [d for d in (_stamped_duration(f) for f in files) if d is not None]
     return CellStatus(
         cell,
@@ -86,6 +91,7 @@ def cell_status(cell: Cell, files: Sequence[JUnitFile]) -> CellStatus:
         duration=sum(durations) if durations else None,
         failures=[failure for f in files for failure in f.failures],
         files=sorted(f.path for f in files),
+        args="; ".join(given),
     )
 
 

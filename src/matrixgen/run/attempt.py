@@ -7,12 +7,12 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrixgen.load.cells import Cell
-from matrixgen.load.placeholders import substitute
+from matrixgen.load.placeholders import fill_command, substitute
 from matrixgen.outcome import stamp
 from matrixgen.outcome.junit import read_junit
 from matrixgen.outcome.status import Status
@@ -99,10 +99,11 @@ def cell_env(
     return env
 
 
-def cell_command(cell: Cell, values: Mapping[str, str], env: Mapping[str, str]) -> str | list[str]:
-    if isinstance(cell.run, str):
-        return substitute(cell.run, values, env)
-    return [substitute(part, values, env) for part in cell.run]
+def cell_command(
+    cell: Cell, values: Mapping[str, str], env: Mapping[str, str], args: Sequence[str] = ()
+) -> str | list[str]:
+    """The cell's `run:` filled in; `args` (after `--`) where `${args}` is, else at its end."""
+    return fill_command(cell.run, values, env, args)
 
 
 async def run_attempt(

@@ -27,6 +27,8 @@ class RunOptions:
     verbose: bool = False
     stream: TextIO | None = None  # progress output; None means sys.stdout
     live: bool | None = None  # None: a live view exactly when stream is a TTY and CI is unset
+    # After `--`: every selected cell gets them, on every attempt (see placeholders.fill_command)
+    extra_args: tuple[str, ...] = ()
 
     @classmethod
     def from_cli(
@@ -42,6 +44,7 @@ class RunOptions:
         verbose: bool,
         root: Path,
         env: dict[str, str],
+        extra_args: tuple[str, ...] = (),
     ) -> RunOptions:
         seconds: float | None = None
         if timeout is not None:
@@ -72,4 +75,5 @@ class RunOptions:
             services_mode=services_mode,
             quiet=quiet,
             verbose=verbose,
+            extra_args=extra_args,
         )

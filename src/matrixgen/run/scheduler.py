@@ -287,7 +287,8 @@ class Scheduler:
             pythons = self.scratch / f"{cell.level}-{cell.name}-{attempt}.pythons"
             if python is not None:
                 env = python.env(env, pythons)
-            command = cell_command(cell, cell_values(cell, junit_path, space), env)
+            values = cell_values(cell, junit_path, space)
+            command = cell_command(cell, values, env, self.options.extra_args)
             abort = Abort()
             if project is not None:  # before: a killed run leaves it to `matrixgen clean`
                 self.ledger.compose_up(project.name, project.profile)
@@ -342,6 +343,7 @@ class Scheduler:
             reason=outcome.reason,
             python=python,
             pythons=pythons,
+            args=self.options.extra_args if ran else (),
         )
         try:
             stamp.stamp(junit_path, props)
