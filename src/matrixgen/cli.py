@@ -228,6 +228,12 @@ class RunCommand(click.Command):
     help="How services run: compose files where a Docker engine answers (auto), processes, "
     "or compose files.",
 )
+@click.option(
+    "--provided",
+    multiple=True,
+    metavar="NAME=[HOST:]PORT",
+    help="A service already running there (a CI job's service container): used, not started.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Show failures only.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show commands and every cell's output.")
 @click.pass_obj
@@ -241,6 +247,7 @@ def run(
     fail_fast: bool,
     results_dir: Path | None,
     services_mode: str,
+    provided: tuple[str, ...],
     quiet: bool,
     verbose: bool,
     extra_args: tuple[str, ...],
@@ -267,6 +274,7 @@ def run(
         fail_fast=fail_fast,
         results_dir=results_dir,
         services_mode=services_mode,
+        provided=provided,
         quiet=quiet,
         verbose=verbose,
         root=matrix.root,

@@ -40,11 +40,14 @@ class JobEntry:
     suite: str = ""
     allowed_failure: bool = False
     retries: int = 0
+    images: Mapping[str, str] = field(default_factory=dict)  # service container -> its image
+    services_mode: str = "native"  # `matrixgen run --services` for the other services
 
     def matrix(self) -> dict[str, Any]:
         """This entry as a matrix line: `runs_on` is `runs-on`, `allowed_failure` ..."""
         line = asdict(self)
         line["env"] = dict(self.env)
+        line["images"] = dict(self.images)
         line["runs_on"] = self.runs_on if isinstance(self.runs_on, str) else list(self.runs_on)
         return {key.replace("_", "-"): value for key, value in line.items()}
 
@@ -69,7 +72,9 @@ def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "")
     apt: list[str] = list(settings.apt)
     pip: list[str] = list(settings.pip)
     npm: list[str] = list(settings.npm)
-    for service in cell.services:
+    # A service the job gets as a container installs nothing: `install:` is what runs it
+    # natively (and an apt server package would start and take its port).
+    for service in (s for s in cell.services if s not in settings.containers):
         install = matrix.model.services[service].install
         apt.extend(install.apt)
         pip.extend(install.pip)
@@ -91,7 +96,18 @@ def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "")
         suite=cell.suite,
         allowed_failure=settings.allowed_failure,
         retries=settings.retries,
+        images=container_images(matrix, settings.containers),
+        services_mode=settings.services,
     )
+
+
+def container_images(matrix: Matrix, containers: Sequence[str]) -> dict[str, str]:
+    images = {}
+    for name in containers:
+        container = matrix.model.services[name].github
+        assert container is not None  # `containers` are the services with `github:`
+        images[name] = container.image
+    return images
 
 
 def display_names(cells: Sequence[Cell]) -> dict[str, str]:

@@ -98,6 +98,8 @@ def shard_entries(
                 suite=first.suite,
                 allowed_failure=first.allowed_failure,
                 retries=first.retries,
+                images=first.images,  # the shard's cells share their containers (`job_key`)
+                services_mode=first.services_mode,
             )
         )
     return entries

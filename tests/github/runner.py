@@ -12,15 +12,22 @@ copies the files its `path:` lines select (`!` excludes, hidden files left out u
 `include-hidden-files`, rooted at their common folder) under a name no other artifact
 may have, and download-artifact copies every artifact matching `pattern` into `path`,
 one after another, later files replacing earlier ones (`merge-multiple`). Any other
-action (the project's own steps) is recorded and skipped.
+action (the project's own steps) is recorded and skipped. A job's service containers
+(`services:`) are started on the Docker engine the runner's env reaches before its first
+step, as the runner starts them: not at all where the image is empty, published on
+127.0.0.1, waited for until healthy when `options` give a health check, and removed after
+the line; `job.services.<id>.ports` gives the runner's port of each.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import shlex
 import shutil
 import subprocess
+import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +56,7 @@ class LineRun:
     outputs: dict[str, str] = field(default_factory=dict)
     setup_python: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    containers: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> ports
 
 
 @dataclass
@@ -99,7 +107,10 @@ class Runner:
             job_id: {"result": run.result, "outputs": run.outputs}
             for job_id, run in self.jobs.items()
         }
-        return {"github": github, "matrix": dict(matrix or {}), "needs": needs, "env": {}}
+        return {
+            "github": github, "matrix": dict(matrix or {}), "needs": needs, "env": {},
+            "job": {"services": {}},
+        }  # fmt: skip
 
     def run_job(self, job_id: str, job: dict[str, Any]) -> JobRun:
         needs = job.get("needs", [])
@@ -154,6 +165,23 @@ class Runner:
             env[key] = to_string(value_of(value, contexts, _ok()))
         continue_on_error = truthy(value_of(job.get("continue-on-error", False), contexts, _ok()))
         line = LineRun(matrix, "success", continue_on_error, env=env)
+        started: list[str] = []
+        try:
+            prefix = f"runner-{uuid.uuid4().hex[:8]}-{workspace.name}-"  # unique on the engine
+            self.start_containers(job, contexts, line, prefix, started)
+            self.run_steps(job, contexts, line, workspace, scratch)
+        except ContainerFailed as error:  # before the first step, as on GitHub
+            line.result = "failure"
+            line.steps.append(StepRecord("Initialize containers", "failure", str(error)))
+        finally:
+            self.remove_containers(started)
+        return line
+
+    def run_steps(
+        self, job: dict[str, Any], contexts: dict[str, Any], line: LineRun, workspace: Path,
+        scratch: Path,
+    ) -> None:  # fmt: skip
+        env = line.env
         steps_context: dict[str, Any] = {}
         for index, step in enumerate(job["steps"]):
             contexts["steps"] = steps_context
@@ -181,7 +209,63 @@ class Runner:
         contexts["steps"] = steps_context
         for key, value in (job.get("outputs") or {}).items():
             line.outputs[key] = to_string(value_of(value, contexts, _ok()))
-        return line
+
+    @property
+    def docker_env(self) -> dict[str, str]:
+        return {**os.environ, **self.env}
+
+    def docker(self, *args: str) -> str:
+        done = subprocess.run(
+            ["docker", *args], env=self.docker_env, capture_output=True, text=True, timeout=120
+        )
+        if done.returncode != 0:
+            raise ContainerFailed(f"docker {' '.join(args)}: {done.stderr.strip()}")
+        return done.stdout.strip()
+
+    def start_containers(
+        self, job: dict[str, Any], contexts: dict[str, Any], line: LineRun, prefix: str,
+        started: list[str],
+    ) -> None:  # fmt: skip
+        for service_id, service in (job.get("services") or {}).items():
+            image = to_string(value_of(service["image"], contexts, _ok()))
+            if not image:  # GitHub's rule: an empty image is a service not started
+                continue
+            name = f"{prefix}{service_id}".lower()
+            argv = ["run", "-d", "--name", name]
+            for port in map(str, service.get("ports") or []):
+                argv += ["-p", f"127.0.0.1:{port}" if ":" in port else f"127.0.0.1::{port}"]
+            for key, value in (service.get("env") or {}).items():
+                argv += ["-e", f"{key}={to_string(value_of(value, contexts, _ok()))}"]
+            argv += shlex.split(service.get("options") or "")
+            self.docker(*argv, image)
+            started.append(name)
+            self.wait_healthy(name)
+            ports = {}
+            for port in map(str, service.get("ports") or []):
+                inner = port.split(":")[-1]
+                published = self.docker("port", name, inner if "/" in inner else f"{inner}/tcp")
+                ports[inner.split("/")[0]] = published.splitlines()[0].rpartition(":")[2]
+            contexts["job"]["services"][service_id] = {"id": name, "ports": ports}
+            line.containers[service_id] = ports
+
+    def wait_healthy(self, name: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            health = self.docker(
+                "inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", name
+            )
+            if health in ("", "healthy"):
+                return
+            if health == "unhealthy" or time.monotonic() > deadline:
+                raise ContainerFailed(f"service container {name} is {health}")
+            time.sleep(0.2)
+
+    def remove_containers(self, names: list[str]) -> None:
+        for name in names:
+            subprocess.run(
+                ["docker", "rm", "-f", "-v", name], env=self.docker_env, capture_output=True,
+                timeout=120,
+            )  # fmt: skip
 
     def run_step(
         self, script: str, step: dict[str, Any], env: dict[str, str], workspace: Path, base: Path
@@ -295,6 +379,10 @@ class Runner:
         for name in names:  # one after another: a later file replaces an earlier one
             shutil.copytree(self.artifacts / name, target, dirs_exist_ok=True)
         return "success", ", ".join(names)
+
+
+class ContainerFailed(Exception):
+    """A service container could not start or never became healthy: the job fails."""
 
 
 def _ok() -> dict[str, bool]:

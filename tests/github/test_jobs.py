@@ -138,7 +138,9 @@ outputs:
     steps = steps_of(workflow, "unit")
     assert steps[1]["with"]["freethreaded"] is True
     run = next(s for s in steps if s.get("name") == "Run the cell")
-    assert run["run"] == 'matrixgen run --file "$MATRIXGEN_FILE" --retries 2 "$CELL"'
+    assert run["run"] == (
+        'matrixgen run --file "$MATRIXGEN_FILE" --services native --retries 2 "$CELL"'
+    )
 
 
 def test_retries_that_differ_travel_in_the_matrix(project: Callable[..., Project]) -> None:
@@ -160,7 +162,8 @@ outputs:
     assert run == {
         "name": "Run the cell",
         "env": {"CELL": "${{ matrix.id }}", "RETRIES": "${{ matrix.retries }}"},
-        "run": 'matrixgen run --file "$MATRIXGEN_FILE" --retries "$RETRIES" "$CELL"',
+        "run": 'matrixgen run --file "$MATRIXGEN_FILE" --services native --retries "$RETRIES" '
+        '"$CELL"',
     }
     include = workflow["jobs"]["unit"]["strategy"]["matrix"]["include"]
     assert [(line["cell"], line["retries"]) for line in include] == [("fast", 0), ("slow", 3)]
@@ -280,7 +283,7 @@ def test_a_levels_and_its_suites_steps_and_packages_reach_the_job(
         "      - name: Run the cell\n"
     ) in text
     assert (
-        '        run: matrixgen run --file "$MATRIXGEN_FILE" "$CELL"\n'
+        '        run: matrixgen run --file "$MATRIXGEN_FILE" --services native "$CELL"\n'
         "      - name: Logs\n"
         "        if: failure()\n"
         "        run: make logs\n"

@@ -21,6 +21,7 @@ from matrixgen.load.model import (
     GithubJob,
     GithubLevel,
     GithubOutput,
+    GithubService,
     GithubStep,
     Level,
     MatrixFile,
@@ -35,6 +36,8 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Env names a job may not set: GitHub's own (ACTIONS_ALLOW_UNSECURE_COMMANDS re-enables
 # `::set-env::`), and the workflow's MATRIXGEN_FILE / MATRIXGEN_INSTALL.
 RESERVED_ENV = re.compile(r"(GITHUB_|RUNNER_|ACTIONS_|MATRIXGEN_)", re.IGNORECASE)
+# `jobs.<job_id>.services.<service_id>` of the workflow schema; GitHub ignores case in keys.
+SERVICE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 USES = re.compile(r"(\./\S*|docker://\S+|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?@[^@\s]+)")
 
 
@@ -52,6 +55,23 @@ class CellGithub:
     npm: tuple[str, ...]
     retries: int
     allowed_failure: bool
+    containers: tuple[str, ...]  # services the job gets as GitHub service containers
+    services: str  # `matrixgen run --services` for the others: native, or compose
+
+
+def container_port_env(service: str) -> str:
+    """The env variable of the Run step that holds the runner's port of a service container."""
+    return "PORT_" + re.sub(r"[^A-Za-z0-9_]", "_", service).upper()
+
+
+def ci_services(model: MatrixFile, cell: Cell) -> tuple[tuple[str, ...], str]:
+    """How a cell's CI job has its services: those with `github:` as service containers
+    (`matrixgen run --provided`), the others natively, or by compose when one of them has no
+    `process:`. Explicit, because `--services auto` would take every compose path on a runner
+    with a Docker engine."""
+    containers = tuple(s for s in cell.services if model.services[s].github is not None)
+    others = [model.services[s] for s in cell.services if s not in containers]
+    return containers, "compose" if any(s.process is None for s in others) else "native"
 
 
 def python_setup(version: str) -> tuple[str, bool]:
@@ -125,6 +145,7 @@ def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGith
         value = model.axes[PYTHON_AXIS].values.get(cell.python)
         prerelease = bool(value and value.github and value.github.allow_prereleases)
     retries = next((p.retries for p in reversed(parts) if p.retries is not None), 0)
+    containers, services = ci_services(model, cell)
     return CellGithub(
         runs_on=runs_on,
         python=python,
@@ -136,6 +157,8 @@ def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGith
         npm=_union(p.install.npm for p in parts),
         retries=retries,
         allowed_failure=allowed_failure(model, cell),
+        containers=containers,
+        services=services,
     )
 
 
@@ -151,7 +174,8 @@ def suite_steps(model: MatrixFile, level: str) -> bool:
 
 def job_key(model: MatrixFile, cell: Cell, github: GithubOutput) -> tuple[object, ...]:
     """What cells must share to run in one job (a shard): runner, Python, job env, allowed
-    failure and retries, and, where suites have steps of their own, the suite."""
+    failure, retries, service containers and how the other services run, and, where suites
+    have steps of their own, the suite."""
     folded = cell_github(model, cell, github)
     return (
         folded.python,
@@ -161,6 +185,8 @@ def job_key(model: MatrixFile, cell: Cell, github: GithubOutput) -> tuple[object
         folded.allowed_failure,
         folded.retries,
         tuple(sorted(folded.env.items())),
+        folded.containers,
+        folded.services,
         cell.suite if suite_steps(model, cell.level) else "",
     )
 
@@ -202,9 +228,36 @@ def check_github(doc: Document, model: MatrixFile) -> Iterator[Problem]:
             suite_where: PathKey = (*where, "suites", suite_name, "github")
             yield from _check_level(doc, model, suite_where, suite.github, None)
     yield from _check_needs(doc, model)
+    yield from _check_containers(doc, model)
     if github is not None:
         yield from _check_runner(doc, ("outputs", "github", "runs-on"), github.runs_on)
         yield from _check_triggers(doc, github)
+
+
+def _check_containers(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    seen: dict[str, str] = {}
+    for name, service in model.services.items():
+        if service.github is None:
+            continue
+        where: PathKey = ("services", name, "github")
+        if not SERVICE_ID.fullmatch(name):
+            yield doc.problem(
+                where,
+                f"'{name}' cannot name a GitHub service container (letters, digits, '_' and "
+                "'-', a letter or '_' first); rename the service",
+                key=True,
+            )
+        key = container_port_env(name)
+        if key in seen:
+            yield doc.problem(
+                where,
+                f"services '{seen[key]}' and '{name}' would be one service container to GitHub, "
+                "which ignores case (and one port variable, where '-' is '_'); rename one",
+                key=True,
+            )
+        seen.setdefault(key, name)
+        for env_name in service.github.env:
+            yield from _check_env_name(doc, (*where, "env", env_name), env_name)
 
 
 def _check_python_value(doc: Document, where: PathKey, value: str) -> Iterator[Problem]:
@@ -419,6 +472,32 @@ def check_cells(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iter
                 f"packages {', '.join(dict.fromkeys(apt))}; run it on Linux or drop them",
                 key=True,
             )
+        yield from _check_cell_containers(doc, model, cell, folded, label)
+
+
+def _check_cell_containers(
+    doc: Document, model: MatrixFile, cell: Cell, folded: CellGithub, macos: str | None
+) -> Iterator[Problem]:
+    if folded.containers and macos is not None:
+        yield doc.problem(
+            ("services", folded.containers[0], "github"),
+            f"cell {cell.id} runs on '{macos}', and GitHub runs service containers on Linux "
+            "runners only; run it on Linux, or drop `github:` to start the service natively",
+            key=True,
+        )
+    ports: dict[int, str] = {}
+    for name in folded.containers:
+        container: GithubService | None = model.services[name].github
+        assert container is not None
+        port = container.host_port
+        if port is not None and port in ports:
+            yield doc.problem(
+                ("services", name, "github", "host-port"),
+                f"cell {cell.id} needs services '{ports[port]}' and '{name}', both on the "
+                f"runner's port {port}; give one another `host-port:` or none (a free port)",
+            )
+        if port is not None:
+            ports.setdefault(port, name)
 
 
 def _show(labels: str | Sequence[str]) -> str:

@@ -280,11 +280,40 @@ class GithubLevel(GithubJob):
     )
 
 
+class GithubService(Strict):
+    """`github:` of a service: the GitHub service container its cells' CI jobs get instead of
+    starting it themselves (`matrixgen run --provided`)."""
+
+    image: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)] = Field(
+        description="The Docker image (redis:7, ghcr.io/owner/image:tag)."
+    )
+    port: int = Field(
+        ge=1, le=65535, description="The container port `${port}` stands for (6379 for redis)."
+    )
+    host_port: int | None = Field(
+        None,
+        alias="host-port",
+        ge=1,
+        le=65535,
+        description="Publish `port` on this fixed port of the runner, for tests that expect "
+        "it there [default: a free port GitHub picks].",
+    )
+    env: dict[str, str] = Field(default_factory=dict, description="Env of the container.")
+    options: str | None = Field(
+        None,
+        description="`docker create` options, such as a health check: GitHub starts the job's "
+        "steps once the container is healthy.",
+    )
+
+
 class Service(Strict):
     process: Process | None = Field(
         None, description="How to run the service natively, without Docker."
     )
     compose: str | None = Field(None, description="The shared compose file that profiles include.")
+    github: GithubService | None = Field(
+        None, description="The GitHub service container CI jobs get for it instead."
+    )
     install: Install = Field(
         default_factory=Install, description="What CI installs for cells using it."
     )

@@ -14,3 +14,4 @@ REASON = "matrixgen.reason"  # why, for every status but passed ("" then)
 PYTHON = "matrixgen.python"  # the Python that ran a cell of a `python` axis, "3.10.13"
 PYTHONS = "matrixgen.pythons"  # every Python version seen running in the cell, comma-separated
 ARGS = "matrixgen.args"  # the arguments after `--` it ran with, shell-quoted; absent: none
+SERVICE = "matrixgen.service."  # + service name: how it ran, native | compose | provided HOST:PORT

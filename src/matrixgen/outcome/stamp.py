@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,9 +38,11 @@ def properties(
     python: str = "",
     pythons: str = "",
     args: Sequence[str] = (),
+    services: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The properties of one cell's result; `python` is the Python it ran on, when it has one;
-    `args` what it ran with after `--` (then it did not run as matrix.yaml declares it)."""
+    `args` what it ran with after `--` (then it did not run as matrix.yaml declares it);
+    `services` how each of its services ran (native, compose, provided HOST:PORT)."""
     props = {names.CELL: cell.id, names.LEVEL: cell.level}
     props.update({f"{names.VALUE}{axis}": value for axis, value in cell.values.items()})
     props.update(
@@ -57,6 +59,7 @@ def properties(
         props[names.PYTHONS] = pythons
     if args:
         props[names.ARGS] = shlex.join(args)
+    props.update({f"{names.SERVICE}{name}": how for name, how in (services or {}).items()})
     return props
 
 

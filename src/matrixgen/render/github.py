@@ -29,7 +29,7 @@ import yaml
 from matrixgen.errors import ConfigError, did_you_mean
 from matrixgen.jobs import CellEntry, JobEntry, cell_entry, display_names
 from matrixgen.load.cells import Cell
-from matrixgen.load.github import needs_closure, suite_steps
+from matrixgen.load.github import container_port_env, needs_closure, suite_steps
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import ACTION_REF, Coverage, GithubOutput, GithubStep, GithubTriggers
 from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
@@ -82,6 +82,7 @@ class JobSettings:
     env: tuple[tuple[str, str], ...] = ()  # the job's env: name, YAML text
     retries: str = ""  # `--retries` of `matrixgen run`: "" (none), "2", or '"$RETRIES"' (the
     # matrix line's `retries`, through env)
+    services: str = "native"  # `--services` of `matrixgen run`, or '"$SERVICES"' (as retries)
     keys: tuple[str, ...] = ()  # matrix keys beyond cell, id, python, timeout, artifact
 
 
@@ -113,6 +114,8 @@ def job_settings(entries: Sequence[JobEntry], extra: Sequence[str] = ()) -> JobS
     }
     retries = shared("retries") if any(line["retries"] for line in lines) else 0
     settings["retries"] = '"$RETRIES"' if retries is None else (str(retries) if retries else "")
+    services = shared("services-mode")
+    settings["services"] = '"$SERVICES"' if services is None else services
     names = dict.fromkeys(name for line in lines for name in line["env"])
     env = []
     for name in names:
@@ -128,6 +131,50 @@ def job_settings(entries: Sequence[JobEntry], extra: Sequence[str] = ()) -> JobS
 
 
 @dataclass(frozen=True)
+class Container:
+    """A GitHub service container of a level job (`jobs.<id>.services`). Texts are YAML.
+
+    A container some lines of the job do not need takes its image from the matrix line,
+    empty where it is not needed: GitHub then does not start it."""
+
+    id: str  # the service's name
+    image: str
+    ports: str  # the one mapping: "6379/tcp" (a free port of the runner) or "6379:6379"
+    env: str  # flow mapping, or ""
+    options: str
+    variable: str  # env of the Run step holding the runner's port, empty when not started
+    port: str  # the expression of that port
+
+
+def job_containers(matrix: Matrix, entries: Sequence[JobEntry]) -> tuple[Container, ...]:
+    """The service containers of a level job: every one a cell of it needs, in the order of
+    `services:`."""
+    lines = [entry.matrix()["images"] for entry in entries]
+    containers = []
+    for name, service in matrix.model.services.items():
+        container = service.github
+        if container is None or not any(name in images for images in lines):
+            continue
+        if all(images.get(name) == container.image for images in lines):
+            image = flow(container.image)
+        else:
+            image = expression(f"matrix.images['{name}'] || ''")
+        published = f"{container.host_port}:{container.port}" if container.host_port else None
+        containers.append(
+            Container(
+                id=name,
+                image=image,
+                ports=flow(published or f"{container.port}/tcp"),
+                env=flow(container.env) if container.env else "",
+                options=flow(container.options) if container.options else "",
+                variable=container_port_env(name),
+                port=expression(f"job.services['{name}'].ports['{container.port}']"),
+            )
+        )
+    return tuple(containers)
+
+
+@dataclass(frozen=True)
 class Job:
     kind: str  # picks the template: github-job-{kind}.yml.j2
     id: str
@@ -140,6 +187,7 @@ class Job:
     before: tuple[str, ...] = ()  # the project's steps (YAML text) before the cell runs
     after: tuple[str, ...] = ()  # ... and after it ran
     levels: tuple[str, ...] = ()  # ids of the level jobs it waits for (`needs:`, `order:`)
+    containers: tuple[Container, ...] = ()
 
     def any(self, key: str) -> bool:
         return any(getattr(entry, key) for entry in self.entries)
@@ -228,6 +276,9 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
         extra = ["suite"] if suite_steps(matrix.model, level) else []
         if any(entry.name != entry.cell for entry in entries):
             extra.insert(0, "name")
+        containers = job_containers(matrix, entries)
+        if any("matrix.images" in container.image for container in containers):
+            extra.append("images")
         shown = "matrix.name" if "name" in extra else "matrix.cell"
         before, after = level_steps(matrix, level)
         waits = tuple(job_id(need) for need in closure[level] if need in by_level)
@@ -243,6 +294,7 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
                 before=before,
                 after=after,
                 levels=waits,
+                containers=containers,
             )
         )
     return jobs

@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from matrixgen.errors import UsageError
+from matrixgen.errors import UsageError, did_you_mean
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.run.interpreters import missing
@@ -22,14 +22,19 @@ __all__ = ["RunOptions", "clean_results", "plan", "run_cells"]
 def plan(
     matrix: Matrix, cells: list[Cell], options: RunOptions
 ) -> tuple[list[Cell], list[tuple[Cell, str]], dict[str, str]]:
-    """Split cells into runnable and skipped (with why); pick native or compose per service."""
+    """Split cells into runnable and skipped (with why); pick native, compose or provided (an
+    address given with `--provided`) per service."""
     services = matrix.model.services
+    for name in options.provided:
+        if name not in services:
+            raise UsageError(f"--provided: unknown service '{name}'{did_you_mean(name, services)}")
     needed = sorted({name for cell in cells for name in cell.services})
+    started = [name for name in needed if name not in options.provided]
     wants_engine = options.services_mode == "compose" or (
-        options.services_mode == "auto" and any(services[n].compose for n in needed)
+        options.services_mode == "auto" and any(services[n].compose for n in started)
     )
     engine = wants_engine and docker_engine_answers(options.env)
-    if options.services_mode == "compose" and needed and not engine:
+    if options.services_mode == "compose" and started and not engine:
         raise UsageError(
             "--services compose: no Docker engine answers `docker info`; use --services native"
         )
@@ -37,7 +42,9 @@ def plan(
     cant: dict[str, str] = {}
     for name in needed:
         service = services[name]
-        if service.compose and (
+        if name in options.provided:
+            modes[name] = "provided"
+        elif service.compose and (
             options.services_mode == "compose" or (options.services_mode == "auto" and engine)
         ):
             modes[name] = "compose"

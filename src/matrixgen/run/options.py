@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from matrixgen.errors import UsageError
 from matrixgen.load.model import parse_duration
 
 SERVICE_MODES = ("auto", "native", "compose")
+PROVIDED_HOST = "127.0.0.1"  # where a service given as NAME=PORT listens (a CI job's containers)
+
+
+def parse_provided(specs: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """`--provided NAME=PORT` or `NAME=HOST:PORT`: a service already running, which the run
+    uses instead of starting it. UsageError when a spec is malformed or names one twice."""
+    provided: dict[str, tuple[str, int]] = {}
+    for spec in specs:
+        name, equals, address = spec.partition("=")
+        host, _, port = address.rpartition(":")
+        if not (equals and name and port.isdigit() and 1 <= int(port) <= 65535):
+            raise UsageError(
+                f"--provided: expected NAME=PORT or NAME=HOST:PORT with a port 1-65535, "
+                f"got {spec!r}"
+            )
+        if name in provided:
+            raise UsageError(f"--provided: service {name} is given twice; keep one")
+        provided[name] = (host or PROVIDED_HOST, int(port))
+    return provided
 
 
 @dataclass(frozen=True)
@@ -23,12 +42,20 @@ class RunOptions:
     retries: int = 0
     fail_fast: bool = False
     services_mode: str = "auto"
+    provided: Mapping[str, tuple[str, int]] = field(default_factory=dict)  # name -> host, port
     quiet: bool = False
     verbose: bool = False
     stream: TextIO | None = None  # progress output; None means sys.stdout
     live: bool | None = None  # None: a live view exactly when stream is a TTY and CI is unset
     # After `--`: every selected cell gets them, on every attempt (see placeholders.fill_command)
     extra_args: tuple[str, ...] = ()
+
+    def address(self, service: str) -> dict[str, Any]:
+        """`host` and `port` of a service given with `--provided`, else nothing (a free port)."""
+        if service not in self.provided:
+            return {}
+        host, port = self.provided[service]
+        return {"host": host, "port": port}
 
     @classmethod
     def from_cli(
@@ -41,6 +68,7 @@ class RunOptions:
         results_dir: Path | None,
         services_mode: str,
         quiet: bool,
+        provided: Sequence[str] = (),
         verbose: bool,
         root: Path,
         env: dict[str, str],
@@ -73,6 +101,7 @@ class RunOptions:
             retries=retries,
             fail_fast=fail_fast,
             services_mode=services_mode,
+            provided=parse_provided(provided),
             quiet=quiet,
             verbose=verbose,
             extra_args=extra_args,

@@ -104,6 +104,7 @@ class Scheduler:
                 self.matrix.root,
                 self.base_env,
                 ledger=self.ledger,
+                **self.options.address(name),
             )
             self._spawn(self._start_service(name))
         workers = [asyncio.ensure_future(self._worker()) for _ in range(self.options.jobs)]
@@ -344,6 +345,7 @@ class Scheduler:
             python=python,
             pythons=pythons,
             args=self.options.extra_args if ran else (),
+            services={n: self.services[n].described for n in cell.services if n in self.services},
         )
         try:
             stamp.stamp(junit_path, props)

@@ -1,6 +1,7 @@
-"""One running service: a native process on a free port with a private data folder, or a
-compose file brought up on a Docker engine. Started once per run, probed until ready,
-set up, and stopped with its whole process tree.
+"""One running service: a native process on a free port with a private data folder, a
+compose file brought up on a Docker engine, or one already running at an address given to
+the run (`--provided`, a CI job's service container). Started once per run, probed until
+ready, set up, and stopped with its whole process tree (a provided one is left running).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from matrixgen.run.processes import HOST, free_port, spawn, tail, terminate
 STOP_GRACE = 5.0
 PROBE_LIMIT = 2.0  # seconds one http, tcp or log probe may take
 COMMAND_LIMIT = 5.0  # seconds one ready command may take
+TIMEOUT = 30.0  # seconds a provided service without `process:` may take to accept connections
 
 
 class ServiceFailed(Exception):
@@ -40,11 +42,12 @@ class _Exited(Exception):
 class RunningService:
     name: str
     service: Service
-    mode: str  # "native" or "compose"
+    mode: str  # "native", "compose" or "provided"
     root: Path
     base_env: Mapping[str, str]  # os env plus the run marker
     ledger: Ledger | None = None  # records what it starts, for a later `matrixgen clean`
     port: int = field(default_factory=free_port)
+    host: str = HOST
     folder: Path | None = None  # made at start: ${dir} (data/) and the output log live here
     output: Log | None = None
     process: asyncio.subprocess.Process | None = None
@@ -67,7 +70,14 @@ class RunningService:
 
     @property
     def values(self) -> dict[str, str]:
-        return {"port": str(self.port), "host": HOST, "dir": str(self.data_dir), "name": self.name}
+        return {
+            "port": str(self.port), "host": self.host, "dir": str(self.data_dir), "name": self.name,
+        }  # fmt: skip
+
+    @property
+    def described(self) -> str:
+        """How it ran, for the results: native, compose, or provided at host:port."""
+        return f"provided {self.host}:{self.port}" if self.mode == "provided" else self.mode
 
     def fill(self, text: str) -> str:
         return substitute(text, self.values, self.base_env)
@@ -116,7 +126,12 @@ class RunningService:
         watch = None
         if ready is not None and ready.log is not None:
             watch = self.output.watch(re.compile(self.fill(ready.log)))
-        if self.mode == "compose":
+        if self.mode == "provided":
+            if ready is None or watch is not None:
+                # Already running, with no output here to watch: probed as declared, else
+                # until its port accepts a connection.
+                ready, watch = Ready(tcp=f"{self.host}:{self.port}"), None
+        elif self.mode == "compose":
             await self._compose("up", "-d", "--wait")
         else:
             assert process is not None  # the model guarantees one of process/compose
@@ -129,8 +144,8 @@ class RunningService:
                 raise self.failure(
                     f"could not start `{command[0]}`: {error.strerror or error}"
                 ) from None
-        if process is not None and ready is not None:
-            await self._wait_ready(ready, process.timeout, watch)
+        if ready is not None:
+            await self._wait_ready(ready, process.timeout if process else TIMEOUT, watch)
         self.ready_after = time.monotonic() - self.started
         for step in self.service.setup:
             await self._setup(step)
