@@ -5,9 +5,12 @@ named per test), and on the rules those examples leave implicit."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import yaml
+
+from matrixgen.load.matrix import load
 
 from .github_matrix import MatrixError, expand, loosely_equal
 
@@ -268,6 +271,18 @@ def test_filters_compare_like_github_expressions() -> None:
 def test_a_list_in_a_filter_never_matches_a_plain_value() -> None:
     jobs = expand(matrix("python: ['3.12', '3.13']\nexclude: [{python: ['3.12', '3.13']}]"))
     assert jobs == [{"python": "3.12"}, {"python": "3.13"}]
+
+
+def test_the_same_exclude_list_means_any_of_in_matrixgen(tmp_path: Path) -> None:
+    """README, Deviations: where GitHub removes nothing, matrixgen removes either value."""
+    (tmp_path / "matrix.yaml").write_text(
+        "version: 1\naxes: {python: ['3.12', '3.13', '3.14']}\n"
+        "levels: {unit: {axes: [python], run: 'pytest --junitxml=${junit}'}}\n"
+        "exclude: [{match: {python: ['3.12', '3.13']}, reason: older}]\n"
+    )
+    assert [cell.id for cell in load(tmp_path).cells] == ["unit/3.14"]
+    jobs = expand(matrix("python: ['3.12', '3.13', '3.14']\nexclude: [{python: ['3.12', '3.13']}]"))
+    assert len(jobs) == 3
 
 
 def test_an_object_in_a_filter_matches_partially() -> None:

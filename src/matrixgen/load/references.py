@@ -329,7 +329,9 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
         problems.append(
             doc.problem(
                 ("include", index),
-                "stale rule: this include names a cell already in the matrix; remove it",
+                "stale rule: this include names a cell already in the matrix (an include only "
+                "adds cells; to give that cell settings, as GitHub's include extends a "
+                "combination, match it with an `overrides:` entry); remove it",
             )
         )
     seen: dict[str, Cell] = {}
