@@ -4,7 +4,7 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(s3-lww)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest 0a1c2f352c82) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest 143c3f927066) generated from matrix.yaml; edit that, not this
 import hashlib
 import json
 import os
@@ -213,6 +213,23 @@ def integration(session: nox.Session, cell: str, packages: list[str]) -> None:
 def e2e(session: nox.Session, cell: str, packages: list[str]) -> None:
     "E2E — by Transport × Storage backend, with Mode: LWW"
     _matrixgen_cell(session, "e2e/" + cell, packages)
+
+
+@nox.session(name="k8s", tags=["k8s"], reuse_venv=True)
+@nox.parametrize(
+    ["cell", "packages"],
+    [
+        nox.param(
+            "sqs-s3",
+            [],
+            id="sqs-s3",
+            tags=["sqs", "transport=sqs", "s3", "backend=s3", "lww", "mode=lww"],
+        ),
+    ],
+)
+def k8s(session: nox.Session, cell: str, packages: list[str]) -> None:
+    "Kubernetes — by Transport × Storage backend, with Mode: LWW"
+    _matrixgen_cell(session, "k8s/" + cell, packages)
 
 
 # matrixgen:sessions:end

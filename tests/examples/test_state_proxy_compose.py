@@ -1,5 +1,6 @@
-"""The example's component and integration levels through `--services compose` on a real
-Docker engine give the same table as native runs, and leave no container, network or volume.
+"""The example's component, integration and e2e levels through `--services compose` on a
+real Docker engine give the same table as native runs (every cell passes), and leave no
+container, network or volume. In e2e the proxy itself runs as a container too.
 
 The engine is the project's private one (scripts/docker-engine.sh): images built locally and
 tagged with the names the example's compose files use, so nothing is pulled.
@@ -19,13 +20,13 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "state-proxy"
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
-def test_component_and_integration_pass_through_compose(
+def test_component_integration_and_e2e_pass_through_compose(
     tmp_path: Path, compose_engine: dict[str, str]
 ) -> None:
     results = tmp_path / "results"
     matrixgen = [sys.executable, "-m", "matrixgen", "-C", str(EXAMPLE)]
     run = subprocess.run(
-        [*matrixgen, "run", "component", "integration", "-j", "2", "--services", "compose",
+        [*matrixgen, "run", "component", "integration", "e2e", "-j", "2", "--services", "compose",
          "--results", str(results)],
         env=compose_engine, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
@@ -38,7 +39,7 @@ def test_component_and_integration_pass_through_compose(
     cells = {
         c["id"]: c["status"]
         for c in json.loads(report.stdout)["cells"]
-        if c["level"] in ("component", "integration") and c["status"] != "excluded"
+        if c["level"] in ("component", "integration", "e2e") and c["status"] != "excluded"
     }
-    assert len(cells) == 10
+    assert len(cells) == 13
     assert set(cells.values()) == {"passed"}, cells

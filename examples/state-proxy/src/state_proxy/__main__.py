@@ -11,13 +11,30 @@ import argparse
 import os
 import signal
 import time
+from collections.abc import Callable
 from types import FrameType
+from typing import TypeVar
 
 from state_proxy.config import BACKENDS, connect
 from state_proxy.pipeline import Pipeline
-from state_proxy.transports import TRANSPORTS, open_transport
+from state_proxy.transports import TRANSPORTS, Transport, open_transport
 
 IDLE_PAUSE = 0.2  # seconds between polls of an empty queue
+T = TypeVar("T")
+CONNECT_WITHIN = 60.0  # seconds: a broker started beside the proxy may still be booting
+
+
+def _started(start: Callable[[], T]) -> T:
+    """What `start` returns, retried while a broker or store does not answer yet."""
+    deadline = time.monotonic() + CONNECT_WITHIN
+    while True:
+        try:
+            return start()
+        except Exception as error:  # each client library raises its own kind
+            if time.monotonic() > deadline:
+                raise
+            print(f"state-proxy: not reachable yet ({type(error).__name__}: {error})", flush=True)
+            time.sleep(1.0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,9 +57,19 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     env = dict(os.environ)
-    transport = open_transport(args.transport, args.queue, env)
-    transport.declare()
-    pipeline = Pipeline(transport, connect(args.backend, args.mode, args.bucket, env))
+
+    def start() -> tuple[Transport, Pipeline]:
+        transport = open_transport(args.transport, args.queue, env)
+        try:
+            transport.declare()
+            return transport, Pipeline(
+                transport, connect(args.backend, args.mode, args.bucket, env)
+            )
+        except BaseException:
+            transport.close()
+            raise
+
+    transport, pipeline = _started(start)
     print(f"state-proxy: {args.transport}:{args.queue} -> {args.backend}:{args.bucket}", flush=True)
     try:
         while not stopping:

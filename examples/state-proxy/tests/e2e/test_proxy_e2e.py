@@ -1,17 +1,19 @@
-"""End to end: the packaged proxy (`python -m state_proxy serve`) runs as its own process,
-and a client talks to it only through the transport and the backend.
+"""End to end: the proxy runs as a container, from its image built locally
+(testing/e2e/image/build.sh), and a client talks to it only through the transport and
+the backend, both real emulators.
 
-matrix.yaml declares this level `requires: [docker, kind]` like the project it mirrors,
-whose e2e runs the proxy in a kind cluster against compose-started emulators; cells
-whose requirements are unmet are reported skipped with that reason.
+The container is the `proxy` service of the cell's compose profile (matrix.yaml's
+`compose.files` of the e2e level), brought up with the cell's queue and bucket; matrixgen
+brings the profile's project down after the cell, however it ends.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from matrixgen.probe import probe_until
@@ -40,17 +42,39 @@ def state(cell: tuple[str, str, str], namespace: str) -> StateConnector:
     return connect(backend, mode, namespace, require_env(ENDPOINTS[backend]), create=True)
 
 
+@pytest.fixture(scope="session")
+def image() -> None:
+    """The proxy's image, built when its sources changed (fast when it is up to date)."""
+    build = Path(__file__).parents[2] / "testing" / "e2e" / "image" / "build.sh"
+    done = subprocess.run(["bash", str(build)], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.fixture
 def proxy(
-    cell: tuple[str, str, str], namespace: str, state: StateConnector
-) -> Iterator[subprocess.Popen[bytes]]:
+    image: None, cell: tuple[str, str, str], namespace: str, state: StateConnector
+) -> Iterator[list[str]]:
+    """`docker compose` of the cell's profile, with its proxy up; stopped (it must exit 0,
+    having finished the batch in hand) and removed afterwards."""
     transport, backend, mode = cell
-    argv = ["--transport", transport, "--queue", namespace, "--backend", backend]
-    argv += ["--mode", mode, "--bucket", namespace]
-    process = subprocess.Popen([sys.executable, "-m", "state_proxy", "serve", *argv])
-    yield process
-    process.terminate()
-    assert process.wait(timeout=30) == 0  # a clean stop after the batch in hand
+    compose = ["docker", "compose", "-f", require_env("E2E_PROFILE")["E2E_PROFILE"]]
+    env = {**os.environ, "PROXY_TRANSPORT": transport, "PROXY_BACKEND": backend}
+    env |= {"PROXY_MODE": mode, "PROXY_QUEUE": namespace, "PROXY_BUCKET": namespace}
+
+    def run(*args: str) -> str:
+        done = subprocess.run([*compose, *args], env=env, capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+        assert done.returncode == 0, f"docker compose {args[0]}: {done.stderr}"
+        return done.stdout
+
+    run("up", "--detach", "--no-deps", "proxy")
+    try:
+        yield compose
+        run("stop", "proxy")
+        stopped = json.loads(run("ps", "--all", "--format", "json", "proxy").splitlines()[0])
+        assert (stopped["State"], stopped["ExitCode"]) == ("exited", 0), run("logs", "proxy")
+    finally:
+        run("rm", "--force", "--stop", "proxy")
 
 
 @pytest.fixture
@@ -61,14 +85,13 @@ def client(cell: tuple[str, str, str], namespace: str) -> Iterator[Transport]:
     opened.close()
 
 
-def test_the_running_proxy_persists_and_dead_letters(
-    proxy: subprocess.Popen[bytes], client: Transport, state: StateConnector
+def test_the_proxy_container_persists_and_dead_letters(
+    proxy: list[str], client: Transport, state: StateConnector
 ) -> None:
     client.publish(json.dumps({"key": "e2e/1", "value": {"ok": True}}).encode())
     client.publish(b"poison")
 
     def persisted() -> None:
-        assert proxy.poll() is None, "the proxy exited"
         assert state.read("e2e/1") == b'{"ok": true}'
 
     probe_until(persisted, interval=0.2, timeout=60)
