@@ -13,6 +13,21 @@ from types import FrameType
 
 import pytest
 
+# What a GitHub runner sets for a step: matrixgen's own workflow runs this suite in a cell
+# job, where a test would otherwise see them (report and run then write `::error` annotations
+# and a step summary instead of the lines tests expect). A test that tests them sets them.
+# `CI` stays: under it a missing service binary fails a test instead of skipping it.
+RUNNER_VARIABLES = (
+    "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH",
+    "GITHUB_SHA", "GITHUB_EVENT_NAME", "GITHUB_WORKSPACE",
+)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _no_runner_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in RUNNER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
 
 @pytest.fixture
 def require_binary() -> Callable[[str], str]:
