@@ -75,7 +75,8 @@ def test_sharded_affected_workflow_validates_and_is_planned(tmp_path: Path) -> N
     assert component["if"] == "needs.plan.outputs.component-size != '0'"
     assert component["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.component) }}"
     run = next(s for s in component["steps"] if s.get("name") == "Run the shard's cells")
-    assert 'matrixgen run --file "$MATRIXGEN_FILE" --services native "${cells[@]}"' in run["run"]  # one run per shard
+    # One run per shard.
+    assert 'matrixgen run --file "$MATRIXGEN_FILE" --services native "${cells[@]}"' in run["run"]
     assert jobs["unit"]["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.unit) }}"
     gate = jobs["gate"]
     assert gate["needs"][0] == "plan"
