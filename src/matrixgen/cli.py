@@ -229,6 +229,15 @@ class RunCommand(click.Command):
     "or compose files.",
 )
 @click.option(
+    "--start",
+    type=click.Choice(["when-needed", "all"]),
+    default="when-needed",
+    show_default=True,
+    help="When services start: just before the first cell that needs them (once the work "
+    "ahead of it is under 20 s per worker), or all before any cell. Each stops after its "
+    "last cell.",
+)
+@click.option(
     "--provided",
     multiple=True,
     metavar="NAME=[HOST:]PORT",
@@ -247,6 +256,7 @@ def run(
     fail_fast: bool,
     results_dir: Path | None,
     services_mode: str,
+    start: str,
     provided: tuple[str, ...],
     quiet: bool,
     verbose: bool,
@@ -274,6 +284,7 @@ def run(
         fail_fast=fail_fast,
         results_dir=results_dir,
         services_mode=services_mode,
+        start=start,
         provided=provided,
         quiet=quiet,
         verbose=verbose,

@@ -11,6 +11,7 @@ from matrixgen.errors import UsageError
 from matrixgen.load.model import parse_duration
 
 SERVICE_MODES = ("auto", "native", "compose")
+SERVICE_STARTS = ("when-needed", "all")  # `--start`: just before a service's first cell, or at once
 PROVIDED_HOST = "127.0.0.1"  # where a service given as NAME=PORT listens (a CI job's containers)
 
 
@@ -42,6 +43,7 @@ class RunOptions:
     retries: int = 0
     fail_fast: bool = False
     services_mode: str = "auto"
+    start: str = "when-needed"  # SERVICE_STARTS
     provided: Mapping[str, tuple[str, int]] = field(default_factory=dict)  # name -> host, port
     quiet: bool = False
     verbose: bool = False
@@ -68,6 +70,7 @@ class RunOptions:
         results_dir: Path | None,
         services_mode: str,
         quiet: bool,
+        start: str = "when-needed",
         provided: Sequence[str] = (),
         verbose: bool,
         root: Path,
@@ -89,6 +92,8 @@ class RunOptions:
             raise UsageError(
                 f"--services: expected one of {', '.join(SERVICE_MODES)}, got {services_mode!r}"
             )
+        if start not in SERVICE_STARTS:
+            raise UsageError(f"--start: expected one of {', '.join(SERVICE_STARTS)}, got {start!r}")
         if jobs < 1 or retries < 0:
             raise UsageError("-j must be at least 1 and --retries at least 0")
         folder = results_dir if results_dir is not None else root / "results"
@@ -101,6 +106,7 @@ class RunOptions:
             retries=retries,
             fail_fast=fail_fast,
             services_mode=services_mode,
+            start=start,
             provided=parse_provided(provided),
             quiet=quiet,
             verbose=verbose,

@@ -42,6 +42,10 @@ from matrixgen.run.services import RunningService, ServiceFailed
 # Every way a terminal or a supervisor asks a process to stop: the terminal closed or the
 # ssh connection dropped (SIGHUP), Ctrl-C (SIGINT), Ctrl-\ (SIGQUIT), kill/CI/systemd
 # (SIGTERM). All of them stop every cell and service, and the run exits 130.
+# `--start when-needed`: a service starts when the work ahead of its first cell is under
+# this many seconds per worker, about the boot of the slowest emulators (RabbitMQ 10 s).
+SERVICE_LEAD = 20.0
+UNTIMED_CELL = 5.0  # seconds: a cell's expected duration when none is recorded
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM)
 INTERRUPTED = 130
 
@@ -61,11 +65,14 @@ class Scheduler:
         self.skipped = skipped
         recorded = durations.read(options.results_dir / durations.FILE, warn=progress.note)
         self.pending = order_longest_first(cells, recorded)
+        known = sorted(recorded.get(cell.id, 0.0) for cell in cells if cell.id in recorded)
+        typical = known[len(known) // 2] if known else UNTIMED_CELL
+        self.expected = {cell.id: recorded.get(cell.id, typical) for cell in cells}
         self.modes = modes  # service -> native | compose, for the services these cells need
         self.services: dict[str, RunningService] = {}
         self.state: dict[
             str, str
-        ] = {}  # service -> starting | ready | failed | died | stopping | stopped
+        ] = {}  # service -> idle | starting | ready | failed | died | stopping | stopped
         self.why: dict[str, str] = {}  # service -> what went wrong, with its log tail
         self.remaining = {name: sum(name in c.services for c in cells) for name in modes}
         self.running: dict[str, tuple[Cell, Abort]] = {}
@@ -96,7 +103,7 @@ class Scheduler:
         for cell, reason in self.skipped:
             self.skip(cell, reason)
         for name in self.modes if self.broken is None else ():
-            self.state[name] = "starting"
+            self.state[name] = "idle"  # started by `_want` when one of the next cells needs it
             self.services[name] = RunningService(
                 name,
                 self.matrix.model.services[name],
@@ -106,7 +113,7 @@ class Scheduler:
                 ledger=self.ledger,
                 **self.options.address(name),
             )
-            self._spawn(self._start_service(name))
+        self._want()
         workers = [asyncio.ensure_future(self._worker()) for _ in range(self.options.jobs)]
         try:
             await asyncio.gather(*workers)
@@ -121,7 +128,9 @@ class Scheduler:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await asyncio.gather(*self.stops, return_exceptions=True)
         stops = [
-            self._stop_service(name) for name, state in self.state.items() if state != "stopped"
+            self._stop_service(name)
+            for name, state in self.state.items()
+            if state not in ("idle", "stopped")
         ]
         await asyncio.gather(*stops, return_exceptions=True)
         if self.scratch is not None:
@@ -227,11 +236,31 @@ class Scheduler:
 
     # Cells
 
+    def _want(self) -> None:
+        """Start the services of the cells that come next. With `--start when-needed`, a
+        service starts once the work ahead of its first cell (recorded durations, in the
+        order workers take cells, over the workers) is under SERVICE_LEAD seconds, or that
+        cell is among the next 2×jobs: it boots while the cells before it run, and is
+        stopped after its last (`_release`). With `--start all`, every service at once."""
+        if self.stopping:
+            return
+        jobs = self.options.jobs
+        ahead = 0.0
+        for index, cell in enumerate(self.pending):
+            if self.options.start != "all" and index >= 2 * jobs and ahead / jobs > SERVICE_LEAD:
+                break
+            for name in cell.services:
+                if self.state.get(name) == "idle":
+                    self.state[name] = "starting"
+                    self._spawn(self._start_service(name))
+            ahead += self.expected[cell.id]
+
     async def _next(self) -> Cell | None:
         async with self.changed:
             while True:
                 if self.stopping or not self.pending:
                     return None
+                self._want()
                 for cell in self.pending:
                     states = [self.state[s] for s in cell.services]
                     if all(s == "ready" for s in states) or any(
@@ -321,6 +350,24 @@ class Scheduler:
         retried = outcome.status is Status.PASSED and outcome.attempt > 1
         status = Status.FLAKY if retried else outcome.status
         self.finish(cell, outcome, status, ran=True, python=recorded, pythons=seen)
+
+    async def _down(self, cell: Cell, project: CellProject) -> None:
+        """Bring the cell's compose project down; teardown awaits it even if this task is
+        cancelled."""
+
+        def done(downing: asyncio.Future[str]) -> None:
+            self.stops.discard(downing)
+            why = "cancelled" if downing.cancelled() else downing.result()
+            if why:
+                self.progress.note(f"compose project {project.name} of {cell.id}: {why}")
+            else:
+                self.ledger.compose_down(project.name)
+
+        downing = asyncio.ensure_future(project.down(self.base_env))
+        self.stops.add(downing)
+        downing.add_done_callback(done)
+        with contextlib.suppress(Exception):
+            await asyncio.shield(downing)
 
     async def _stop_orphans(self) -> None:
         """Stop the daemons finished cells left (see `reaper`), not those of running cells."""
