@@ -321,3 +321,21 @@ def test_without_uv_pip_installs(
     result = prepare(OTHER, REQUIREMENTS, tmp_path, env)
     assert isinstance(result, Prepared) and result.venv is not None
     assert run_in(result, "import pip, tinypkg; print(tinypkg.ANSWER)") == "42"  # pip's venv
+
+
+@pytest.mark.parametrize("uv", [True, False], ids=["uv", "pip"])
+def test_a_nested_requirements_file_is_found_from_the_project(
+    uv: bool, env: dict[str, str], tmp_path: Path, require_python: Callable[[str], Path]
+) -> None:
+    """`-r requirements/test.txt` in outputs.install names a file of the project, though the
+    lines are installed from a file in the venv's folder."""
+    require_python(OTHER)
+    wheel = build_wheel(tmp_path)
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "test.txt").write_text(f"--no-index\n{wheel}\n")
+    if not uv:
+        folders = env["PATH"].split(os.pathsep)
+        env["PATH"] = os.pathsep.join(f for f in folders if not (Path(f) / "uv").exists())
+    result = prepare(OTHER, ["-r requirements/test.txt"], tmp_path, env)
+    assert isinstance(result, Prepared), result
+    assert run_in(result, "import tinypkg; print(tinypkg.ANSWER)") == "42"

@@ -301,15 +301,28 @@ def _build(
     if not lines:
         return
     # A file rather than arguments: lines are requirements.txt lines ('-e .[test]', markers,
-    # --index-url). uv and pip both resolve relative paths in it against cwd, the root.
+    # --index-url). uv and pip both resolve relative paths in it against cwd, the root, but
+    # a nested file (`-r requirements/test.txt`, `-c ...`) against the file naming it.
     requirements = venv / REQUIREMENTS
-    requirements.write_text("\n".join(lines) + "\n")
+    requirements.write_text("\n".join(_nested_from(root, line) for line in lines) + "\n")
     if uv:
         install = [uv, "pip", "install", "--python", str(python), "-r", str(requirements)]
     else:
         install = [str(python), "-m", "pip", "install", "--disable-pip-version-check"]
         install += ["-r", str(requirements)]
     _run(install, f"installing into {venv}", run_env, root, INSTALL_TIMEOUT)
+
+
+_NESTED = re.compile(r"(-r|-c|--requirement|--constraint)(=|\s+)(\S.*)")
+
+
+def _nested_from(root: Path, line: str) -> str:
+    """A `-r FILE` or `-c FILE` line with FILE made absolute against the project `root`, as
+    written in `outputs.install` (relative to the folder of matrix.yaml)."""
+    found = _NESTED.fullmatch(line.strip())
+    if found is None or "://" in found[3]:
+        return line
+    return f"{found[1]} {(root / found[3].strip()).as_posix()}"
 
 
 def _interpreter(
