@@ -94,6 +94,7 @@ def cell_env(
             "MATRIXGEN_SUITE": cell.suite,
             "MATRIXGEN_JUNIT": str(junit_path),
             "MATRIXGEN_NAMESPACE": space,
+            "MATRIXGEN_RESULTS": str(results.absolute()),
         }
     )
     return env
