@@ -141,6 +141,7 @@ def test_json_shape_on_stdout(project: Path) -> None:
                 "message": "AssertionError: boom\nAssertionError: boom",
             }
         ],
+        "earlier_attempts": [],  # what each retried attempt of `run --retries` failed
     }
     assert cells["unit/redis-lww"]["status"] == "excluded"
     assert cells["unit/redis-lww"]["reason"] == "the Redis connector implements CAS only"
@@ -151,6 +152,7 @@ def test_json_shape_on_stdout(project: Path) -> None:
         "failed": 1,
         "error": 0,
         "skipped": 5,
+        "not-run": 0,
         "missing": 0,
         "excluded": 8,
     }

@@ -187,8 +187,8 @@ def test_retries_mark_a_cell_flaky_and_fail_fast_stops_the_rest(project: Project
     assert project.run("unit/fail", "unit/pass", fail_fast=True) == 1
     assert project.result("unit/fail")["matrixgen.status"] == "failed"
     stopped = project.result("unit/pass")
-    assert stopped["matrixgen.status"] == "skipped"
-    assert "--fail-fast: unit/fail failed" in stopped["matrixgen.reason"]
+    assert stopped["matrixgen.status"] == "not-run"
+    assert stopped["matrixgen.reason"] == "stopped by --fail-fast: unit/fail failed"
 
 
 def test_a_service_dying_mid_run_fails_only_its_cells(project: Project) -> None:

@@ -18,10 +18,16 @@ import defusedxml.ElementTree as SafeET
 from matrixgen.files import write_atomic
 from matrixgen.load.cells import Cell
 from matrixgen.outcome import properties as names
+from matrixgen.outcome.attempts import EarlierAttempt, to_properties
 from matrixgen.outcome.status import Status
 
 # Characters XML 1.0 cannot carry: terminal escapes in output would make the file unreadable.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+# A cell --fail-fast kept from starting is a skipped test case to every JUnit consumer;
+# its `matrixgen.status` stamp tells `report` it was not run.
+SKIPS = (Status.SKIPPED, Status.NOT_RUN)
 
 
 def xml_text(text: str) -> str:
@@ -39,10 +45,12 @@ def properties(
     pythons: str = "",
     args: Sequence[str] = (),
     services: Mapping[str, str] | None = None,
+    earlier: Sequence[EarlierAttempt] = (),
 ) -> dict[str, str]:
     """The properties of one cell's result; `python` is the Python it ran on, when it has one;
     `args` what it ran with after `--` (then it did not run as matrix.yaml declares it);
-    `services` how each of its services ran (native, compose, provided HOST:PORT)."""
+    `services` how each of its services ran (native, compose, provided HOST:PORT);
+    `earlier` what went wrong in the attempts before this one (`outcome.attempts`)."""
     props = {names.CELL: cell.id, names.LEVEL: cell.level}
     props.update({f"{names.VALUE}{axis}": value for axis, value in cell.values.items()})
     props.update(
@@ -60,6 +68,7 @@ def properties(
     if args:
         props[names.ARGS] = shlex.join(args)
     props.update({f"{names.SERVICE}{name}": how for name, how in (services or {}).items()})
+    props.update(to_properties(earlier))
     return props
 
 
@@ -108,7 +117,7 @@ def synthesize(
         tests="1",
         failures="1" if outcome is Status.FAILED else "0",
         errors="1" if outcome is Status.ERROR else "0",
-        skipped="1" if outcome is Status.SKIPPED else "0",
+        skipped="1" if outcome in SKIPS else "0",
         time=f"{duration:.3f}",
         timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
@@ -140,7 +149,7 @@ def add_error(path: Path, cell: Cell, *, message: str, details: str) -> None:
 
 
 def _add_error(case: ET.Element, outcome: Status, message: str, details: str) -> None:
-    skipped = outcome is Status.SKIPPED
+    skipped = outcome in SKIPS
     tag = "skipped" if skipped else "failure" if outcome is Status.FAILED else "error"
     element = ET.SubElement(case, tag, message=xml_text(message))
     if not skipped:

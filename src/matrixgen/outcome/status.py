@@ -12,6 +12,9 @@ class Status(str, Enum):
     FAILED = "failed"
     ERROR = "error"  # no trustworthy result: crash, timeout, unreadable JUnit, wrong Python
     SKIPPED = "skipped"
+    # `run --fail-fast` stopped before it started: not a verdict on the cell, and unlike a
+    # skip not something matrix.yaml asked for. One word, as a JSON value and a CSS class.
+    NOT_RUN = "not-run"
     MISSING = "missing"  # should have run, and no result came back
     EXCLUDED = "excluded"
     DECLARED = "declared"  # rendered, not yet run: the docs skeleton
@@ -37,6 +40,7 @@ SYMBOLS = {
     Status.FAILED: "❌",
     Status.ERROR: "❌",
     Status.SKIPPED: "⏭",
+    Status.NOT_RUN: "⏹",
     Status.MISSING: "❔",
     Status.EXCLUDED: "—",
     Status.DECLARED: "○",
@@ -48,14 +52,17 @@ SEVERITY = [
     Status.PASSED,
     Status.SKIPPED,
     Status.FLAKY,
+    Status.NOT_RUN,
     Status.MISSING,
     Status.FAILED,
     Status.ERROR,
 ]
 # What `matrixgen run` may stamp on a file (the others are the report's own).
 STAMPED = {
-    s.value: s for s in (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR, Status.SKIPPED)
-}
+    s.value: s
+    for s in (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR, Status.SKIPPED,
+              Status.NOT_RUN)
+}  # fmt: skip
 
 
 def worst(statuses: Iterable[Status]) -> Status:

@@ -97,6 +97,8 @@ def of_file(junit: JUnitFile, python: str | None = None) -> Verdict:
         verdict = Verdict(Status.FAILED, reason)  # run saw what the file may not (an exit code)
     elif stamped is Status.SKIPPED and content.status is Status.ERROR and not junit.tests:
         verdict = Verdict(Status.SKIPPED, reason)
+    elif stamped is Status.NOT_RUN and content.status is Status.SKIPPED:
+        verdict = Verdict(Status.NOT_RUN, reason or "not run")
     elif stamped is Status.FLAKY and content.status is Status.PASSED:
         verdict = Verdict(Status.FLAKY, reason or "passed on a retry")
     else:

@@ -10,6 +10,7 @@ from pathlib import Path
 from matrixgen.load.cells import Cell
 from matrixgen.load.github import allowed_failure
 from matrixgen.load.matrix import Matrix
+from matrixgen.outcome.attempts import is_attempt_file
 from matrixgen.outcome.junit import JUnitFile, read_junit
 from matrixgen.outcome.status import Status
 from matrixgen.results.status import CellStatus, cell_status
@@ -31,14 +32,15 @@ def junit_paths(folders: Sequence[Path]) -> list[Path]:
     Entries named *.xml that are not regular files (a folder, a FIFO, a link) are listed
     too: the reader refuses them with a reason, so a planted `x.xml` is reported, never
     silently passed over. Links to folders are not followed (os.walk's default); a real
-    folder named *.xml is also searched.
+    folder named *.xml is also searched. An earlier attempt's file (`<cell>.attempt-N.xml`,
+    kept by `run --retries`) is not a result: the final file records what it said.
     """
     found: dict[Path, None] = {}
     for folder in folders:
         for directory, subdirs, names in os.walk(folder):
             subdirs.sort()
             for name in sorted([*subdirs, *names]):
-                if name.lower().endswith(".xml"):
+                if name.lower().endswith(".xml") and not is_attempt_file(name):
                     found.setdefault(Path(directory, name), None)
     return list(found)
 

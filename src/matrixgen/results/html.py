@@ -74,7 +74,7 @@ thead th{background:#f6f8fa;position:sticky;top:0}
 th.row{background:#f6f8fa;text-align:left;white-space:nowrap}
 td.grid{min-width:110px;text-align:center}
 .passed{background:#dafbe1}.flaky{background:#fff8c5}.failed,.error{background:#ffd8d3}
-.skipped{background:#eaeef2}.missing{background:#fbefff}.excluded{background:#f6f8fa;color:#8c959f}
+.skipped{background:#eaeef2}.not-run{background:#fff1e5}.missing{background:#fbefff}.excluded{background:#f6f8fa;color:#8c959f}
 .declared{background:#fff}td.empty{background:#fafbfc}
 .names{display:block;font-size:12px;color:#57606a}.glyph{font-weight:700}
 td.grid div+div{margin-top:4px}
@@ -122,6 +122,7 @@ GLYPHS = {
     Status.FAILED: "✗",
     Status.ERROR: "✗",
     Status.SKIPPED: "↷",
+    Status.NOT_RUN: "■",
     Status.MISSING: "?",
     Status.EXCLUDED: "—",
     Status.DECLARED: "○",

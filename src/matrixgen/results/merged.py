@@ -20,7 +20,9 @@ from matrixgen.results.status import CellStatus
 if TYPE_CHECKING:
     from junitparser import TestSuite
 
-SHOWN = (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR, Status.SKIPPED, Status.MISSING)
+# A cell `run --fail-fast` did not start is in its file as a skipped test case, saying why.
+SHOWN = (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR, Status.SKIPPED, Status.NOT_RUN,
+         Status.MISSING)  # fmt: skip
 
 
 def merged_junit(statuses: Iterable[CellStatus]) -> bytes:

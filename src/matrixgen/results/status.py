@@ -8,6 +8,7 @@ from pathlib import Path
 
 from matrixgen.load.cells import Cell
 from matrixgen.outcome import properties
+from matrixgen.outcome.attempts import EarlierAttempt, of_properties
 from matrixgen.outcome.junit import Failure, JUnitFile
 from matrixgen.outcome.status import Status, worst
 from matrixgen.outcome.verdict import of_file
@@ -27,6 +28,7 @@ class CellStatus:
     exclude: int | None = None  # index into `exclude:` for excluded cells
     allowed_failure: bool = False  # matrix.yaml lets it fail: it never fails the report
     args: str = ""  # what `matrixgen run ... -- ARGS` gave it, shell-quoted: not run as declared
+    earlier: list[EarlierAttempt] = field(default_factory=list)  # retried attempts: what failed
 
     @property
     def id(self) -> str:
@@ -53,6 +55,7 @@ class CellStatus:
             "failures": [
                 {"test": f.test, "kind": f.kind, "message": f.message} for f in self.failures
             ],
+            "earlier_attempts": [attempt.to_json() for attempt in self.earlier],
         }
 
 
@@ -92,6 +95,7 @@ def cell_status(cell: Cell, files: Sequence[JUnitFile]) -> CellStatus:
         failures=[failure for f in files for failure in f.failures],
         files=sorted(f.path for f in files),
         args="; ".join(given),
+        earlier=[attempt for f in files for attempt in of_properties(f.properties)],
     )
 
 

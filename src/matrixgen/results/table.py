@@ -24,6 +24,7 @@ LEGEND = [
     Status.FAILED,
     Status.ERROR,
     Status.SKIPPED,
+    Status.NOT_RUN,
     Status.MISSING,
     Status.EXCLUDED,
     Status.DECLARED,
@@ -158,6 +159,7 @@ class Notes:
             Status.PASSED,  # only `junit: false` cells pass with a reason: "no test details"
             Status.EXCLUDED,
             Status.SKIPPED,
+            Status.NOT_RUN,  # why: the cell whose failure stopped the run
             Status.ERROR,
             Status.FLAKY,
         ):

@@ -212,7 +212,10 @@ def _judge(
 
 
 def _passes_junit(cell: Cell) -> bool:
+    """The path in its `run:` (a line or a list, `${junit}`, `$MATRIXGEN_JUNIT` or
+    `$${MATRIXGEN_JUNIT}`), or in its env (`PYTEST_ADDOPTS: --junitxml=${junit}`)."""
     parts = [cell.run] if isinstance(cell.run, str) else list(cell.run)
+    parts += cell.env.values()
     return any("${junit}" in part or "MATRIXGEN_JUNIT" in part for part in parts)
 
 

@@ -19,6 +19,7 @@ STATUS_STYLE = {
     "failed": "red",
     "error": "bold red",
     "skipped": "dim",
+    "not-run": "dim",
     "interrupted": "yellow",
 }
 SERVICE_STYLE = {"starting": "yellow", "ready": "green", "failed": "bold red", "died": "bold red"}

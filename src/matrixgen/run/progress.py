@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 INTERRUPTED = "interrupted"  # a cell stopped by Ctrl-C/SIGTERM: no status, no result
 ORDER = (*(s.value for s in (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR,
-                             Status.SKIPPED)), INTERRUPTED)  # fmt: skip
+                             Status.SKIPPED, Status.NOT_RUN)), INTERRUPTED)  # fmt: skip
 
 
 def word(status: Status | None) -> str:

@@ -5,6 +5,8 @@
   results with it. The kernel drops the lock when its holder dies, even by SIGKILL.
 - Real folders: a symbolic link planted inside (a level folder, `.matrixgen`) is
   replaced, never written through (`files.real_folder`, `files.create_file`).
+- Earlier attempts kept: under `--retries`, an attempt that is retried leaves its JUnit and
+  log as `<cell>.attempt-N.xml` / `.log` (`outcome.attempts`), and a new run clears them.
 - One located line when it cannot be written (read-only, no permission, a full disk):
   `ResultsFolderError`, exit 2.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import glob
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +25,8 @@ from pathlib import Path
 from matrixgen.errors import MatrixgenError
 from matrixgen.files import create_file, real_folder
 from matrixgen.load.cells import Cell
+from matrixgen.outcome.attempts import EarlierAttempt, attempt_path, of_junit
+from matrixgen.outcome.junit import read_junit
 from matrixgen.run.ledger import FOLDER
 
 LOCK = "lock"
@@ -90,9 +95,24 @@ class ResultsFolder:
         """A result left from an earlier run must not pass for this run's."""
         try:
             for cell in cells:
-                (self.level(cell.level) / f"{cell.name}.xml").unlink(missing_ok=True)
+                folder = self.level(cell.level)
+                (folder / f"{cell.name}.xml").unlink(missing_ok=True)
+                for kept in sorted(folder.glob(f"{glob.escape(cell.name)}.attempt-*")):
+                    kept.unlink(missing_ok=True)
         except OSError as error:
             raise not_writable(error) from None
+
+    @staticmethod
+    def keep_attempt(
+        cell: Cell, junit_path: Path, log: Path, number: int, status: str, reason: str
+    ) -> EarlierAttempt:
+        """Move a retried attempt's JUnit and log aside (the next attempt writes the same
+        paths) and say what failed in it. Raises OSError."""
+        junit = read_junit(junit_path) if junit_path.is_file() else None
+        for path in (junit_path, log):
+            if path.is_file():
+                os.replace(path, attempt_path(path, number))
+        return of_junit(number, status, reason, junit, level=cell.level)
 
 
 def _open_lock(path: Path) -> int:

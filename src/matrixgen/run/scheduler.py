@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import time
 import uuid
@@ -20,6 +21,7 @@ from typing import Any
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.outcome import durations, stamp
+from matrixgen.outcome.attempts import EarlierAttempt, flaky_reason
 from matrixgen.outcome.status import Status
 from matrixgen.run import cell_python, reaper
 from matrixgen.run.attempt import (
@@ -309,6 +311,7 @@ class Scheduler:
         project = cell_project(self.matrix, cell)
         outcome = Outcome(Status.ERROR)
         recorded = seen = ""
+        earlier: list[EarlierAttempt] = []  # kept aside, each as <cell>.attempt-N.xml/.log
         for attempt in range(1, self.options.retries + 2):
             space = namespace(self.run_id, cell, attempt)
             env = cell_env(cell, self.base_env, service_env, junit_path, space,
@@ -343,13 +346,25 @@ class Scheduler:
             if not outcome.status.bad or self.stopping or attempt > self.options.retries:
                 break
             self.progress.retrying(cell, outcome)
+            try:
+                kept = self.folder.keep_attempt(
+                    cell, junit_path, log, attempt, outcome.status.value, outcome.reason
+                )
+            except OSError as error:
+                self.broke(error)
+                outcome = Outcome(Status.ERROR, "interrupted", attempt=attempt, interrupted=True)
+                break
+            earlier.append(kept)
         if outcome.interrupted:
             self.statuses[cell.id] = None
             self.progress.finished(cell, outcome, None)
             return
         retried = outcome.status is Status.PASSED and outcome.attempt > 1
         status = Status.FLAKY if retried else outcome.status
-        self.finish(cell, outcome, status, ran=True, python=recorded, pythons=seen)
+        if retried:  # the reason names the tests that failed before, with the first message
+            outcome = dataclasses.replace(outcome, reason=flaky_reason(outcome.attempt, earlier))
+        self.finish(cell, outcome, status, ran=True, python=recorded, pythons=seen,
+                    earlier=earlier)  # fmt: skip
 
     async def _down(self, cell: Cell, project: CellProject) -> None:
         """Bring the cell's compose project down; teardown awaits it even if this task is
@@ -380,7 +395,7 @@ class Scheduler:
 
     def finish(
         self, cell: Cell, outcome: Outcome, status: Status, *, ran: bool, python: str = "",
-        pythons: str = "",
+        pythons: str = "", earlier: list[EarlierAttempt] | None = None,
     ) -> None:  # fmt: skip
         junit_path = self.options.results_dir / cell.level / f"{cell.name}.xml"
         props = stamp.properties(
@@ -393,6 +408,7 @@ class Scheduler:
             pythons=pythons,
             args=self.options.extra_args if ran else (),
             services={n: self.services[n].described for n in cell.services if n in self.services},
+            earlier=earlier or (),
         )
         try:
             stamp.stamp(junit_path, props)
@@ -431,11 +447,12 @@ class Scheduler:
         self._synthesize(cell, Status.SKIPPED, reason, "")
 
     def not_run(self) -> None:
-        """Cells --fail-fast kept from starting are recorded as skipped, saying why."""
+        """Cells --fail-fast kept from starting are recorded as not run (a status of their
+        own: a skip is what matrix.yaml asks for), naming the cell that stopped the run."""
         if self.interrupted or self.broken is not None:
             return
         for cell in self.pending:
-            self.skip(cell, f"not run: {self.stopping}")
+            self._synthesize(cell, Status.NOT_RUN, f"stopped by {self.stopping}", "")
         self.pending.clear()
 
 

@@ -1,0 +1,212 @@
+"""What a retried, a stopped or a crashed cell leaves behind, with real runs of
+`cell_program.py`: every attempt's JUnit and log, the tests that flaked named in the report,
+cells `--fail-fast` kept from starting as not run, and crash reasons that fit the command."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from click.testing import CliRunner
+
+from matrixgen.cli import cli
+from tests.run.conftest import Project
+
+RETRIED = """\
+    version: 1
+    axes:
+      outcome: [flaky, fail, pass]
+    levels:
+      unit:
+        axes: [outcome]
+        run: PROGRAM ${outcome}
+"""
+
+
+def report(project: Project, *args: str) -> tuple[int, str]:
+    """Its exit code and its standard output (the summary lines go to stderr)."""
+    done = CliRunner().invoke(
+        cli, ["-C", str(project.root), "report", *args], catch_exceptions=False
+    )
+    return done.exit_code, done.stdout
+
+
+def test_a_flaky_cell_keeps_every_attempt_and_the_report_names_the_test(
+    project: Project,
+) -> None:
+    project.write(RETRIED)
+    assert project.run("unit/flaky", "unit/pass", retries=1) == 0
+    level = project.root / "results" / "unit"
+    first = (level / "flaky.attempt-1.xml").read_text()
+    assert 'failures="1"' in first and "assert 1 == 2" in first  # the failing attempt, as written
+    assert "+ " in (level / "flaky.attempt-1.log").read_text()
+    assert (level / "flaky.xml").is_file() and (level / "flaky.log").is_file()
+    assert not (level / "pass.attempt-1.xml").exists()  # passed at once: one attempt
+    final = project.result("unit/flaky")
+    assert final["matrixgen.status"] == "flaky"
+    assert final["matrixgen.attempt"] == "2"
+    assert final["matrixgen.attempt.1.status"] == "failed"
+    assert final["matrixgen.attempt.1.failed"] == "tests.test_it.test_it"
+    # The first failure's message attribute, then its text (the runner's traceback), clipped.
+    assert final["matrixgen.attempt.1.message"] == "assert 1 == 2\nassert 1 == 2"
+    reason = "passed on attempt 2; attempt 1 failed: tests.test_it.test_it (assert 1 == 2)"
+    assert final["matrixgen.reason"] == reason
+    assert reason in project.output  # the run's own line says it too
+
+    code, shown = report(project, "--json", "-")
+    assert code == 0
+    data = json.loads(shown)
+    cells = {c["id"]: c for c in data["cells"]}
+    assert cells["unit/flaky"]["status"] == "flaky"
+    assert cells["unit/flaky"]["reason"] == reason
+    assert cells["unit/flaky"]["files"] == ["results/unit/flaky.xml"]  # not the attempt's
+    assert cells["unit/flaky"]["earlier_attempts"] == [
+        {"attempt": 1, "status": "failed", "failed": ["tests.test_it.test_it"],
+         "message": "assert 1 == 2\nassert 1 == 2"}
+    ]  # fmt: skip
+    assert cells["unit/pass"]["earlier_attempts"] == []
+    assert "ignored" not in shown  # the attempt file is no stray result
+
+    html = project.root / "page.html"
+    assert report(project, "--html", str(html))[0] == 0
+    assert "tests.test_it.test_it (assert 1 == 2)" in html.read_text()
+
+
+def test_a_new_run_clears_the_attempts_of_an_earlier_one(project: Project) -> None:
+    project.write(RETRIED)
+    assert project.run("unit/flaky", retries=1) == 0
+    level = project.root / "results" / "unit"
+    assert (level / "flaky.attempt-1.xml").is_file()
+    assert project.run("unit/flaky", retries=1) == 0  # passes at once now (its marker is there)
+    assert not (level / "flaky.attempt-1.xml").exists()
+    assert not (level / "flaky.attempt-1.log").exists()
+    final = project.result("unit/flaky")
+    assert final["matrixgen.status"] == "passed"
+    assert "matrixgen.attempt.1.status" not in final
+
+
+def test_a_cell_failing_every_attempt_keeps_each(project: Project) -> None:
+    project.write(RETRIED)
+    assert project.run("unit/fail", retries=2) == 1
+    level = project.root / "results" / "unit"
+    assert sorted(p.name for p in level.glob("fail.*")) == [
+        "fail.attempt-1.log", "fail.attempt-1.xml", "fail.attempt-2.log", "fail.attempt-2.xml",
+        "fail.log", "fail.xml",
+    ]  # fmt: skip
+    final = project.result("unit/fail")
+    assert (final["matrixgen.status"], final["matrixgen.attempt"]) == ("failed", "3")
+    assert final["matrixgen.attempt.2.failed"] == "tests.test_it.test_it"
+
+
+def test_a_crashed_attempt_records_why_it_went_wrong(project: Project) -> None:
+    project.write(
+        """\
+        version: 1
+        axes:
+          outcome: [crash]
+        levels:
+          unit:
+            axes: [outcome]
+            run: PROGRAM ${outcome}
+        """
+    )
+    assert project.run(retries=1) == 1
+    final = project.result("unit/crash")
+    assert final["matrixgen.attempt.1.status"] == "error"
+    assert final["matrixgen.attempt.1.failed"] == ""  # no test failed: it crashed
+    assert "SIGABRT" in final["matrixgen.attempt.1.message"]
+    kept = project.root / "results" / "unit" / "crash.attempt-1.xml"
+    assert "SIGABRT" in kept.read_text()  # the file matrixgen wrote for it
+
+
+def test_fail_fast_records_the_cells_it_kept_from_starting_as_not_run(project: Project) -> None:
+    project.write(
+        """\
+        version: 1
+        axes:
+          outcome: [fail, pass, flaky]
+        levels:
+          unit:
+            axes: [outcome]
+            run: PROGRAM ${outcome}
+          later:
+            requires: [no-such-tool-for-matrixgen]
+            run: PROGRAM pass
+        """
+    )
+    assert project.run("unit/fail", "unit/pass", "unit/flaky", "later/later", jobs=1,
+                       fail_fast=True) == 1  # fmt: skip
+    assert project.result("unit/fail")["matrixgen.status"] == "failed"
+    for cell in ("unit/pass", "unit/flaky"):
+        stopped = project.result(cell)
+        assert stopped["matrixgen.status"] == "not-run"
+        assert stopped["matrixgen.reason"] == "stopped by --fail-fast: unit/fail failed"
+        assert stopped["junit.skipped"].startswith("stopped by --fail-fast")  # to JUnit readers
+    assert not list(project.records.glob("started-unit-pass*"))  # really never started
+    assert project.result("later/later")["matrixgen.status"] == "skipped"  # a real skip stays one
+    assert "not-run" in project.output
+
+    code, shown = report(project, "--json", "-")
+    assert code == 1  # the failure that stopped the run fails the report
+    data = json.loads(shown)
+    assert data["summary"]["not-run"] == 2 and data["summary"]["skipped"] == 1
+    statuses = {c["id"]: c["status"] for c in data["cells"]}
+    assert statuses["unit/pass"] == statuses["unit/flaky"] == "not-run"
+
+
+def test_fail_fast_not_run_in_table_html_and_merged_junit(project: Project) -> None:
+    project.write(
+        """\
+        version: 1
+        axes:
+          outcome: [fail, pass]
+        levels:
+          unit:
+            axes: [outcome]
+            run: PROGRAM ${outcome}
+        outputs:
+          docs: {file: docs/testing.md, rows: [outcome], columns: level}
+        """
+    )
+    (project.root / "docs").mkdir()
+    (project.root / "docs" / "testing.md").write_text(
+        "<!-- matrixgen:table:start -->\n<!-- matrixgen:table:end -->\n"
+    )
+    assert project.run("unit/fail", "unit/pass", jobs=1, fail_fast=True) == 1
+    html, merged = project.root / "page.html", project.root / "all.xml"
+    assert report(project, "--html", str(html), "--junit", str(merged))[0] == 1
+    page = (project.root / "docs" / "testing.md").read_text()
+    assert "⏹ not-run" in page  # the legend
+    assert "not-run: stopped by --fail-fast: unit/fail failed" in page  # its note
+    assert '<td class="not-run">' in html.read_text()
+    text = merged.read_text()
+    assert "unit/pass :: pass" in text and 'message="stopped by --fail-fast' in text
+
+
+def test_crash_reasons_fit_how_the_command_takes_its_junit_path(project: Project) -> None:
+    crash = f"{sys.executable} -c 'import os; os.abort()'"
+    project.write(
+        f"""\
+        version: 1
+        axes:
+          how: [plain, braced, listed, env]
+        levels:
+          unit:
+            axes: [how]
+            run: "{crash}"
+        overrides:
+          - match: {{how: braced}}
+            run: "{crash} --junitxml=$${{MATRIXGEN_JUNIT}}"
+          - match: {{how: listed}}
+            run: ["{sys.executable}", "-c", "import os; os.abort()", "--junitxml=${{junit}}"]
+          - match: {{how: env}}
+            env: {{PYTEST_ADDOPTS: "--junitxml=${{junit}}"}}
+        """
+    )
+    assert project.run() == 1
+    told = "pass ${junit} or $MATRIXGEN_JUNIT to the test runner"
+    assert told in project.result("unit/plain")["matrixgen.reason"]
+    for how in ("braced", "listed", "env"):
+        reason = project.result(f"unit/{how}")["matrixgen.reason"]
+        assert "SIGABRT" in reason and told not in reason, how
+        assert "did the runner stop before writing it?" in reason, how
