@@ -15,14 +15,24 @@ from engine_tools import FIXTURES, IMAGES, matrixgen
 from matrixgen.cli import main
 
 
-@pytest.fixture
-def kvstore(tmp_path: Path) -> Path:
-    """The kvstore fixture, copied and rendered."""
-    root = tmp_path / "kvstore"
-    shutil.copytree(FIXTURES / "kvstore", root)
+def _rendered(tmp_path: Path, fixture: str) -> Path:
+    root = tmp_path / fixture
+    shutil.copytree(FIXTURES / fixture, root)
     done = matrixgen(root, "render")
     assert done.returncode == 0, done.stdout + done.stderr
     return root
+
+
+@pytest.fixture
+def kvstore(tmp_path: Path) -> Path:
+    """The kvstore fixture, copied and rendered."""
+    return _rendered(tmp_path, "kvstore")
+
+
+@pytest.fixture
+def sleeper(tmp_path: Path) -> Path:
+    """The sleeper fixture (a tester that writes JUnit, one that never ends), rendered."""
+    return _rendered(tmp_path, "sleeper")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,18 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-from engine_tools import FIXTURES, matrixgen
+from engine_tools import matrixgen
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
-
-
-@pytest.fixture
-def sleeper(tmp_path: Path) -> Path:
-    root = tmp_path / "sleeper"
-    shutil.copytree(FIXTURES / "sleeper", root)
-    done = matrixgen(root, "render")
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root
 
 
 def _containers(env: dict[str, str], project: str) -> list[str]:
