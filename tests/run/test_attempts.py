@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from matrixgen.cli import cli
+from matrixgen.run.results_folder import ResultsFolderError
 from tests.run.conftest import Project
 
 RETRIED = """\
@@ -23,12 +25,12 @@ RETRIED = """\
 """
 
 
-def report(project: Project, *args: str) -> tuple[int, str]:
-    """Its exit code and its standard output (the summary lines go to stderr)."""
+def report(project: Project, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Its exit code and its standard output; `--json -` alone: the JSON."""
     done = CliRunner().invoke(
-        cli, ["-C", str(project.root), "report", *args], catch_exceptions=False
+        cli, ["-C", str(project.root), "report", *args], env=env, catch_exceptions=False
     )
-    return done.exit_code, done.stdout
+    return done.exit_code, done.stdout if "--json" in args else done.output
 
 
 def test_a_flaky_cell_keeps_every_attempt_and_the_report_names_the_test(
@@ -66,6 +68,11 @@ def test_a_flaky_cell_keeps_every_attempt_and_the_report_names_the_test(
     ]  # fmt: skip
     assert cells["unit/pass"]["earlier_attempts"] == []
     assert "ignored" not in shown  # the attempt file is no stray result
+
+    code, shown = report(project)
+    assert f"⚠️ unit/flaky: flaky: {reason}\n" in shown  # one line, though it passed
+    code, shown = report(project, env={"GITHUB_ACTIONS": "true"})
+    assert f"::warning title=unit/flaky::flaky: {reason}\n" in shown
 
     html = project.root / "page.html"
     assert report(project, "--html", str(html))[0] == 0
@@ -210,3 +217,23 @@ def test_crash_reasons_fit_how_the_command_takes_its_junit_path(project: Project
         reason = project.result(f"unit/{how}")["matrixgen.reason"]
         assert "SIGABRT" in reason and told not in reason, how
         assert "did the runner stop before writing it?" in reason, how
+
+
+def test_an_attempt_that_cannot_be_kept_stops_the_run_as_an_unwritable_folder(
+    project: Project,
+) -> None:
+    """The cell plants a folder where its first attempt's file goes: moving it there fails,
+    as on a full or read-only results folder, and the run ends with exit 2, no retry."""
+    project.write(
+        """\
+        version: 1
+        levels:
+          unit:
+            run: mkdir -p results/unit/unit.attempt-1.xml/x && PROGRAM fail
+        """
+    )
+    with pytest.raises(ResultsFolderError, match=r"unit\.attempt-1\.xml: cannot write"):
+        project.run(retries=2)
+    assert "retry unit/unit: attempt 1 failed" in project.output
+    assert "start unit/unit (attempt 2)" not in project.output
+    assert len(list(project.records.glob("started-*"))) == 1

@@ -301,6 +301,13 @@ def _verdict(
             say(f"::warning title={status.id}::{command_data(text)}")
         else:
             say(f"{status.status.symbol} {status.id}: {text}")
+    for status in collection.of(Status.FLAKY):
+        # Passing, so never in the exit code, but which test flaked is worth a line.
+        text = f"flaky: {one_line(status.reason or 'passed on a retry')}"
+        if in_actions:
+            say(f"::warning title={status.id}::{command_data(text)}")
+        else:
+            say(f"{status.status.symbol} {status.id}: {text}")
     for status in (s for s in collection.statuses.values() if s.args):
         say(f"note: {status.id} ran with extra arguments {one_line(status.args)}, not as declared")
     for status in bad + (missing if options.check_complete else []):

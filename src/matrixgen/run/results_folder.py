@@ -39,7 +39,8 @@ class ResultsFolderError(MatrixgenError):
 
 
 def not_writable(error: OSError, path: Path | str | None = None) -> ResultsFolderError:
-    where = path if path is not None else error.filename
+    # A rename names the path it writes second (an attempt kept, an atomic write's target).
+    where = path if path is not None else error.filename2 or error.filename
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         fix = "free some space, or write results elsewhere with --results DIR"
     else:
