@@ -143,12 +143,13 @@ def test_a_command_that_can_write_no_junit_gets_a_warning_once(tmp_path: Path, v
             suites:
               api: {}
               ui: {run: npx playwright test}
+          told: {run: pytest, env: {PYTEST_ADDOPTS: "--junitxml=${junit}"}}  # through its env
         overrides:
           - {match: {level: it, db: my}, run: go test ./...}
     """
     code, out, err = validate(project(tmp_path, matrix, {}))
     assert code == 0
-    assert out.endswith("ok, 7 cells in 4 levels\n")
+    assert out.endswith("ok, 8 cells in 5 levels\n")
     warning = (
         "warning: this command names neither ${junit} nor MATRIXGEN_JUNIT, so it can write "
         "no JUnit and every run of it is an error; pass ${junit} to the test runner, or "
@@ -157,5 +158,5 @@ def test_a_command_that_can_write_no_junit_gets_a_warning_once(tmp_path: Path, v
     assert err.splitlines() == [
         f"{tmp_path}/matrix.yaml:4:27: levels.unit.run: {warning}",
         f"{tmp_path}/matrix.yaml:11:17: levels.e2e.suites.ui.run: {warning}",
-        f"{tmp_path}/matrix.yaml:13:39: overrides[0].run: {warning}",
+        f"{tmp_path}/matrix.yaml:14:39: overrides[0].run: {warning}",
     ]

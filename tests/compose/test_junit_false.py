@@ -37,7 +37,8 @@ def test_the_exit_code_decides_for_junit_false_and_the_report_agrees(tmp_path: P
         "check/silent": (
             "error",
             "exited with code 0 and wrote no JUnit at results/check/silent.xml "
-            "(pass ${junit} or $MATRIXGEN_JUNIT to the test runner)",
+            "(pass ${junit} or $MATRIXGEN_JUNIT to the test runner, or declare junit: false "
+            "for a cell that writes none)",
         ),
     }
     failure = (tmp_path / "results/check/broken.xml").read_text()

@@ -196,7 +196,7 @@ def test_crash_reasons_fit_how_the_command_takes_its_junit_path(project: Project
         f"""\
         version: 1
         axes:
-          how: [plain, braced, listed, env]
+          how: [plain, braced, listed, env, clean]
         levels:
           unit:
             axes: [how]
@@ -208,15 +208,31 @@ def test_crash_reasons_fit_how_the_command_takes_its_junit_path(project: Project
             run: ["{sys.executable}", "-c", "import os; os.abort()", "--junitxml=${{junit}}"]
           - match: {{how: env}}
             env: {{PYTEST_ADDOPTS: "--junitxml=${{junit}}"}}
+          - match: {{how: clean}}
+            run: "{sys.executable} -c pass"
         """
     )
     assert project.run() == 1
-    told = "pass ${junit} or $MATRIXGEN_JUNIT to the test runner"
-    assert told in project.result("unit/plain")["matrixgen.reason"]
+    # A run line runs in a shell, which reports the signal as 128 + 6; a list runs as is.
+    aborted = "exited with code 134 (SIGABRT)"
+    # A crash may have come before a runner told through a script wrote its file.
+    assert project.result("unit/plain")["matrixgen.reason"] == (
+        f"{aborted} and wrote no JUnit at results/unit/plain.xml (did it stop "
+        "before writing it? If the test runner is not told where, pass it ${junit} or "
+        "$MATRIXGEN_JUNIT)"
+    )
+    assert project.result("unit/clean")["matrixgen.reason"] == (
+        "exited with code 0 and wrote no JUnit at results/unit/clean.xml (pass ${junit} or "
+        "$MATRIXGEN_JUNIT to the test runner, or declare junit: false for a cell that writes "
+        "none)"
+    )
     for how in ("braced", "listed", "env"):
         reason = project.result(f"unit/{how}")["matrixgen.reason"]
-        assert "SIGABRT" in reason and told not in reason, how
-        assert "did the runner stop before writing it?" in reason, how
+        how_it_ended = "was killed by SIGABRT" if how == "listed" else aborted
+        assert reason == (
+            f"{how_it_ended} and wrote no JUnit at results/unit/{how}.xml (its command "
+            "passes the path; did the runner stop before writing it?)"
+        ), how
 
 
 def test_an_attempt_that_cannot_be_kept_stops_the_run_as_an_unwritable_folder(

@@ -114,8 +114,11 @@ def _env_blocks(model: MatrixFile) -> Iterator[tuple[PathKey, Iterable[str]]]:
 
 
 def writes_junit(cell: Cell) -> bool:
-    """Whether its command names where its JUnit goes (`${junit}` or MATRIXGEN_JUNIT)."""
+    """Whether its command names where its JUnit goes (`${junit}` or MATRIXGEN_JUNIT, also
+    `$${MATRIXGEN_JUNIT}`, in a run line or a list), or its env hands it to the runner
+    (`PYTEST_ADDOPTS: --junitxml=${junit}`)."""
     parts = [cell.run] if isinstance(cell.run, str) else list(cell.run)
+    parts += cell.env.values()
     return any("${junit}" in part or "MATRIXGEN_JUNIT" in part for part in parts)
 
 

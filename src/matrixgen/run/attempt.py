@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrixgen.load.cells import Cell
+from matrixgen.load.harness import writes_junit
 from matrixgen.load.placeholders import fill_command, substitute
 from matrixgen.outcome import stamp
 from matrixgen.outcome.junit import read_junit
@@ -193,10 +194,18 @@ def _judge(
                 f"its tester {cell.tester} writes it at $MATRIXGEN_JUNIT in its container: "
                 "is the results folder mounted at /results (MATRIXGEN_RESULTS)?"
             )
-        elif _passes_junit(cell):
+        elif writes_junit(cell):
             hint = "its command passes the path; did the runner stop before writing it?"
+        elif code != 0:  # it may have been told through a script or a noxfile, and crashed
+            hint = (
+                "did it stop before writing it? If the test runner is not told where, "
+                "pass it ${junit} or $MATRIXGEN_JUNIT"
+            )
         else:
-            hint = "pass ${junit} or $MATRIXGEN_JUNIT to the test runner"
+            hint = (
+                "pass ${junit} or $MATRIXGEN_JUNIT to the test runner, or declare "
+                "junit: false for a cell that writes none"
+            )
         reason = f"{exit_text(code)} and wrote no JUnit at {shown} ({hint})"
         return _error(cell, junit_path, reason, output, duration, attempt, output)
     junit = read_junit(junit_path)
@@ -209,14 +218,6 @@ def _judge(
         # The file alone would say passed: record in it why it cannot be trusted.
         stamp.add_error(junit_path, cell, message=reason, details=output)
     return Outcome(verdict.status, reason, duration, output, attempt)
-
-
-def _passes_junit(cell: Cell) -> bool:
-    """The path in its `run:` (a line or a list, `${junit}`, `$MATRIXGEN_JUNIT` or
-    `$${MATRIXGEN_JUNIT}`), or in its env (`PYTEST_ADDOPTS: --junitxml=${junit}`)."""
-    parts = [cell.run] if isinstance(cell.run, str) else list(cell.run)
-    parts += cell.env.values()
-    return any("${junit}" in part or "MATRIXGEN_JUNIT" in part for part in parts)
 
 
 def _shown(path: Path, root: Path) -> str:
