@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from matrixgen.cli import cli
-from matrixgen.run.results_folder import ResultsFolderError
+from matrixgen.load.matrix import load
+from matrixgen.outcome.attempts import EarlierAttempt
+from matrixgen.run.results_folder import ResultsFolder, ResultsFolderError
 from tests.run.conftest import Project
 
 RETRIED = """\
@@ -253,3 +256,23 @@ def test_an_attempt_that_cannot_be_kept_stops_the_run_as_an_unwritable_folder(
     assert "retry unit/unit: attempt 1 failed" in project.output
     assert "start unit/unit (attempt 2)" not in project.output
     assert len(list(project.records.glob("started-*"))) == 1
+
+
+def test_keeping_an_attempt_moves_what_it_left_over_a_planted_link(tmp_path: Path) -> None:
+    (tmp_path / "matrix.yaml").write_text('version: 1\nlevels:\n  unit: {run: "t ${junit}"}\n')
+    cell = load(tmp_path).cells[0]
+    folder = tmp_path / "results" / "unit"
+    folder.mkdir(parents=True)
+    junit = folder / "unit.xml"
+    junit.write_text('<testsuite tests="1"><testcase classname="t" name="a"><failure message="m"/>'
+                     "</testcase></testsuite>")  # fmt: skip
+    outside = tmp_path / "outside.xml"
+    outside.write_text("keep me")
+    (folder / "unit.attempt-1.xml").symlink_to(outside)
+    kept = ResultsFolder.keep_attempt(cell, junit, folder / "unit.log", 1, "failed", "1 failed")
+    assert kept == EarlierAttempt(1, "failed", ("t.a",), "m")
+    assert not junit.exists()
+    assert not (folder / "unit.attempt-1.xml").is_symlink()  # the link went, not its target
+    assert 'message="m"' in (folder / "unit.attempt-1.xml").read_text()
+    assert outside.read_text() == "keep me"
+    assert not (folder / "unit.attempt-1.log").exists()  # it left no log: nothing to keep

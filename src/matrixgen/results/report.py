@@ -293,21 +293,20 @@ def _verdict(
     in_actions = options.env.get("GITHUB_ACTIONS") == "true"
     bad = [s for s in collection.of(Status.FAILED, Status.ERROR) if not s.tolerated]
     missing = [s for s in collection.of(Status.MISSING) if not s.tolerated]
+
+    def warn(status: CellStatus, text: str) -> None:
+        if in_actions:
+            say(f"::warning title={status.id}::{command_data(text)}")
+        else:
+            say(f"{status.status.symbol} {status.id}: {text}")
+
     for status in (s for s in collection.statuses.values() if s.tolerated):
         # `allowed-failure:` in matrix.yaml: said as a warning, never in the exit code.
         detail = one_line(status.reason or failed_count(status))
-        text = f"{status.status.value} (allowed failure): {detail}"
-        if in_actions:
-            say(f"::warning title={status.id}::{command_data(text)}")
-        else:
-            say(f"{status.status.symbol} {status.id}: {text}")
+        warn(status, f"{status.status.value} (allowed failure): {detail}")
     for status in collection.of(Status.FLAKY):
         # Passing, so never in the exit code, but which test flaked is worth a line.
-        text = f"flaky: {one_line(status.reason or 'passed on a retry')}"
-        if in_actions:
-            say(f"::warning title={status.id}::{command_data(text)}")
-        else:
-            say(f"{status.status.symbol} {status.id}: {text}")
+        warn(status, f"flaky: {one_line(status.reason or 'passed on a retry')}")
     for status in (s for s in collection.statuses.values() if s.args):
         say(f"note: {status.id} ran with extra arguments {one_line(status.args)}, not as declared")
     for status in bad + (missing if options.check_complete else []):
