@@ -57,6 +57,10 @@ def test_a_flaky_cell_keeps_every_attempt_and_the_report_names_the_test(
     reason = "passed on attempt 2; attempt 1 failed: tests.test_it.test_it (assert 1 == 2)"
     assert final["matrixgen.reason"] == reason
     assert reason in project.output  # the run's own line says it too
+    assert (
+        "retry unit/flaky: attempt 1 failed: 1 of 1 test failed "
+        "(kept as results/unit/flaky.attempt-1.xml and .log)"
+    ) in project.output
 
     code, shown = report(project, "--json", "-")
     assert code == 0
@@ -253,7 +257,7 @@ def test_an_attempt_that_cannot_be_kept_stops_the_run_as_an_unwritable_folder(
     )
     with pytest.raises(ResultsFolderError, match=r"unit\.attempt-1\.xml: cannot write"):
         project.run(retries=2)
-    assert "retry unit/unit: attempt 1 failed" in project.output
+    assert "retry unit/unit" not in project.output  # it never said the files were kept
     assert "start unit/unit (attempt 2)" not in project.output
     assert len(list(project.records.glob("started-*"))) == 1
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from matrixgen.load.cells import Cell
 from matrixgen.outcome import durations
+from matrixgen.outcome.attempts import attempt_path
 from matrixgen.outcome.status import Status
 from matrixgen.run.attempt import Outcome
 from matrixgen.run.eta import clock, seconds_left
@@ -82,10 +83,13 @@ class Progress:
             self._line(f"start {cell.id}" + (f" (attempt {attempt})" if attempt > 1 else ""))
 
     def retrying(self, cell: Cell, outcome: Outcome) -> None:
+        """Where the attempt's files go: the next attempt writes the cell's own paths."""
         if not self.quiet:
+            junit = self.results / cell.level / f"{cell.name}.xml"
+            kept = self._shown(attempt_path(junit, outcome.attempt))
             self._line(
                 f"retry {cell.id}: attempt {outcome.attempt} {outcome.status.value}: "
-                f"{outcome.reason}",
+                f"{outcome.reason} (kept as {kept} and .log)",
                 "yellow",
             )
 
@@ -145,12 +149,14 @@ class Progress:
         """Where the cell's log is, relative to the project when inside it; `no log` for
         a cell that never started (its service failed, its Python is missing)."""
         log = self.results / cell.level / f"{cell.name}.log"
-        if not log.is_file():
-            return "no log"
+        return self._shown(log) if log.is_file() else "no log"
+
+    def _shown(self, path: Path) -> str:
+        """Relative to the project when inside it."""
         try:
-            return log.relative_to(self.root).as_posix()
+            return path.relative_to(self.root).as_posix()
         except ValueError:
-            return str(log)
+            return str(path)
 
     def close(self) -> None:
         pass

@@ -345,7 +345,6 @@ class Scheduler:
                 outcome, recorded, seen = python.judge(cell, outcome, pythons, junit_path)
             if not outcome.status.bad or self.stopping or attempt > self.options.retries:
                 break
-            self.progress.retrying(cell, outcome)
             try:
                 kept = self.folder.keep_attempt(
                     cell, junit_path, log, attempt, outcome.status.value, outcome.reason
@@ -355,6 +354,7 @@ class Scheduler:
                 outcome = Outcome(Status.ERROR, "interrupted", attempt=attempt, interrupted=True)
                 break
             earlier.append(kept)
+            self.progress.retrying(cell, outcome)
         if outcome.interrupted:
             self.statuses[cell.id] = None
             self.progress.finished(cell, outcome, None)
