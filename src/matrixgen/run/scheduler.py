@@ -370,17 +370,16 @@ class Scheduler:
         """Bring the cell's compose project down; teardown awaits it even if this task is
         cancelled."""
 
-        def done(downing: asyncio.Future[str]) -> None:
-            self.stops.discard(downing)
-            why = "cancelled" if downing.cancelled() else downing.result()
+        async def down() -> None:
+            why = await project.down(self.base_env)
             if why:
                 self.progress.note(f"compose project {project.name} of {cell.id}: {why}")
             else:
                 self.ledger.compose_down(project.name)
 
-        downing = asyncio.ensure_future(project.down(self.base_env))
+        downing = asyncio.ensure_future(down())
         self.stops.add(downing)
-        downing.add_done_callback(done)
+        downing.add_done_callback(self.stops.discard)
         with contextlib.suppress(Exception):
             await asyncio.shield(downing)
 
