@@ -42,6 +42,16 @@ MOTO = """\
       timeout: 30s
     env: {AWS_ENDPOINT_URL: "http://127.0.0.1:${port}"}
 """
+# Cells whose outcome is their value: `flaky` fails its first attempt, then passes.
+RETRIED = """\
+    version: 1
+    axes:
+      outcome: [flaky, fail, pass]
+    levels:
+      unit:
+        axes: [outcome]
+        run: PROGRAM ${outcome}
+"""
 
 
 def tagged(tag: str) -> list[psutil.Process]:

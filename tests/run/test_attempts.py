@@ -15,17 +15,7 @@ from matrixgen.cli import cli
 from matrixgen.load.matrix import load
 from matrixgen.outcome.attempts import EarlierAttempt
 from matrixgen.run.results_folder import ResultsFolder, ResultsFolderError
-from tests.run.conftest import Project
-
-RETRIED = """\
-    version: 1
-    axes:
-      outcome: [flaky, fail, pass]
-    levels:
-      unit:
-        axes: [outcome]
-        run: PROGRAM ${outcome}
-"""
+from tests.run.conftest import RETRIED, Project
 
 
 def report(project: Project, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:

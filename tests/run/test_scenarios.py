@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.run.conftest import Project
+from tests.run.conftest import RETRIED, Project
 
 pytestmark = [pytest.mark.services, pytest.mark.usefixtures("services_installed")]
 
@@ -170,17 +170,7 @@ def test_unmet_requirement_is_skipped_with_the_reason(project: Project) -> None:
 
 
 def test_retries_mark_a_cell_flaky_and_fail_fast_stops_the_rest(project: Project) -> None:
-    project.write(
-        """\
-        version: 1
-        axes:
-          outcome: [flaky, fail, pass]
-        levels:
-          unit:
-            axes: [outcome]
-            run: PROGRAM ${outcome}
-        """
-    )
+    project.write(RETRIED)
     assert project.run("unit/flaky", retries=1) == 0
     flaky = project.result("unit/flaky")
     assert (flaky["matrixgen.status"], flaky["matrixgen.attempt"]) == ("flaky", "2")
