@@ -23,10 +23,25 @@ RUNNER_VARIABLES = (
 )  # fmt: skip
 
 
+# What `matrixgen run` sets for the cell that runs this suite (its unit and integration
+# cells do): a test would otherwise see the outer cell's MATRIXGEN_RESULTS in the profiles
+# it renders, its axis values, its JUnit path. Kept: the run's process marker and cell
+# (MATRIXGEN_RUN_*, MATRIXGEN_CELL: what the suite starts stays the outer run's, and its
+# reaper tells them from a finished cell's by them), the log of Pythons a python-axis cell
+# starts, and this suite's own switches.
+KEPT_MATRIXGEN = (
+    "MATRIXGEN_RUN_", "MATRIXGEN_CELL", "MATRIXGEN_PYTHON_LOG",
+    "MATRIXGEN_UPDATE_GOLDEN", "MATRIXGEN_FUZZ_EXAMPLES", "MATRIXGEN_KEEP_SCREENSHOT",
+)  # fmt: skip
+
+
 @pytest.fixture(autouse=True)
 def _no_runner_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in RUNNER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("MATRIXGEN_") and not name.startswith(KEPT_MATRIXGEN):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+from render.helpers import tool
 
 from .corpus import CORPUS, Adoption, as_counts, cells_by_level
 
@@ -28,15 +29,6 @@ def matrixgen(root: Path, *args: str) -> str:
     done = run([sys.executable, "-m", "matrixgen", "-C", str(root), *args], root)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
-
-
-def tool(name: str) -> str:
-    """A console script of this environment (actionlint, check-jsonschema, zizmor)."""
-    path = Path(sys.executable).parent / name
-    found = str(path) if path.exists() else shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is not installed; pip install -e '.[dev]'")
-    return found
 
 
 def rendered(adoption: Adoption, tmp_path: Path) -> Path:
