@@ -250,6 +250,7 @@ def test_other_version_gets_a_venv_installed_once(
     assert "PYTHONHOME" not in first.env
     code = "import sys, tinypkg; print('%d.%d' % sys.version_info[:2], tinypkg.ANSWER)"
     assert run_in(first, code) == f"{OTHER} 42"
+    assert run_in(first, "import pip; print('pip')") == "pip"  # `python -m pip` works there
     stamp = first.venv / STAMP
     stamped_at = stamp.stat().st_mtime_ns
 

@@ -22,6 +22,11 @@ open(sys.argv[1], "w").write(
 """
 
 
+RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
+# A Python other than the one running this suite: its cells need their own interpreter.
+ELSEWHERE = next(v for v in ("3.10", "3.12", "3.13") if v != RUNNING)
+
+
 def matrixgen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "matrixgen", "-C", str(root), *args],
@@ -68,20 +73,19 @@ def test_each_cell_runs_on_its_python_or_is_skipped(tmp_path: Path) -> None:
 
 
 def test_a_cell_that_calls_another_python_is_an_error(tmp_path: Path) -> None:
-    need("3.10")
-    other = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    assert other != "3.10"
+    need(ELSEWHERE)
     (tmp_path / "check.py").write_text(CHECK)
     (tmp_path / "matrix.yaml").write_text(
-        'version: 1\naxes:\n  python: ["3.10"]\n'
+        f'version: 1\naxes:\n  python: ["{ELSEWHERE}"]\n'
         f"levels:\n  unit: {{axes: [python], run: '{sys.executable} check.py ${{junit}}'}}\n"
     )
     done = matrixgen(tmp_path, "run")
     assert done.returncode == 1, done.stdout + done.stderr
-    cell = report(tmp_path)["unit/3.10"]
+    cell = report(tmp_path)[f"unit/{ELSEWHERE}"]
     assert cell["status"] == "error"
     assert str(cell["reason"]).startswith(
-        f"ran on Python {other}.{sys.version_info[2]} ({sys.executable}), not on Python 3.10"
+        f"ran on Python {RUNNING}.{sys.version_info[2]} ({sys.executable}), "
+        f"not on Python {ELSEWHERE}"
     )
 
 
@@ -132,22 +136,22 @@ def test_a_projects_own_sitecustomize_still_runs(tmp_path: Path) -> None:
 
 def test_in_process_run_records_the_python_and_catches_another(tmp_path: Path) -> None:
     """The same paths as above through `run_cells` itself (no subprocess for matrixgen)."""
-    need("3.10")
+    need(ELSEWHERE)
     from matrixgen.load.matrix import load
     from matrixgen.run import RunOptions, run_cells
 
     (tmp_path / "check.py").write_text(CHECK)
     (tmp_path / "matrix.yaml").write_text(
-        'version: 1\naxes:\n  python: ["3.10"]\nlevels:\n'
+        f'version: 1\naxes:\n  python: ["{ELSEWHERE}"]\nlevels:\n'
         "  good:\n    axes: [python]\n    run: python check.py ${junit}\n"
         f"  bad:\n    axes: [python]\n    run: {sys.executable} check.py ${{junit}}\n"
     )
     matrix = load(tmp_path)
     options = RunOptions(root=tmp_path, results_dir=tmp_path / "results", env=dict(os.environ))
     assert run_cells(matrix, matrix.cells, options) == 1
-    good = (tmp_path / "results/good/3.10.xml").read_text()
+    good = (tmp_path / f"results/good/{ELSEWHERE}.xml").read_text()
     assert 'name="matrixgen.status" value="passed"' in good
-    assert 'name="matrixgen.python" value="3.10.' in good
-    bad = (tmp_path / "results/bad/3.10.xml").read_text()
+    assert f'name="matrixgen.python" value="{ELSEWHERE}.' in good
+    bad = (tmp_path / f"results/bad/{ELSEWHERE}.xml").read_text()
     assert 'name="matrixgen.status" value="error"' in bad
-    assert f'name="matrixgen.pythons" value="{sys.version_info[0]}.{sys.version_info[1]}.' in bad
+    assert f'name="matrixgen.pythons" value="{RUNNING}.' in bad
