@@ -42,6 +42,7 @@ class JobEntry:
     retries: int = 0
     images: Mapping[str, str] = field(default_factory=dict)  # service container -> its image
     services_mode: str = "native"  # `matrixgen run --services` for the other services
+    setup: str = ""  # space-separated services whose `install.steps` the job runs
 
     def matrix(self) -> dict[str, Any]:
         """This entry as a matrix line: `runs_on` is `runs-on`, `allowed_failure` ..."""
@@ -74,11 +75,14 @@ def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "")
     npm: list[str] = list(settings.npm)
     # A service the job gets as a container installs nothing: `install:` is what runs it
     # natively (and an apt server package would start and take its port).
+    setup: list[str] = []
     for service in (s for s in cell.services if s not in settings.containers):
         install = matrix.model.services[service].install
         apt.extend(install.apt)
         pip.extend(install.pip)
         npm.extend(install.npm)
+        if install.steps:
+            setup.append(service)
     return CellEntry(
         cell=cell.name,
         id=cell.id,
@@ -98,6 +102,7 @@ def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "")
         retries=settings.retries,
         images=container_images(matrix, settings.containers),
         services_mode=settings.services,
+        setup=" ".join(setup),
     )
 
 

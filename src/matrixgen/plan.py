@@ -100,6 +100,7 @@ def shard_entries(
                 retries=first.retries,
                 images=first.images,  # the shard's cells share their containers (`job_key`)
                 services_mode=first.services_mode,
+                setup=_union([e.setup.split() for e in installs], " "),
             )
         )
     return entries

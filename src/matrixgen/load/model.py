@@ -264,6 +264,14 @@ class Install(Strict):
     npm: list[str] = Field(default_factory=list)
 
 
+class ServiceInstall(Install):
+    steps: list[GithubStep] = Field(
+        default_factory=list,
+        description="GitHub steps that install the service on CI (an action or a script that "
+        "adds an emulator no runner archive has), after its packages; not run locally.",
+    )
+
+
 class GithubLevel(GithubJob):
     """`github:` of a level or suite: the CI jobs of its cells."""
 
@@ -314,8 +322,8 @@ class Service(Strict):
     github: GithubService | None = Field(
         None, description="The GitHub service container CI jobs get for it instead."
     )
-    install: Install = Field(
-        default_factory=Install, description="What CI installs for cells using it."
+    install: ServiceInstall = Field(
+        default_factory=ServiceInstall, description="What CI installs for cells using it."
     )
     env: dict[str, str] = Field(
         default_factory=dict, description="Env every cell using the service sees."

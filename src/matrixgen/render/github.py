@@ -184,6 +184,7 @@ class Job:
     python: str = "3.11"
     plan: str = ""  # id of the plan job whose outputs give this job its matrix (`matrixgen.plan`)
     settings: JobSettings = field(default_factory=lambda: JobSettings(runs_on=""))
+    setup: tuple[str, ...] = ()  # services' install steps (YAML text), after the packages
     before: tuple[str, ...] = ()  # the project's steps (YAML text) before the cell runs
     after: tuple[str, ...] = ()  # ... and after it ran
     levels: tuple[str, ...] = ()  # ids of the level jobs it waits for (`needs:`, `order:`)
@@ -263,6 +264,21 @@ def level_steps(matrix: Matrix, level: str) -> tuple[tuple[str, ...], tuple[str,
     return tuple(before), tuple(after)
 
 
+def setup_steps(matrix: Matrix, entries: Sequence[CellEntry]) -> tuple[str, ...]:
+    """The install steps of the services the job's cells need (`install.steps`), in the
+    order of `services:`. Where only some of the job's cells need a service, its steps run
+    only in their jobs (`matrix.setup` names them)."""
+    needed = [set(entry.setup.split()) for entry in entries]
+    steps: list[str] = []
+    for name, service in matrix.model.services.items():
+        if not service.install.steps or not any(name in each for each in needed):
+            continue
+        everywhere = all(name in each for each in needed)
+        guard = "" if everywhere else f"contains(format(' {{0}} ', matrix.setup), ' {name} ')"
+        steps += [step_text(step, guard) for step in service.install.steps]
+    return tuple(steps)
+
+
 def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
     """One job per level; its matrix lists the level's cells explicitly, in matrix order."""
     by_level: dict[str, list[Cell]] = {}
@@ -274,6 +290,9 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
         names = display_names(cells)
         entries = [cell_entry(matrix, cell, github, names[cell.id]) for cell in cells]
         extra = ["suite"] if suite_steps(matrix.model, level) else []
+        setup = setup_steps(matrix, entries)
+        if any("matrix.setup" in step for step in setup):
+            extra.append("setup")
         if any(entry.name != entry.cell for entry in entries):
             extra.insert(0, "name")
         containers = job_containers(matrix, entries)
@@ -291,6 +310,7 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
                 needs=list(waits),
                 python=github.python,
                 settings=job_settings(entries, extra),
+                setup=setup,
                 before=before,
                 after=after,
                 levels=waits,
