@@ -21,6 +21,7 @@ import socket
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -186,26 +187,18 @@ async def spawn(
     """
     output, done = await log.pipe()
     try:
+        options: dict[str, Any] = {
+            "stdin": asyncio.subprocess.DEVNULL,
+            "stdout": output,
+            "stderr": asyncio.subprocess.STDOUT,
+            "env": dict(env),
+            "cwd": cwd,
+            "start_new_session": True,
+        }
         if isinstance(command, str):
-            process = await asyncio.create_subprocess_shell(
-                command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=output,
-                stderr=asyncio.subprocess.STDOUT,
-                env=dict(env),
-                cwd=cwd,
-                start_new_session=True,
-            )
+            process = await asyncio.create_subprocess_shell(command, **options)
         else:
-            process = await asyncio.create_subprocess_exec(
-                *command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=output,
-                stderr=asyncio.subprocess.STDOUT,
-                env=dict(env),
-                cwd=cwd,
-                start_new_session=True,
-            )
+            process = await asyncio.create_subprocess_exec(*command, **options)
     finally:
         os.close(output)  # the child holds its own copy; EOF comes when the last writer exits
     log.bind(process.pid, done)
