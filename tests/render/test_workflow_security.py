@@ -8,7 +8,6 @@ to report. With matrixgen's default tag pins, zizmor reports `unpinned-uses` on 
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from matrixgen.render.github import DEFAULT_ACTIONS
 
 from .cli import matrixgen
 from .conftest import Project
-from .helpers import actionlint, check_schema, run, tool
+from .helpers import actionlint, check_schema, zizmor
 
 REPO = Path(__file__).resolve().parents[2]
 DESIGN = REPO / "tests" / "data" / "design" / "matrix.yaml"
@@ -48,18 +47,6 @@ VARIANTS = {
     "    coverage: {fail_under: 90}",
     "affected": "  github:\n    file: .github/workflows/matrix.yml\n    affected: true",
 }
-
-
-def zizmor(workflow: Path) -> list[dict[str, Any]]:
-    """zizmor's findings on one workflow, offline, with every audit it has (auditor persona)."""
-    result = run(
-        [tool("zizmor"), "--offline", "--no-config", "--persona=auditor", "--format=json",
-         workflow.name],
-        workflow.parent,
-    )  # fmt: skip
-    assert result.returncode in (0, 10, 11, 12, 13, 14), result.stderr  # 1x: findings
-    findings: list[dict[str, Any]] = json.loads(result.stdout)
-    return findings
 
 
 def primary(finding: dict[str, Any]) -> str:
