@@ -4,7 +4,7 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(3.10)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest ac3dfe5f1f0d) generated from matrix.yaml; edit that, not this
+# matrixgen:sessions:start (digest 1b39c6fd1b03) generated from matrix.yaml; edit that, not this
 import hashlib
 import json
 import os
@@ -137,16 +137,34 @@ def unit(session: nox.Session, cell: str, packages: list[str]) -> None:
         ),
         nox.param(
             "3.11",
-            "examples",
+            "compose",
             [],
-            id="examples",
-            tags=["examples", "area=examples", "3.11", "python=3.11"],
+            id="compose",
+            tags=["compose", "area=compose", "3.11", "python=3.11"],
         ),
     ],
 )
 def integration(session: nox.Session, cell: str, packages: list[str]) -> None:
     "Integration — by Area, with Python: 3.11"
     _matrixgen_cell(session, "integration/" + cell, packages)
+
+
+@nox.session(name="example", tags=["example"], reuse_venv=True)
+@nox.parametrize(
+    ["python", "cell", "packages"],
+    [
+        nox.param(
+            "3.11",
+            "example",
+            [],
+            id="example",
+            tags=["3.11", "python=3.11"],
+        ),
+    ],
+)
+def example(session: nox.Session, cell: str, packages: list[str]) -> None:
+    "Bundled example — with Python: 3.11"
+    _matrixgen_cell(session, "example/" + cell, packages)
 
 
 # matrixgen:sessions:end
