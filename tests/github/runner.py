@@ -76,6 +76,7 @@ class Runner:
     github: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)  # of the machine, under the workflow's
     artifact_order: int = 1  # 1: download artifacts by name; -1: in reverse
+    step_timeout: float = 600.0  # seconds a `run:` step may take (a whole test suite: more)
     jobs: dict[str, JobRun] = field(default_factory=dict)
     count: int = 0  # workspaces made
 
@@ -282,7 +283,7 @@ class Runner:
             env=env,
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=self.step_timeout,
         )
         outputs = {}
         for text_line in output_file.read_text(encoding="utf-8").splitlines():
