@@ -77,6 +77,9 @@ class Runner:
     env: dict[str, str] = field(default_factory=dict)  # of the machine, under the workflow's
     artifact_order: int = 1  # 1: download artifacts by name; -1: in reverse
     step_timeout: float = 600.0  # seconds a `run:` step may take (a whole test suite: more)
+    # The workflow's repository is this folder of `project` (a project inside a checkout of
+    # another, as the bundled example sits in matrixgen's): the job's workspace.
+    folder: str = ""
     jobs: dict[str, JobRun] = field(default_factory=dict)
     count: int = 0  # workspaces made
 
@@ -146,9 +149,10 @@ class Runner:
     def run_line(self, job_id: str, job: dict[str, Any], matrix: dict[str, Any]) -> LineRun:
         contexts = self.contexts(matrix)
         self.count += 1
-        workspace = self.home / "work" / f"{self.count}-{job_id}"
-        shutil.copytree(self.project, workspace, symlinks=True)
-        scratch = workspace.parent / f"{workspace.name}.runner"
+        copy = self.home / "work" / f"{self.count}-{job_id}"
+        shutil.copytree(self.project, copy, symlinks=True)
+        workspace = copy / self.folder
+        scratch = copy.parent / f"{copy.name}.runner"
         scratch.mkdir()
         summary = scratch / "step-summary.md"
         summary.touch()
@@ -168,7 +172,7 @@ class Runner:
         line = LineRun(matrix, "success", continue_on_error, env=env)
         started: list[str] = []
         try:
-            prefix = f"runner-{uuid.uuid4().hex[:8]}-{workspace.name}-"  # unique on the engine
+            prefix = f"runner-{uuid.uuid4().hex[:8]}-{copy.name}-"  # unique on the engine
             self.start_containers(job, contexts, line, prefix, started)
             self.run_steps(job, contexts, line, workspace, scratch)
         except ContainerFailed as error:  # before the first step, as on GitHub
