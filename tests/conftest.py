@@ -7,7 +7,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 
@@ -35,13 +35,20 @@ KEPT_MATRIXGEN = (
 )  # fmt: skip
 
 
+def outer_variables(env: Mapping[str, str]) -> list[str]:
+    """The names of `env` a runner or an outer matrixgen run set, which a test must not see."""
+    return [
+        name
+        for name in env
+        if name in RUNNER_VARIABLES
+        or (name.startswith("MATRIXGEN_") and not name.startswith(KEPT_MATRIXGEN))
+    ]
+
+
 @pytest.fixture(autouse=True)
 def _no_runner_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in RUNNER_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for name in list(os.environ):
-        if name.startswith("MATRIXGEN_") and not name.startswith(KEPT_MATRIXGEN):
-            monkeypatch.delenv(name)
+    for name in outer_variables(os.environ):
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -85,7 +92,7 @@ def _engine_env() -> dict[str, str]:
     done = subprocess.run(
         ["bash", str(ENGINE_SCRIPT), "env"], capture_output=True, text=True, check=True
     )
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in outer_variables(os.environ)}
     for line in done.stdout.splitlines():
         name, _, value = line.removeprefix("export ").partition("=")
         env[name] = value
@@ -98,7 +105,8 @@ def docker_engine() -> Iterator[dict[str, str]]:
     project's private engine, started here (and stopped at the end) when it is not running.
     Without one: skip locally, fail under CI=true (CI starts it through scripts/test.sh)."""
     started = False
-    env = dict(os.environ)
+    # Session-wide, so made before any test's env is cleaned: clean it here.
+    env = {k: v for k, v in os.environ.items() if k not in outer_variables(os.environ)}
     if not _engine_answers(env):
         env = _engine_env()
         if not _engine_answers(env) and os.geteuid() == 0:
