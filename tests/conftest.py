@@ -99,6 +99,28 @@ def _engine_env() -> dict[str, str]:
     return env
 
 
+# The base of the images tests build and run (Python 3 on Debian bookworm, nothing else
+# used): scripts/docker-engine.sh makes it without a registry; an engine that can pull (a
+# GitHub runner's) stands in the official Python image under its name.
+BASE_IMAGE = "matrixgen/debian-services:bookworm"
+BASE_STAND_IN = "python:3.11-slim-bookworm"
+
+
+def _base_image(env: dict[str, str]) -> None:
+    def docker(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["docker", *args], env=env, capture_output=True, text=True,
+                              timeout=900, check=False)  # fmt: skip
+
+    if docker("image", "inspect", BASE_IMAGE).returncode == 0:
+        return
+    pulled = docker("pull", "-q", BASE_STAND_IN)
+    if pulled.returncode != 0 or docker("tag", BASE_STAND_IN, BASE_IMAGE).returncode != 0:
+        pytest.fail(
+            f"{BASE_IMAGE} is not on the engine and {BASE_STAND_IN} could not be pulled "
+            f"({pulled.stderr.strip()}): run `bash scripts/docker-engine.sh up`"
+        )
+
+
 @pytest.fixture(scope="session")
 def docker_engine() -> Iterator[dict[str, str]]:
     """An env whose `docker` reaches a real engine: one that already answers, else the
@@ -117,6 +139,7 @@ def docker_engine() -> Iterator[dict[str, str]]:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    _base_image(env)
     yield env
     if started:
         subprocess.run(["bash", str(ENGINE_SCRIPT), "down"], check=False, timeout=300)

@@ -83,7 +83,7 @@ def test_cached_lines_survive_unicode_line_separators(tmp_path: Path) -> None:
     """Cells are cached one per line; a label holding U+2028 or U+0085 (which
     `str.splitlines` would cut at) comes back whole."""
     (tmp_path / "matrix.yaml").write_text(
-        "version: 1\naxes:\n  mode: {values: {a: {label: \"x\\u2028y\\x85z\"}, b: {}}}\n"
+        'version: 1\naxes:\n  mode: {values: {a: {label: "x\\u2028y\\x85z"}, b: {}}}\n'
         "levels:\n  unit: {axes: [mode], run: pytest}\n",
         encoding="utf-8",
     )
