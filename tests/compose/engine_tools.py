@@ -25,8 +25,13 @@ def matrixgen(root: Path, *args: str, env: dict[str, str] | None = None,
 
 def compose(profile: Path, *args: str, env: dict[str, str],
             timeout: float = 300) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    """`docker compose -f PROFILE ...` from the project folder, as the profile's comment says."""
+    """`docker compose -f PROFILE ...` from the project folder, as the profile's comment says.
+
+    Compose interpolates `${NAME}` from its own env before the profile's env file: the cell
+    this suite runs in when it is a matrixgen cell (MATRIXGEN_CELL, kept for the run's
+    reaper) must not stand for the profile's cell."""
     root = profile.parents[3]
+    env = {name: value for name, value in env.items() if name != "MATRIXGEN_CELL"}
     return subprocess.run(
         ["docker", "compose", "-f", str(profile.relative_to(root)), *args],
         cwd=root, capture_output=True, text=True, timeout=timeout, env=env, check=False,
