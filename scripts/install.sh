@@ -12,6 +12,8 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v chromium >/dev/null || need+=(chromium)
 command -v git >/dev/null || need+=(git)
 command -v java >/dev/null || need+=(default-jre-headless)
+# The generated workflows' steps say `sudo apt-get`, as on GitHub's runners; tests run them.
+command -v sudo >/dev/null || need+=(sudo)
 if [ ${#need[@]} -gt 0 ]; then
   echo "+ apt-get install ${need[*]}"
   $sudo apt-get update -qq
