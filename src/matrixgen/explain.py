@@ -30,6 +30,12 @@ def _origin(matrix: Matrix, cell: Cell) -> str:
     if cell.origin.startswith("include["):
         index = int(cell.origin[len("include[") : -1])
         return f"added by {cell.origin} at {_where(matrix, 'include', index)}"
+    if cell.origin.startswith("cells["):
+        index = int(cell.origin[len("cells[") : -1])
+        level = matrix.model.levels[cell.level]
+        suite = (level.suites or {}).get(cell.suite)
+        where = ("levels", cell.level, *(("suites", cell.suite) if suite and suite.cells else ()))
+        return f"listed as {cell.origin} at {_where(matrix, *where, 'cells', index)}"
     if not cell.spanned:
         return "the only cell of its suite (it spans no axis)"
     pins = [a for a in cell.values if a not in cell.spanned]

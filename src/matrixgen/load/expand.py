@@ -28,6 +28,8 @@ class SuiteSpec:
     harness: tuple[str, ...] = ()  # compose files: the level's, then the suite's
     tester: str | None = None
     junit: bool = True
+    # `cells:`: the combinations listed (values in `axes` order), instead of their product
+    listed: tuple[tuple[str, ...], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,12 @@ def _fold(
         axes.append((axis, tuple(only) if only else declared))
     services = pick("services")
     run = pick("run")
+    # A suite that spans its own axes does not take the level's list of their combinations.
+    own_axes = suite is level or "axes" in suite.model_fields_set
+    cells = suite.cells if "cells" in suite.model_fields_set or own_axes else level.cells
+    listed = None
+    if cells is not None:
+        listed = tuple(tuple(entry.get(axis, "") for axis, _ in axes) for entry in cells)
     return SuiteSpec(
         level=level_name,
         name=suite_name,
@@ -91,8 +99,18 @@ def _fold(
         timeout=pick("timeout"),  # type: ignore[arg-type]
         env={**level.env, **suite.env} if suite is not level else dict(level.env),
         suite_count=count,
+        listed=listed,
         **_harness(level, suite),
     )
+
+
+def value_combinations(
+    spec: SuiteSpec,
+) -> list[tuple[str, ...]] | itertools.product[tuple[str, ...]]:
+    """The suite's combinations of spanned values: those listed, else the product."""
+    if spec.listed is not None:
+        return list(spec.listed)
+    return itertools.product(*(values for _, values in spec.axes))
 
 
 def _harness(level: Level, suite: SuiteFields) -> dict[str, Any]:
@@ -176,11 +194,11 @@ def expand(model: MatrixFile) -> Expansion:
     removed: list[Removed] = []
     by_level: dict[str, list[Cell]] = {name: [] for name in model.levels}
     for spec in specs:
-        value_lists = [values for _, values in spec.axes]
-        for combo in itertools.product(*value_lists):
+        for position, combo in enumerate(value_combinations(spec)):
             values = dict(zip((axis for axis, _ in spec.axes), combo, strict=True))
             values.update({k: v for k, v in spec.pins.items() if k not in values})
-            cell = make_cell(model, spec, values, "product")
+            origin = "product" if spec.listed is None else f"cells[{position}]"
+            cell = make_cell(model, spec, values, origin)
             rules = [i for i, r in enumerate(model.exclude) if match_cell(r.match, cell)]
             if rules:
                 # Every matching exclude counts, so none of them is reported as stale;

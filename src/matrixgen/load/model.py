@@ -377,6 +377,14 @@ class SuiteFields(Strict):
     with_: dict[Name, Name] = Field(
         default_factory=dict, alias="with", description="Pins an axis the suite does not span."
     )
+    cells: list[dict[Name, Name]] | None = Field(
+        None,
+        description=(
+            "The combinations these cells are, listed, instead of every combination of "
+            "`axes` (GitHub's matrix made of include entries only): each entry gives one "
+            "value of every axis spanned."
+        ),
+    )
     services: bool | list[Name] = Field(
         True, description="false: no services (in-process mocks); a list adds services."
     )

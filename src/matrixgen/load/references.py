@@ -34,8 +34,11 @@ def check_references(doc: Document, model: MatrixFile) -> list[Problem]:
     for level_name, level in model.levels.items():
         base: PathKey = ("levels", level_name)
         problems += _check_suite_fields(doc, model, base, level)
+        problems += _check_cells(doc, model, base, level, level)
         for suite_name, suite in (level.suites or {}).items():
             problems += _check_suite_fields(doc, model, (*base, "suites", suite_name), suite)
+            spans = suite if "axes" in suite.model_fields_set else level
+            problems += _check_cells(doc, model, (*base, "suites", suite_name), suite, spans)
     # Once, not per rule: thousands of levels times thousands of rules is quadratic.
     suite_names = {s for level in model.levels.values() for s in (level.suites or {})}
     suite_names |= set(model.levels)
@@ -107,6 +110,55 @@ def _check_suite_fields(
             yield from _check_axis_value(doc, model, where, axis, value)
     if isinstance(fields.services, list):
         yield from _check_services(doc, model, (*base, "services"), fields.services)
+
+
+def _check_cells(
+    doc: Document, model: MatrixFile, base: PathKey, fields: SuiteFields, spans: SuiteFields
+) -> Iterator[Problem]:
+    """`cells:` lists combinations of the axes spanned, each once, of values they allow."""
+    if fields.cells is None:
+        return
+    where: PathKey = (*base, "cells")
+    axes = {axis: only for axis, only in level_axes(spans) if axis in model.axes}
+    if not axes:
+        yield doc.problem(
+            where, "`cells:` lists combinations of the axes spanned, and none is; add `axes:`",
+            key=True,
+        )  # fmt: skip
+        return
+    if not fields.cells:
+        yield doc.problem(where, "`cells:` is empty; list at least one combination or drop it")
+    names = ", ".join(axes)
+    seen: dict[tuple[str, ...], int] = {}
+    for index, entry in enumerate(fields.cells):
+        for axis, value in entry.items():
+            at: PathKey = (*where, index, axis)
+            if axis not in model.axes:
+                yield _unknown(doc, at, "axis", axis, axes, key=True)
+            elif axis not in axes:
+                yield doc.problem(
+                    at, f"'{axis}' is not an axis spanned here ({names}); "
+                    "pin another axis with `with:`", key=True,
+                )  # fmt: skip
+            elif value not in model.axes[axis].values:
+                yield from _check_axis_value(doc, model, at, axis, value)
+            elif axes[axis] and value not in axes[axis]:  # type: ignore[operator]
+                yield doc.problem(
+                    at, f"'{value}' is not among the values `axes:` allows for '{axis}' "
+                    f"({', '.join(axes[axis] or [])}); add it there or drop this entry",
+                )  # fmt: skip
+        missing = [axis for axis in axes if axis not in entry]
+        if missing:
+            yield doc.problem(
+                (*where, index), f"this entry gives no value of {', '.join(map(repr, missing))}; "
+                f"each gives one value of every axis spanned ({names})",
+            )  # fmt: skip
+        combo = tuple(entry.get(axis, "") for axis in axes)
+        if combo in seen:
+            yield doc.problem(
+                (*where, index), f"this entry repeats cells[{seen[combo]}]; remove one"
+            )
+        seen.setdefault(combo, index)
 
 
 def _check_match(

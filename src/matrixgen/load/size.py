@@ -24,11 +24,16 @@ MAX_COMBINATIONS = 50_000  # over all levels (aliases make thousands of levels c
 
 
 def combinations(spec: SuiteSpec) -> int:
-    """Cells of the suite's product: after a level's value restrictions, before excludes."""
+    """Cells of the suite's product (or list): after a level's value restrictions, before
+    excludes."""
+    if spec.listed is not None:
+        return len(spec.listed)
     return math.prod(len(values) for _, values in spec.axes)
 
 
 def _factors(spec: SuiteSpec) -> str:
+    if spec.listed is not None:
+        return f"{_n(len(spec.listed))} listed in `cells:`"
     return " × ".join(f"{len(values)} {axis}" for axis, values in spec.axes)
 
 
