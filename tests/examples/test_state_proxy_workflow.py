@@ -22,6 +22,8 @@ FOLDER = "examples/state-proxy"
 # One line of each job but k8s, whose cell needs kind (the whole workflow was run by hand,
 # with every line and the gate: see the README's Development section).
 LINES = {"unit/s3-lww", "component/redis-cas", "integration/pubsub-gcs", "e2e/sqs-s3"}
+# The runner's folder: coverage leaves out the copies of this checkout under it (pyproject).
+HOME = "matrixgen-runner-copies"
 NOT_COPIED = shutil.ignore_patterns(
     ".git", ".nox", ".matrixgen", "results", "__pycache__", "*.egg-info", ".venv", ".*_cache"
 )
@@ -51,7 +53,7 @@ def test_a_line_of_each_level_job_runs_green_step_by_step(
         **{k: compose_engine[k] for k in ("DOCKER_HOST", "DOCKER_CONFIG") if k in compose_engine},
     }
     workflow = yaml.safe_load((project / FOLDER / ".github/workflows/matrix.yml").read_text())
-    runner = Lines(workflow, project, tmp_path / "runner", env=env, folder=FOLDER,
+    runner = Lines(workflow, project, tmp_path / HOME, env=env, folder=FOLDER,
                    step_timeout=1200)  # fmt: skip
     jobs = runner.run(only=["unit", "component", "integration", "e2e"])
 
@@ -65,7 +67,7 @@ def test_a_line_of_each_level_job_runs_green_step_by_step(
         assert outcomes.get("Install the Pub/Sub emulator", "skipped") == (
             "success" if "pubsub" in cell else "skipped"
         )
-        junit = tmp_path / "runner" / "artifacts" / f"results-{line.matrix['artifact']}"
+        junit = tmp_path / HOME / "artifacts" / f"results-{line.matrix['artifact']}"
         assert (junit / f"{cell}.xml").is_file(), sorted(junit.rglob("*"))
 
     # The jobs' installs went into the runner's Python, not into the one running this test.
@@ -75,5 +77,5 @@ def test_a_line_of_each_level_job_runs_green_step_by_step(
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
 
-    assert matrixgen_of(python / "bin" / "python").startswith(str(tmp_path / "runner"))
+    assert matrixgen_of(python / "bin" / "python").startswith(str(tmp_path / HOME))
     assert matrixgen_of(sys.executable).startswith(str(ROOT))
