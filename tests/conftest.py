@@ -45,6 +45,12 @@ def outer_variables(env: Mapping[str, str]) -> list[str]:
     ]
 
 
+def clean_environ() -> dict[str, str]:
+    """os.environ without what a runner or an outer matrixgen run set (`outer_variables`)."""
+    outer = set(outer_variables(os.environ))
+    return {name: value for name, value in os.environ.items() if name not in outer}
+
+
 @pytest.fixture(autouse=True)
 def _no_runner_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in outer_variables(os.environ):
@@ -92,7 +98,7 @@ def _engine_env() -> dict[str, str]:
     done = subprocess.run(
         ["bash", str(ENGINE_SCRIPT), "env"], capture_output=True, text=True, check=True
     )
-    env = {k: v for k, v in os.environ.items() if k not in outer_variables(os.environ)}
+    env = clean_environ()
     for line in done.stdout.splitlines():
         name, _, value = line.removeprefix("export ").partition("=")
         env[name] = value
@@ -127,8 +133,7 @@ def docker_engine() -> Iterator[dict[str, str]]:
     project's private engine, started here (and stopped at the end) when it is not running.
     Without one: skip locally, fail under CI=true (CI starts it through scripts/test.sh)."""
     started = False
-    # Session-wide, so made before any test's env is cleaned: clean it here.
-    env = {k: v for k, v in os.environ.items() if k not in outer_variables(os.environ)}
+    env = clean_environ()  # session-wide: made before any test's env is cleaned
     if not _engine_answers(env):
         env = _engine_env()
         if not _engine_answers(env) and os.geteuid() == 0:

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,10 +38,10 @@ class Lines(Runner):
 
 
 def test_a_line_of_each_level_job_runs_green_step_by_step(
-    tmp_path: Path, compose_engine: dict[str, str], require_binary: object
+    tmp_path: Path, compose_engine: dict[str, str], require_binary: Callable[[str], str]
 ) -> None:
-    require_binary("redis-server")  # type: ignore[operator]
-    require_binary("java")  # type: ignore[operator]
+    require_binary("redis-server")
+    require_binary("java")
     project = tmp_path / "checkout"
     shutil.copytree(ROOT, project, ignore=NOT_COPIED, symlinks=True)
     # The runner's Python: this one's packages are there, what the jobs install goes into it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -104,12 +105,10 @@ def _fold(
     )
 
 
-def value_combinations(
-    spec: SuiteSpec,
-) -> list[tuple[str, ...]] | itertools.product[tuple[str, ...]]:
+def value_combinations(spec: SuiteSpec) -> Iterable[tuple[str, ...]]:
     """The suite's combinations of spanned values: those listed, else the product."""
     if spec.listed is not None:
-        return list(spec.listed)
+        return spec.listed
     return itertools.product(*(values for _, values in spec.axes))
 
 
