@@ -10,6 +10,8 @@ import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 
+from matrixgen.load.shell import fill_shell, shell_script_index
+
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 
 # Names every cell-side string may use, beside the axis names of its suite.
@@ -65,17 +67,42 @@ def fill_command(
     args: Sequence[str] = (),
 ) -> str | list[str]:
     """A `run:` with its placeholders filled and the extra arguments where `${args}` is, or
-    appended. A shell line gets them quoted (`shlex.join`): `$(...)` or `;` in one stays
-    text, never shell code. An argv list gets them as items of their own (`validate` holds
-    `${args}` there to a whole item), read by no shell at all."""
+    appended. No value is ever read by a shell as code: in a shell line (a string, or the
+    script of an argv's `sh -c`) each is quoted for the spot it fills (`shell.fill_shell`),
+    so `$(...)`, `;` or a space in it stays text; the other items of an argv list are
+    literal, read by no shell at all (`validate` holds `${args}` there to a whole item)."""
+
+    def resolve(name: str) -> str | Sequence[str]:
+        if name == ARGS:
+            return args
+        if name.startswith("env."):
+            return env.get(name[4:], "")
+        return values[name]
+
     if isinstance(run, str):
-        quoted = shlex.join(args)
-        line = substitute(run, {**values, ARGS: quoted}, env)
-        return line if uses_args(run) or not args else f"{line} {quoted}"
+        line = fill_shell(run, resolve)
+        return line if uses_args(run) or not args else f"{line} {shlex.join(args)}"
+    script = shell_script_index(run)
     argv: list[str] = []
-    for part in run:
+    for index, part in enumerate(run):
         if part == ARGS_ITEM:
             argv.extend(args)
+        elif index == script:
+            argv.append(fill_shell(part, resolve))
         else:
             argv.append(substitute(part, values, env))
     return argv if uses_args(run) else argv + list(args)
+
+
+def fill_argv(argv: Sequence[str], values: Mapping[str, str], env: Mapping[str, str]) -> list[str]:
+    """A service's argv (`process.command`, `setup`, a `command:` probe) filled: literal
+    items, except the script of `sh -c SCRIPT`, a shell line whose values are quoted."""
+    script = shell_script_index(argv)
+
+    def resolve(name: str) -> str:
+        return env.get(name[4:], "") if name.startswith("env.") else values[name]
+
+    return [
+        fill_shell(part, resolve) if index == script else substitute(part, values, env)
+        for index, part in enumerate(argv)
+    ]

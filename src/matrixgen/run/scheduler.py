@@ -20,6 +20,7 @@ from typing import Any
 
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
+from matrixgen.load.shell import UnsafeValue
 from matrixgen.outcome import durations, stamp
 from matrixgen.outcome.attempts import EarlierAttempt, flaky_reason
 from matrixgen.outcome.status import Status
@@ -321,7 +322,11 @@ class Scheduler:
             if python is not None:
                 env = python.env(env, pythons)
             values = cell_values(cell, junit_path, space)
-            command = cell_command(cell, values, env, self.options.extra_args)
+            try:
+                command = cell_command(cell, values, env, self.options.extra_args)
+            except UnsafeValue as error:  # no quoting keeps it data where it stands
+                self.fail(cell, f"its run line cannot take a value: {error}")
+                return
             abort = Abort()
             if project is not None:  # before: a killed run leaves it to `matrixgen clean`
                 self.ledger.compose_up(project.name, project.profile)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrixgen.load.model import Ready, Service
-from matrixgen.load.placeholders import substitute
+from matrixgen.load.placeholders import fill_argv, substitute
 from matrixgen.probe import aprobe_until
 from matrixgen.run.ledger import Ledger
 from matrixgen.run.logs import Log, Watch
@@ -82,6 +82,16 @@ class RunningService:
     def fill(self, text: str) -> str:
         return substitute(text, self.values, self.base_env)
 
+    def fill_argv(self, argv: list[str]) -> list[str]:
+        """An argv with its values as literal items (a `sh -c` script gets them quoted)."""
+        return fill_argv(argv, self.values, self.base_env)
+
+    def fill_pattern(self, pattern: str) -> re.Pattern[str]:
+        """A `log:` probe: the values matched as text (a `.` in `${dir}` is a dot)."""
+        values = {key: re.escape(value) for key, value in self.values.items()}
+        env = {key: re.escape(value) for key, value in self.base_env.items()}
+        return re.compile(substitute(pattern, values, env))
+
     @property
     def env(self) -> dict[str, str]:
         """What every cell using the service sees."""
@@ -125,7 +135,7 @@ class RunningService:
         # Watched from the first byte: output written before the probe starts counts too.
         watch = None
         if ready is not None and ready.log is not None:
-            watch = self.output.watch(re.compile(self.fill(ready.log)))
+            watch = self.output.watch(self.fill_pattern(ready.log))
         if self.mode == "provided":
             if ready is None or watch is not None:
                 # Already running, with no output here to watch: probed as declared, else
@@ -135,7 +145,7 @@ class RunningService:
             await self._compose("up", "-d", "--wait")
         else:
             assert process is not None  # the model guarantees one of process/compose
-            command = [self.fill(part) for part in process.command]
+            command = self.fill_argv(process.command)
             env = {**self.base_env, **{k: self.fill(v) for k, v in process.env.items()}}
             cwd = self.root / self.fill(process.cwd) if process.cwd else self.root
             try:
@@ -184,12 +194,12 @@ class RunningService:
             host, _, port = self.fill(ready.tcp).rpartition(":")
             return _tcp(host or HOST, int(port)), PROBE_LIMIT
         if ready.command is not None:
-            return _command([self.fill(p) for p in ready.command], self), COMMAND_LIMIT
+            return _command(self.fill_argv(ready.command), self), COMMAND_LIMIT
         assert watch is not None
         return _log_line(watch), PROBE_LIMIT
 
     async def _setup(self, step: list[str]) -> None:
-        argv = [self.fill(part) for part in step]
+        argv = self.fill_argv(step)
         timeout = self.service.process.timeout if self.service.process else 60.0
         env = {**self.base_env, **self.env}
         try:

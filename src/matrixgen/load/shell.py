@@ -1,0 +1,263 @@
+r"""Placeholders in shell lines stay data: each value is quoted for the spot it fills.
+
+A `run:` string is handed to `sh -c`. A placeholder's value (`${env.BRANCH_NAME}` on CI,
+`${junit}` under a folder named `My Projects`, an axis value) is text that matrixgen
+does not control, so pasting it in would let the shell read it: split it at spaces, run
+`$(...)` in it, end the command at `;`. Here the line is scanned as sh reads it, and each
+value is written so that sh hands the program exactly that text, however it is placed:
+
+    outside quotes      pytest --junitxml=${junit}      one word (shlex.quote); an empty
+                                                        value is no word at all
+    in "..."            echo "cell ${cell}"             \ $ ` " escaped by a backslash
+    in '...'            echo 'at ${junit}'              a ' becomes '\'' (close, \', reopen)
+    in $'...' (bash)    printf $'${cell}\n'             \ and ' escaped by a backslash
+    in a here-document  cat <<EOF ... ${cell} ... EOF   \ $ ` escaped; in a quoted one
+                                                        (<<'EOF') as is; a value holding
+                                                        the delimiter line is refused
+    inside $(...), `...` or the shell's own ${...}: as where they stand; inside `...`
+    escaped once more, as sh removes a backslash there before it parses the command
+
+`${args}` (the arguments after `--`) is the one list: outside quotes it is several
+words (`shlex.join`), inside quotes one string of them joined by spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+_PLACEHOLDER = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_HEREDOC = re.compile(r"<<(-?)[ \t]*(?:'([^'\n]*)'|\"([^\"\n]*)\"|\\?([^\s;&|<>()'\"]+))")
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "busybox"})
+
+Value = str | Sequence[str]  # a text, or a list of words (`${args}`)
+Resolve = Callable[[str], Value]
+
+
+class UnsafeValue(ValueError):
+    """A value that no quoting can keep as data where it stands (a quoted here-document
+    whose delimiter it contains)."""
+
+
+@dataclass
+class _Heredoc:
+    delimiter: str
+    quoted: bool
+    strip_tabs: bool
+
+
+@dataclass
+class _Scan:
+    line: str
+    resolve: Resolve
+    out: list[str] = field(default_factory=list)
+    # Open contexts, innermost last: N (plain: top level, $(...), `...`), D ("..."),
+    # S ('...'), A ($'...'), P (${...} of the shell's own), H (a here-document's body).
+    stack: list[str] = field(default_factory=lambda: ["N"])
+    parens: list[int] = field(default_factory=list)  # open ( inside each $(...)
+    pending: list[_Heredoc] = field(default_factory=list)  # bodies start at the next newline
+    body: _Heredoc | None = None
+
+
+def fill_shell(line: str, resolve: Resolve) -> str:
+    """`line` with each `${name}` replaced by `resolve(name)` quoted for where it stands;
+    `$${` is a literal `${`."""
+    scan = _Scan(line, resolve)
+    i = 0
+    while i < len(line):
+        match = _PLACEHOLDER.match(line, i)
+        if match is not None:
+            if match.group(1) is None:
+                scan.out.append("${")
+                _open(scan, "P")  # the shell's own ${...} (written $${ in matrix.yaml)
+            else:
+                scan.out.append(_quoted(scan, resolve(match.group(1))))
+            i = match.end()
+            continue
+        i = _step(scan, i)
+    return "".join(scan.out)
+
+
+def shell_script_index(argv: Sequence[str]) -> int:
+    """Where the script of `sh -c SCRIPT` (bash, dash, ...) is in an argv; -1: none."""
+    if not argv or argv[0].rsplit("/", 1)[-1] not in _SHELLS:
+        return -1
+    for index, item in enumerate(argv[1:], start=1):
+        if not item.startswith("-"):
+            return -1
+        if "c" in item[1:] and not item.startswith("--"):
+            return index + 1 if index + 1 < len(argv) else -1
+    return -1
+
+
+def _open(scan: _Scan, context: str) -> None:
+    scan.stack.append(context)
+
+
+def _quoted(scan: _Scan, value: Value) -> str:
+    """The value quoted for its context, then escaped once per `...` around it: sh finds
+    the end of a backquoted command before it parses it, removing a `\\` before `\\`, `$`
+    and a backquote."""
+    text = _quoted_in_context(scan, value)
+    for _ in range(scan.stack.count("B")):
+        text = re.sub(r"([\\$`])", r"\\\1", text)
+    return text
+
+
+def _quoted_in_context(scan: _Scan, value: Value) -> str:
+    words = None if isinstance(value, str) else list(value)
+    text = value if isinstance(value, str) else " ".join(value)
+    context = _effective(scan)
+    if context == "N":
+        if words is not None:
+            return shlex.join(words)
+        return shlex.quote(text) if text else ""
+    if context == "D":
+        if "'" in text and scan.stack[-1] == "P":
+            # "${X:-it's}": bash reads a quote there, dash does not (POSIX leaves it open)
+            raise UnsafeValue(
+                "a value with a ' cannot be placed inside the shell's own ${...} in double "
+                "quotes (bash and sh read it differently); place the placeholder outside it"
+            )
+        return re.sub(r'([\\$`"])', r"\\\1", text)
+    if context == "S":
+        return text.replace("'", "'\\''")
+    if context == "A":
+        return re.sub(r"([\\'])", r"\\\1", text)
+    assert scan.body is not None
+    if any(_ends(scan.body, part) for part in text.split("\n")[1:]) or (
+        "\n" in text and _ends(scan.body, text.split("\n")[0])
+    ):
+        raise UnsafeValue(
+            f"a value with the line {scan.body.delimiter!r} would end the here-document "
+            "it is placed in"
+        )
+    return text if scan.body.quoted else re.sub(r"([\\$`])", r"\\\1", text)
+
+
+def _effective(scan: _Scan) -> str:
+    """The quoting that applies here: a shell ${...} takes its surroundings'."""
+    for context in reversed(scan.stack):
+        if context != "P":
+            return "N" if context == "B" else context
+    return "N"  # pragma: no cover - the stack starts with N
+
+
+def _ends(body: _Heredoc, line: str) -> bool:
+    return (line.lstrip("\t") if body.strip_tabs else line) == body.delimiter
+
+
+def _step(scan: _Scan, i: int) -> int:
+    """Copy what starts at `i`, following the shell's quoting; the index after it."""
+    line, out, context = scan.line, scan.out, scan.stack[-1]
+    char = line[i]
+    if context == "H":
+        return _body_line(scan, i)
+    if context == "S":
+        if char == "'":
+            scan.stack.pop()
+        out.append(char)
+        return i + 1
+    if context == "A":
+        if char == "\\" and i + 1 < len(line):
+            out.append(line[i : i + 2])
+            return i + 2
+        if char == "'":
+            scan.stack.pop()
+        out.append(char)
+        return i + 1
+    if char == "\\" and i + 1 < len(line):
+        out.append(line[i : i + 2])
+        return i + 2
+    if context == "D":
+        if char == '"':
+            scan.stack.pop()
+        elif line.startswith("$(", i) and not line.startswith("$((", i):
+            return _subshell(scan, i)
+        elif char == "`":
+            scan.stack.append("B")
+        out.append(char)
+        return i + 1
+    # N, B (inside `...`), P (a shell ${...})
+    if (context == "P" and char == "}") or (context == "B" and char == "`"):
+        scan.stack.pop()
+    elif char == "'":
+        scan.stack.append("S")
+    elif char == '"':
+        scan.stack.append("D")
+    elif line.startswith("$'", i):
+        scan.stack.append("A")
+        out.append("$'")
+        return i + 2
+    elif line.startswith("$(", i) and not line.startswith("$((", i):
+        return _subshell(scan, i)
+    elif char == "`":
+        scan.stack.append("B")
+    elif char == "(" and scan.parens and context == "N":
+        scan.parens[-1] += 1
+    elif char == ")" and scan.parens and context == "N":
+        if scan.parens[-1] == 0:
+            scan.parens.pop()
+            scan.stack.pop()
+        else:
+            scan.parens[-1] -= 1
+    elif char == "#" and context == "N" and (i == 0 or line[i - 1] in " \t\n;&|("):
+        end = line.find("\n", i)
+        end = len(line) if end < 0 else end
+        out.append(line[i:end])  # a comment: placeholders in it are left as written
+        return end
+    elif line.startswith("<<", i) and not line.startswith("<<<", i):
+        heredoc = _HEREDOC.match(line, i)
+        if heredoc is not None:
+            strip, single, double, bare = heredoc.groups()
+            quoted = single is not None or double is not None or "\\" in heredoc.group(0)
+            delimiter = single if single is not None else double if double is not None else bare
+            scan.pending.append(_Heredoc(delimiter, quoted, strip == "-"))
+            out.append(heredoc.group(0))
+            return heredoc.end()
+    elif char == "\n" and scan.pending and len(scan.stack) == 1:
+        out.append(char)
+        scan.body = scan.pending.pop(0)
+        scan.stack.append("H")
+        return i + 1
+    out.append(char)
+    return i + 1
+
+
+def _subshell(scan: _Scan, i: int) -> int:
+    scan.stack.append("N")
+    scan.parens.append(0)
+    scan.out.append("$(")
+    return i + 2
+
+
+def _body_line(scan: _Scan, i: int) -> int:
+    """Inside a here-document: copy up to the end of the line; the delimiter line ends it.
+    Placeholders are found by the caller, so copy only up to the next one."""
+    body = scan.body
+    assert body is not None
+    line = scan.line
+    start_of_line = i == 0 or line[i - 1] == "\n"
+    end = line.find("\n", i)
+    end = len(line) if end < 0 else end
+    if start_of_line and _ends(body, line[i:end]):
+        scan.out.append(line[i:end])
+        scan.stack.pop()
+        scan.body = None
+        if scan.pending:  # the next here-document of the same line starts after this one
+            if end < len(line):
+                scan.out.append("\n")
+                end += 1
+            scan.body = scan.pending.pop(0)
+            scan.stack.append("H")
+        return end
+    following = _PLACEHOLDER.search(line, i, end)
+    stop = following.start() if following is not None else end
+    if stop == i:  # pragma: no cover - the caller handles a placeholder at i
+        stop = i + 1
+    if stop == end and end < len(line):
+        stop += 1  # the newline
+    scan.out.append(line[i:stop])
+    return stop
