@@ -172,3 +172,38 @@ def test_the_unrelated_matrixgen_is_never_installed(check: Validate) -> None:
         f"matrix.yaml:9:7: outputs.install[3]: {line}",
         f"matrix.yaml:11:7: outputs.install[5]: {line}",
     ]
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        (".inf", "at most 7 days"),
+        (".nan", "at most 7 days"),
+        ("1.0e+400", "at most 7 days"),
+        ("700000", "at most 7 days"),
+        ('"200h"', "at most 7 days"),
+        ('"99999999999999999999999h"', "at most 7 days"),
+        ("-.inf", "at most 7 days"),
+        ("-5", "more than 0"),
+        ("1e400", "is not a duration"),  # YAML 1.1 reads a number without a dot as a string
+    ],
+)
+def test_durations_are_finite_and_at_most_a_week(
+    check: Validate, matrixgen: Callable[..., Result], given: str, why: str
+) -> None:
+    """`timeout: .inf` validated once, and render then crashed with OverflowError."""
+    text = f"""\
+        version: 1
+        axes: {{b: [x]}}
+        levels:
+          unit:
+            {{axes: [b], run: "true", timeout: {given}, github: {{}}}}
+        outputs: {{github: .github/workflows/matrix.yml}}
+        """
+    problems = errors(check(text))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("matrix.yaml:5:39: levels.unit.timeout: "), problems
+    assert why in problems[0], problems
+    result = matrixgen("render")
+    assert result.code == 2 and "Traceback" not in result.err, result
+    assert not Path(".github").exists()

@@ -7,6 +7,7 @@ level with one suite named after it, and durations become seconds.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -35,27 +36,40 @@ _DURATION = re.compile(
 )
 
 
+# A week: far above any CI job's limit (GitHub's hosted runners stop a job at 6 h), and
+# small enough that every consumer (minutes in a workflow, asyncio's timers) can hold it.
+MAX_DURATION = 7 * 24 * 3600.0
+
+
 def parse_duration(value: object) -> object:
-    """'90', '30s', '20m', '1h30m' or a number -> seconds; other types are left to pydantic."""
+    """'90', '30s', '20m', '1h30m' or a number -> seconds; other types are left to pydantic.
+    A duration is finite and at most a week (`.inf` would crash whatever renders it)."""
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str) and value.strip():
+        seconds = float(value)
+    elif isinstance(value, str) and value.strip():
         match = _DURATION.match(value)
-        if match and any(match.groups()):
-            hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-            return hours * 3600 + minutes * 60 + seconds
+        if not (match and any(match.groups())):
+            raise ValueError(
+                f"{value!r} is not a duration; write seconds (90) or use units: 30s, 20m, 1h30m"
+            )
+        hours, minutes, part = (float(g) if g else 0.0 for g in match.groups())
+        seconds = hours * 3600 + minutes * 60 + part
+    else:
+        return value
+    if not math.isfinite(seconds) or seconds > MAX_DURATION:
         raise ValueError(
-            f"{value!r} is not a duration; write seconds (90) or use units: 30s, 20m, 1h30m"
+            f"{value!r} is not a usable duration: a duration is finite, above 0 and at most "
+            f"7 days ({MAX_DURATION:g} seconds); write seconds (90) or units: 30s, 20m, 1h30m"
         )
-    return value
+    return seconds
 
 
 # The schema shows what a user writes (a number or "20m"), not the seconds it becomes.
 _DURATION_SCHEMA = {
     "anyOf": [
-        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DURATION},
         {
             "type": "string",
             "pattern": r"^\s*(\d+(\.\d+)?h)?\s*(\d+(\.\d+)?m)?\s*(\d+(\.\d+)?s?)?\s*$",
