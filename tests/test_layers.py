@@ -13,7 +13,7 @@ from pathlib import Path
 
 SOURCE = Path(__file__).parents[1] / "src" / "matrixgen"
 LAYERS = [
-    {"", "errors", "files", "marks", "probe"},  # "": the package itself (version, name)
+    {"", "errors", "files", "marks", "probe", "terminal"},  # "": the package itself (version, name)
     {"load"},
     {"outcome"},
     {"results", "shard", "jobs"},

@@ -39,6 +39,14 @@ class Context:
         return load(self.directory, file)
 
 
+def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Every line the commands print: control characters from matrix.yaml, result files
+    and diffs are shown, never acted on by the terminal (`terminal.inert`)."""
+    from matrixgen.terminal import inert
+
+    click.echo(inert(message), err=err, nl=nl)
+
+
 def file_option(function: F) -> F:
     return click.option(
         "-f",
@@ -88,11 +96,11 @@ def validate(obj: Context, file: str | None) -> None:
 
     matrix = obj.load(file)
     for warning in junit_warnings(matrix.document, matrix.model, matrix.cells):
-        click.echo(str(warning), err=True)
+        echo(str(warning), err=True)
     levels = {c.level for c in matrix.cells}
     cells = f"{len(matrix.cells)} cell" + ("s" if len(matrix.cells) != 1 else "")
     in_levels = f"{len(levels)} level" + ("s" if len(levels) != 1 else "")
-    click.echo(f"{matrix.source.display}: ok, {cells} in {in_levels}")
+    echo(f"{matrix.source.display}: ok, {cells} in {in_levels}")
 
 
 @cli.command("list", epilog=EXIT_CODES)
@@ -128,7 +136,7 @@ def list_(
         listing.cells, selectors, level=level, where=where,
         levels=listing.levels, axes=listing.axes,
     )  # fmt: skip
-    click.echo(format_json(cells) if as_json else format_table(cells))
+    echo(format_json(cells) if as_json else format_table(cells))
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -139,7 +147,7 @@ def explain(obj: Context, file: str | None, selector: str) -> None:
     """Why a cell exists, or which exclude removed it."""
     from matrixgen.explain import explain as explain_cell
 
-    click.echo(explain_cell(obj.load(file), selector))
+    echo(explain_cell(obj.load(file), selector))
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -156,7 +164,7 @@ def schema(output: Path | None) -> None:
 
     text = schema_text()
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
 
@@ -173,9 +181,7 @@ def render(obj: Context, file: str | None, check: bool, dry_run: bool, force: bo
     """Generate noxfile sessions, compose profiles, the workflow and the docs table."""
     from matrixgen.render import render_outputs
 
-    code = render_outputs(
-        obj.load(file), check=check, dry_run=dry_run, force=force, echo=click.echo
-    )
+    code = render_outputs(obj.load(file), check=check, dry_run=dry_run, force=force, echo=echo)
     sys.exit(code)
 
 
@@ -307,7 +313,7 @@ def clean(obj: Context, file: str | None, results_dir: Path | None) -> None:
     root = locate(obj.directory, file).root
     folder = results_dir if results_dir is not None else Path("results")
     folder = folder if folder.is_absolute() else root / folder
-    sys.exit(clean_results(folder, dict(os.environ), click.echo))
+    sys.exit(clean_results(folder, dict(os.environ), echo))
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -377,7 +383,7 @@ def report(
         junit_file=junit_file,
         env=dict(os.environ),
     )
-    sys.exit(report_results(matrix, options, echo=click.echo))
+    sys.exit(report_results(matrix, options, echo=echo))
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -411,7 +417,7 @@ def shard(
             shards=shards,
             durations=durations,
             as_json=as_json,
-            echo=click.echo,
+            echo=echo,
         )
     )
 
@@ -433,7 +439,7 @@ def affected(
     if (base is None) == (not every):
         raise click.UsageError("give --base REF, or --all for every cell")
     code = affected_command(
-        obj.load(file), base=base, as_json=as_json, echo=click.echo,
+        obj.load(file), base=base, as_json=as_json, echo=echo,
         github_output=github_output, env=dict(os.environ),
     )  # fmt: skip
     sys.exit(code)
@@ -445,7 +451,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="matrixgen", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        echo("Aborted.", err=True)
         sys.exit(130)
     except click.ClickException as error:
         error.show()
@@ -457,7 +463,7 @@ def main(argv: list[str] | None = None) -> None:
 
             traceback.print_exc()  # the traceback, and still the error's own exit code
         else:
-            click.echo(str(error), err=True)
+            echo(str(error), err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TextIO
 
+from matrixgen.terminal import inert
+
 # Rich style names (the live view's table uses them as they are) and their SGR codes.
 SGR = {"green": "32", "yellow": "33", "red": "31", "bold red": "1;31", "dim": "2", "cyan": "36"}
 STATUS_STYLE = {
@@ -44,7 +46,9 @@ def _is_terminal(stream: TextIO) -> bool:
 
 
 def paint(text: str, style: str | None, colour: bool) -> str:
-    """`text` in `style` when `colour`, else as it is."""
+    """`text` made inert (`terminal.inert`: it holds names and reasons from matrix.yaml and
+    results), in `style` when `colour`: the only escape sequences are the palette's own."""
+    text = inert(text)
     if not colour or style is None or not text:
         return text
     return f"\x1b[{SGR[style]}m{text}\x1b[0m"

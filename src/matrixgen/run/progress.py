@@ -26,6 +26,7 @@ from matrixgen.outcome.status import Status
 from matrixgen.run.attempt import Outcome
 from matrixgen.run.eta import clock, seconds_left
 from matrixgen.run.palette import SERVICE_STYLE, STATUS_STYLE, paint, wants_colour
+from matrixgen.terminal import inert
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -105,13 +106,15 @@ class Progress:
         count = f"[{self.done}/{self.total}]"
         text = f"{word(status).upper()} {cell.id} ({outcome.duration:.1f}s) {count}{reason}"
         if self.github and outcome.output:
-            self._raw(f"::group::{text}\n{outcome.output}\n::endgroup::")
+            self._raw(inert(f"::group::{text}\n{outcome.output}\n::endgroup::"))
         else:
             self._line(text, STATUS_STYLE[word(status)])
             if outcome.output and (self.verbose or failing):
-                self._raw(_indent(outcome.output))
+                self._raw(inert(_indent(outcome.output)))
         if self.github and failing:
-            self._raw(f"::error title={cell.id} {word(status)}::{_annotation(outcome.reason)}")
+            self._raw(
+                inert(f"::error title={cell.id} {word(status)}::{_annotation(outcome.reason)}")
+            )
 
     def _raw(self, text: str) -> None:
         self.stream.write(text + "\n")
@@ -237,7 +240,9 @@ class LiveProgress(Progress):
 
         table = Table.grid(padding=(0, 2))
         for name, state in self.services.items():
-            table.add_row(f"service {name}", Text(state, SERVICE_STYLE.get(state.split()[0], "")))
+            table.add_row(
+                f"service {name}", Text(inert(state), SERVICE_STYLE.get(state.split()[0], ""))
+            )
         now = time.monotonic()
         for cell_id, since in sorted(self.running.items(), key=lambda item: item[1]):
             table.add_row(Text(f"running {cell_id}", "cyan"), f"{now - since:.0f}s")
