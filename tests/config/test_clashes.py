@@ -114,7 +114,12 @@ def test_job_ids_collide_ignoring_case_and_gate_and_plan_are_taken(check: Valida
         "matrix.yaml:8:3: levels.plan: level 'plan' would take the GitHub job id 'plan', which "
         "the workflow's plan job has (job ids ignore case); rename the level",
     ]
-    assert check(text.replace("outputs: {github: ci.yml}", "")).code == 0
+    # Without a workflow the job ids do not matter, but the results folders still do.
+    assert errors(check(text.replace("outputs: {github: ci.yml}", ""))) == [
+        "matrix.yaml:4:3: levels.unit: cells Unit/Unit and unit/unit differ only in case: on a "
+        "case-insensitive file system (macOS, Windows) both write results/unit/unit.xml; "
+        "rename a level, suite or value so that they differ in more than case"
+    ]
 
 
 def test_a_level_job_id_may_not_be_a_plan_output_name(check: Validate) -> None:
@@ -215,3 +220,98 @@ def test_a_compose_profile_on_another_file(check: Validate) -> None:
         "shared/y.yml, which is the compose file of services.s; give each output a file of "
         "its own",
     ]
+
+
+def test_values_that_differ_only_in_case_are_refused_at_the_value(check: Validate) -> None:
+    """S3 and s3 validated, then shared one compose project, and one results file and
+    profile on a case-insensitive file system (macOS's default)."""
+    text = """\
+        version: 1
+        axes:
+          backend:
+            values:
+              s3: {label: S3}
+              S3: {label: S3 again}
+          mode: [lww, LWW, cas]
+        levels:
+          unit: {axes: [backend, mode], run: "true"}
+        """
+    assert errors(check(text)) == [
+        "matrix.yaml:6:7: axes.backend.values.S3: values 's3' and 'S3' of axis 'backend' differ "
+        "only in case: their cells would share results files and profiles on a "
+        "case-insensitive file system (macOS, Windows) and one compose project; rename one of "
+        "them",
+        "matrix.yaml:7:15: axes.mode[1]: values 'lww' and 'LWW' of axis 'mode' differ "
+        "only in case: their cells would share results files and profiles on a "
+        "case-insensitive file system (macOS, Windows) and one compose project; rename one of "
+        "them",
+    ]
+
+
+def test_levels_that_differ_only_in_case_are_refused(check: Validate) -> None:
+    text = """\
+        version: 1
+        axes: {b: [x]}
+        levels:
+          unit: {axes: [b], run: "true"}
+          Unit: {axes: [b], run: "true"}
+        """
+    assert errors(check(text)) == [
+        "matrix.yaml:5:3: levels.Unit: cells unit/x and Unit/x differ only in case: on a "
+        "case-insensitive file system (macOS, Windows) both write results/unit/x.xml; rename "
+        "a level, suite or value so that they differ in more than case"
+    ]
+
+
+def test_one_compose_project_for_two_cells_is_refused(check: Validate) -> None:
+    """`component/redis-lww` and `component-redis/lww` made one compose project, so one
+    cell's teardown removed the other's stack."""
+    text = """\
+        version: 1
+        name: app
+        axes:
+          store: [redis]
+          mode: [lww]
+        services:
+          redis: {compose: compose/redis.yml}
+        levels:
+          component: {axes: [store, mode], services: [redis], run: "true"}
+          component-redis: {axes: [mode], services: [redis], run: "true"}
+        outputs: {compose: "testing/${level}/${cell}.yml"}
+        """
+    assert errors(check(text, ("compose/redis.yml",))) == [
+        "matrix.yaml:10:3: levels.component-redis: cells component/redis-lww and "
+        "component-redis/lww both make the compose project 'app-component-redis-lww' (compose "
+        "names are lowercase, other characters become '-'), so one cell's teardown would "
+        "remove the other's stack; rename a level, suite or value"
+    ]
+
+
+def test_a_cell_named_like_another_cells_earlier_attempt_is_refused(check: Validate) -> None:
+    text = """\
+        version: 1
+        axes:
+          name: [a, a.attempt-1, a.Attempt-22]
+        levels:
+          unit: {axes: [name], run: "true"}
+        """
+    assert sorted(errors(check(text))) == [
+        f"matrix.yaml:5:3: levels.unit: cell unit/{name} would write results/unit/{name}.xml, "
+        "where a retried cell unit/a keeps an earlier attempt; rename a value so that the cell "
+        "name does not end in .attempt-N"
+        for name in ("a.Attempt-22", "a.attempt-1")
+    ]
+
+
+@pytest.mark.parametrize("level", [".matrixgen", "durations.json", ".MatrixGen"])
+def test_a_level_named_after_what_the_results_folder_keeps_is_refused(
+    check: Validate, level: str
+) -> None:
+    text = f"""\
+        version: 1
+        levels:
+          {level}: {{run: "true"}}
+        """
+    (problem,) = errors(check(text))
+    assert problem.startswith(f"matrix.yaml:3:3: levels.{level}: level '{level}' would put its ")
+    assert "rename the level" in problem

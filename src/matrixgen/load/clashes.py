@@ -13,13 +13,14 @@ from pathlib import Path
 
 from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
-from matrixgen.load.document import Document, format_path
+from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.github import job_key
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.names import (
     GATE_JOB,
     PLAN_JOB,
     artifact_name,
+    compose_project,
     function_name,
     job_id,
     profile_path,
@@ -123,9 +124,103 @@ def has_profile(model: MatrixFile, cell: Cell) -> bool:
     )
 
 
+# In the results folder beside the level folders: a level may not be named after them.
+RESULTS_RESERVED = {".matrixgen": "the run's ledger and lock", "durations.json": "durations"}
+_ATTEMPT = re.compile(r"(.+)\.attempt-[0-9]+", re.IGNORECASE)
+
+
+def check_value_names(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    """Values of one axis that differ only in case (`S3`, `s3`) make cells whose results,
+    profiles and compose projects are one on a case-insensitive file system (macOS and
+    Windows by default) and in compose, which lowercases project names."""
+    for axis, declared in model.axes.items():
+        seen: dict[str, str] = {}
+        for index, value in enumerate(declared.values):
+            first = seen.setdefault(value.lower(), value)
+            if first != value:
+                long_form: PathKey = ("axes", axis, "values", value)
+                known = long_form in doc.marks or long_form in doc.key_marks
+                yield doc.problem(
+                    long_form if known else ("axes", axis, index),
+                    f"values '{first}' and '{value}' of axis '{axis}' differ only in case: "
+                    "their cells would share results files and profiles on a case-insensitive "
+                    "file system (macOS, Windows) and one compose project; rename one of them",
+                    key=True,
+                )
+    for level in model.levels:
+        if level.lower() in RESULTS_RESERVED:
+            yield doc.problem(
+                ("levels", level),
+                f"level '{level}' would put its results folder where the results folder keeps "
+                f"{RESULTS_RESERVED[level.lower()]} ({level.lower()}); rename the level",
+                key=True,
+            )
+
+
 def check_cell_names(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:
+    yield from _ids(doc, model, cells)
     yield from _profiles(doc, model, cells)
+    yield from _compose_projects(doc, model, cells)
     yield from _artifacts(doc, model, cells)
+
+
+def _ids(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:
+    """A cell's results are `<level>/<cell>.xml` and `.log`, its earlier attempts
+    `<cell>.attempt-N.xml` and `.log`: no two cells may get one such file, compared
+    ignoring case as a case-insensitive file system does. Values that differ only in case
+    are reported at their axis (`check_value_names`), not again per cell."""
+    cased = {
+        (axis, value.lower())
+        for axis, declared in model.axes.items()
+        for value in declared.values
+        if sum(v.lower() == value.lower() for v in declared.values) > 1
+    }
+    ids: dict[str, str] = {}
+    for cell in cells:
+        first = ids.setdefault(cell.id.lower(), cell.id)
+        if first == cell.id or any((a, v.lower()) in cased for a, v in cell.values.items()):
+            continue
+        yield doc.problem(
+            ("levels", cell.level),
+            f"cells {first} and {cell.id} differ only in case: on a case-insensitive file "
+            f"system (macOS, Windows) both write results/{cell.id.lower()}.xml; rename a "
+            "level, suite or value so that they differ in more than case",
+            key=True,
+        )
+    for cell in cells:
+        match = _ATTEMPT.fullmatch(cell.name)
+        owner = match and ids.get(f"{cell.level}/{match.group(1)}".lower())
+        if owner:
+            yield doc.problem(
+                ("levels", cell.level),
+                f"cell {cell.id} would write results/{cell.id}.xml, where a retried cell "
+                f"{owner} keeps an earlier attempt; rename a value so that the cell name "
+                "does not end in .attempt-N",
+                key=True,
+            )
+
+
+def _compose_projects(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:
+    """A profile's project (`name:`) is `NAME-LEVEL-CELL` made lowercase with other
+    characters as '-': `component/redis-lww` and `component-redis/lww` would be one project,
+    and one cell's teardown would remove the other's containers and volumes."""
+    if model.outputs.compose is None:
+        return
+    base = model.name or "matrix"
+    projects: dict[str, str] = {}
+    for cell in cells:
+        if not has_profile(model, cell):
+            continue
+        project = compose_project(base, cell)
+        first = projects.setdefault(project, cell.id)
+        if first != cell.id and first.lower() != cell.id.lower():
+            yield doc.problem(
+                ("levels", cell.level),
+                f"cells {first} and {cell.id} both make the compose project '{project}' "
+                "(compose names are lowercase, other characters become '-'), so one cell's "
+                "teardown would remove the other's stack; rename a level, suite or value",
+                key=True,
+            )
 
 
 def _profiles(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:

@@ -8,7 +8,12 @@ from pathlib import Path
 
 from matrixgen.errors import ConfigError, Problem, UsageError, did_you_mean
 from matrixgen.load.cells import Cell
-from matrixgen.load.clashes import check_cell_names, check_level_names, check_output_paths
+from matrixgen.load.clashes import (
+    check_cell_names,
+    check_level_names,
+    check_output_paths,
+    check_value_names,
+)
 from matrixgen.load.document import Document
 from matrixgen.load.expand import Expansion, Removed, expand
 from matrixgen.load.github import check_cells, check_github
@@ -93,6 +98,7 @@ def check_model(document: Document, model: MatrixFile, root: Path | None) -> lis
     """
     return [
         *check_references(document, model),
+        *check_value_names(document, model),
         *check_size(document, model),
         *check_ready_probes(document, model),
         *check_unused_settings(document, model),
