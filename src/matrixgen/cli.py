@@ -29,7 +29,10 @@ EXIT_CODES = (
 
 
 class Context:
-    def __init__(self, directory: Path | None, debug: bool) -> None:
+    """The options of the group, for every command; `main` reads `debug` back after an
+    error (as parsed: an argument `--debug` after `--`, or a value, is not the option)."""
+
+    def __init__(self, directory: Path | None = None, debug: bool = False) -> None:
         self.directory = directory
         self.debug = debug
 
@@ -84,7 +87,9 @@ def results_option(function: F) -> F:
 @click.pass_context
 def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
     """One matrix.yaml as the single source of truth for a test matrix."""
-    ctx.obj = Context(directory, debug)
+    if not isinstance(ctx.obj, Context):
+        ctx.obj = Context()
+    ctx.obj.directory, ctx.obj.debug = directory, debug
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -313,7 +318,7 @@ def clean(obj: Context, file: str | None, results_dir: Path | None) -> None:
     root = locate(obj.directory, file).root
     folder = results_dir if results_dir is not None else Path("results")
     folder = folder if folder.is_absolute() else root / folder
-    sys.exit(clean_results(folder, dict(os.environ), echo))
+    sys.exit(clean_results(folder, dict(os.environ), echo, root=root))
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -448,8 +453,9 @@ def affected(
 def main(argv: list[str] | None = None) -> None:
     from matrixgen.errors import MatrixgenError
 
+    context = Context()
     try:
-        cli.main(args=argv, prog_name="matrixgen", standalone_mode=False)
+        cli.main(args=argv, prog_name="matrixgen", standalone_mode=False, obj=context)
     except click.exceptions.Abort:
         echo("Aborted.", err=True)
         sys.exit(130)
@@ -457,8 +463,7 @@ def main(argv: list[str] | None = None) -> None:
         error.show()
         sys.exit(error.exit_code)
     except MatrixgenError as error:
-        given = argv if argv is not None else sys.argv
-        if "--debug" in (given[: given.index("--")] if "--" in given else given):
+        if context.debug:
             import traceback
 
             traceback.print_exc()  # the traceback, and still the error's own exit code

@@ -13,18 +13,34 @@ import matrixgen
 ROOT = Path(__file__).parents[2]
 
 
-def test_debug_shows_the_traceback_and_keeps_exit_code_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("before", "after", "traceback"),
+    [
+        ([], [], False),
+        (["--debug"], [], True),
+        ([], ["-f", "--debug"], False),  # a file named --debug, not the option
+        ([], ["--", "--debug"], False),
+    ],
+)
+def test_debug_shows_the_traceback_and_keeps_exit_code_2(
+    tmp_path: Path, before: list[str], after: list[str], traceback: bool
+) -> None:
+    """--debug is the option as parsed, not any argument that spells it."""
     (tmp_path / "matrix.yaml").write_text(
         "version: 1\nlevels: {unit: {run: pytest, axes: [nope]}}\n"
     )
-    for debug in ([], ["--debug"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "matrixgen", *debug, "-C", str(tmp_path), "validate"],
-            capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
-        assert done.returncode == 2, done.stderr
-        assert "unknown axis 'nope'" in done.stderr
-        assert ("Traceback (most recent call last)" in done.stderr) == bool(debug)
+    (tmp_path / "--debug").write_text("version: 1\nlevels: {unit: {run: pytest, axes: [nop]}}\n")
+    command = "run" if "--" in after else "validate"
+    done = subprocess.run(
+        [sys.executable, "-m", "matrixgen", *before, "-C", str(tmp_path), command, *after],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "unknown axis 'no" in done.stderr
+    assert ("Traceback (most recent call last)" in done.stderr) == traceback
 
 
 def test_py_typed_ships_with_the_package() -> None:
