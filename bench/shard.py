@@ -22,7 +22,7 @@ import random
 import time
 from pathlib import Path
 
-from matrixgen.shard import lower_bound, pack
+from matrixgen.plan.shard import lower_bound, pack
 
 TARGET = 1.05
 SHARD_COUNTS = (8, 32)

@@ -1,7 +1,7 @@
 """The architecture stays easy to see: layers import only downward, and no module cycle.
 
-    base (errors, files, marks, probe) < load < outcome < results, shard, jobs
-    < plan, run < render, affected, listing, explain < cli < __main__
+    base (errors, files, marks, probe, terminal) < load < outcome < results < plan < run
+    < render, listing, explain < cli < __main__
 
 Every `import` counts, also the lazy ones inside functions (they are cycles all the same).
 """
@@ -16,9 +16,10 @@ LAYERS = [
     {"", "errors", "files", "marks", "probe", "terminal"},  # "": the package itself (version, name)
     {"load"},
     {"outcome"},
-    {"results", "shard", "jobs"},
-    {"plan", "run"},
-    {"render", "affected", "listing", "explain"},
+    {"results"},
+    {"plan"},
+    {"run"},
+    {"render", "listing", "explain"},
     {"cli"},
     {"__main__"},
 ]

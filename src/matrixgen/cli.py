@@ -412,7 +412,7 @@ def shard(
     as_json: bool,
 ) -> None:
     """Pack cells into duration-balanced shards."""
-    from matrixgen.shard import shard_command
+    from matrixgen.plan.shard import shard_command
 
     matrix = obj.load(file)
     sys.exit(
@@ -439,7 +439,7 @@ def affected(
     github_output: bool,
 ) -> None:  # fmt: skip
     """Cells affected by the files changed since --base."""
-    from matrixgen.affected import affected_command
+    from matrixgen.plan.affected import affected_command
 
     if (base is None) == (not every):
         raise click.UsageError("give --base REF, or --all for every cell")

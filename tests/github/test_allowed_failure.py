@@ -95,7 +95,7 @@ def test_a_failure_that_is_not_allowed_still_fails_the_report(
 
 
 def test_an_allowed_value_marks_every_cell_with_it(project: Callable[..., Project]) -> None:
-    from matrixgen.load.github import allowed_failure
+    from matrixgen.load.github.checks import allowed_failure
     from matrixgen.load.matrix import load
 
     made = project(

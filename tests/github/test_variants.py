@@ -15,7 +15,7 @@ from render.helpers import nox_sessions
 
 from matrixgen.cli import cli
 from matrixgen.load.matrix import load
-from matrixgen.plan import plan_outputs
+from matrixgen.plan.workflow import plan_outputs
 
 from .checks import assert_valid, zizmor_findings
 from .conftest import Project

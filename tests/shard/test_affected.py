@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from matrixgen.affected import affected_cells, changed_files, glob_pattern, matches
 from matrixgen.cli import cli, main
 from matrixgen.errors import UsageError
 from matrixgen.load.matrix import load
+from matrixgen.plan.affected import affected_cells, changed_files, glob_pattern, matches
 
 MATRIX = """\
 version: 1

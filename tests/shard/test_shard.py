@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from matrixgen.cli import cli
 from matrixgen.load.matrix import load
-from matrixgen.shard import estimate, lower_bound, pack
+from matrixgen.plan.shard import estimate, lower_bound, pack
 
 DESIGN = Path(__file__).parents[1] / "data" / "design"
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from matrixgen.cli import cli
 from matrixgen.load.matrix import load
-from matrixgen.plan import allocate, plan_outputs
+from matrixgen.plan.workflow import allocate, plan_outputs
 
 DESIGN = Path(__file__).parents[1] / "data" / "design" / "matrix.yaml"
 

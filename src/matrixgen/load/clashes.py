@@ -14,7 +14,7 @@ from pathlib import Path
 from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
-from matrixgen.load.github import job_key
+from matrixgen.load.github.checks import job_key
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.names import (
     GATE_JOB,

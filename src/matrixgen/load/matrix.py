@@ -16,7 +16,7 @@ from matrixgen.load.clashes import (
 )
 from matrixgen.load.document import Document
 from matrixgen.load.expand import Expansion, Removed, expand
-from matrixgen.load.github import check_cells, check_github
+from matrixgen.load.github.checks import check_cells, check_github
 from matrixgen.load.harness import check_env_names, check_harness
 from matrixgen.load.loader import Source, locate, read_document, validate_schema
 from matrixgen.load.model import MatrixFile

@@ -27,14 +27,19 @@ from typing import Any
 import yaml
 
 from matrixgen.errors import ConfigError, did_you_mean
-from matrixgen.jobs import CellEntry, JobEntry, cell_entry, display_names
 from matrixgen.load.cells import Cell
-from matrixgen.load.github import container_port_env, needs_closure, suite_steps
+from matrixgen.load.github.checks import container_port_env, needs_closure, suite_steps
+from matrixgen.load.github.jobs import (
+    CellEntry,
+    JobEntry,
+    cell_entry,
+    display_names,
+    shard_count,
+)
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import ACTION_REF, Coverage, GithubOutput, GithubStep, GithubTriggers
 from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
 from matrixgen.marks import HASH
-from matrixgen.plan import shard_count
 from matrixgen.render.target import Output, RenderContext, Rendered
 from matrixgen.render.templating import TemplateError, github_quote
 

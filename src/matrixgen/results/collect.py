@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrixgen.load.cells import Cell
-from matrixgen.load.github import allowed_failure
+from matrixgen.load.github.checks import allowed_failure
 from matrixgen.load.matrix import Matrix
 from matrixgen.outcome.attempts import is_attempt_file
 from matrixgen.outcome.junit import JUnitFile, read_junit

@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping
 
-from matrixgen.shard import lower_bound
+from matrixgen.plan.shard import lower_bound
 
 
 def seconds_left(

@@ -200,7 +200,7 @@ def affected_command(
         relative = os.path.relpath(matrix.source.path.resolve(), matrix.root.resolve())
         selection = affected_cells(matrix.model, matrix.cells, changed, Path(relative).as_posix())
     if github_output:
-        from matrixgen.plan import plan_outputs, write_github_output
+        from matrixgen.plan.workflow import plan_outputs, write_github_output
 
         scope = "all" if base is None else "affected"
         target = write_github_output(plan_outputs(matrix, selection.cells, scope), env or {})

@@ -21,28 +21,24 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from matrixgen.errors import UsageError
-from matrixgen.jobs import (
+from matrixgen.load.cells import Cell
+from matrixgen.load.github.checks import job_key
+from matrixgen.load.github.jobs import (
     DEFAULT_TIMEOUT_MINUTES,
     SETUP_MINUTES,
     JobEntry,
     cell_entry,
     display_names,
+    shard_count,
 )
-from matrixgen.load.cells import Cell
-from matrixgen.load.github import job_key
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import GithubOutput
 from matrixgen.load.names import job_id, shard_artifact_name
 from matrixgen.outcome import durations as recorded_durations
-from matrixgen.shard import estimate, pack
+from matrixgen.plan.shard import estimate, pack
 
 CACHE_KEY = "matrixgen-durations-"
 K = TypeVar("K")
-
-
-def shard_count(github: GithubOutput, level: str) -> int | None:
-    shards = github.shards
-    return shards.get(level) if isinstance(shards, dict) else shards
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from matrixgen.load.cells import Cell
-from matrixgen.load.github import cell_github
+from matrixgen.load.github.checks import cell_github
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.model import GithubOutput
 from matrixgen.load.names import artifact_name
@@ -131,3 +131,9 @@ def display_names(cells: Sequence[Cell]) -> dict[str, str]:
         parts += [f"{axis}={cell.values[axis]}" for axis in cell.spanned]
         names[cell.id] = ", ".join(parts) or cell.name
     return names
+
+
+def shard_count(github: GithubOutput, level: str) -> int | None:
+    """The shards `outputs.github.shards` gives a level, if any."""
+    shards = github.shards
+    return shards.get(level) if isinstance(shards, dict) else shards
