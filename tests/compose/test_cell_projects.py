@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,13 +22,20 @@ from engine_tools import matrixgen
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
-def _containers(env: dict[str, str], project: str) -> list[str]:
+def _containers(env: dict[str, str], profile: str) -> list[str]:
+    """The containers of the projects a run made of the profile named `profile`: its name
+    and the run's token, `PROFILE-0123456789ab` (see `ledger.compose_name`)."""
     done = subprocess.run(
-        ["docker", "ps", "-a", "--format", "{{.Names}} {{.Status}}",
-         "--filter", f"label=com.docker.compose.project={project}"],
+        ["docker", "ps", "-a", "--format",
+         '{{.Label "com.docker.compose.project"}} {{.Names}} {{.Status}}'],
         env=env, capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
-    return done.stdout.splitlines()
+    run_project = re.compile(re.escape(profile) + r"-[0-9a-f]{12}")
+    return [
+        line.partition(" ")[2]
+        for line in done.stdout.splitlines()
+        if run_project.fullmatch(line.partition(" ")[0])
+    ]
 
 
 def test_each_cell_project_goes_down_after_a_pass_and_a_timeout_with_results_elsewhere(

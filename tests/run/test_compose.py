@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -49,9 +50,10 @@ def test_auto_uses_compose_where_an_engine_answers(tmp_path: Path) -> None:
     lines = calls.read_text().splitlines()
     up = next(line for line in lines if " up " in line)
     port = up.split()[0]
-    assert f"-f {tmp_path / 'compose/kafka.yml'} -p matrixgen-kafka-{port} up -d --wait" in up
-    assert any(
-        f"-p matrixgen-kafka-{port} down --volumes --remove-orphans" in line for line in lines
-    )
+    # The run's own project: a token of the project folder, the run and the file (issue 19).
+    project = re.search(r" -p (matrixgen-kafka-[0-9a-f]{12}) ", up)
+    assert project is not None, up
+    assert f"-f {tmp_path / 'compose/kafka.yml'} -p {project[1]} up -d --wait" in up
+    assert any(f"-p {project[1]} down --volumes --remove-orphans" in line for line in lines)
     assert (tmp_path / "seen.txt").read_text().strip() == f"127.0.0.1:{port}"
     assert "service kafka starting: compose" in stream.getvalue()

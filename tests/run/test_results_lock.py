@@ -90,6 +90,6 @@ def test_the_lock_is_one_per_folder_and_goes_with_its_holder(tmp_path: Path) -> 
     assert not lock.is_symlink() and not (tmp_path / "elsewhere").exists()
     assert ResultsFolder.take(tmp_path / "missing", create=False) is None
     lines: list[str] = []
-    assert clean_results(tmp_path / "missing", {}, lines.append) == 0
+    assert clean_results(tmp_path / "missing", {}, lines.append, root=tmp_path) == 0
     assert lines == [f"nothing to clean: no results folder {tmp_path / 'missing'}"]
     assert not (tmp_path / "missing").exists()

@@ -95,7 +95,7 @@ def run_cells(matrix: Matrix, cells: list[Cell], options: RunOptions) -> int:
     try:
         progress = make_progress(options)
         try:
-            for line in leftovers.clean(options.results_dir, options.env).lines:
+            for line in leftovers.clean(options.results_dir, options.env, root=options.root).lines:
                 progress.note(line)
             folder.clear(cells)
             progress.begin(cells, modes, str(options.results_dir))
@@ -107,9 +107,12 @@ def run_cells(matrix: Matrix, cells: list[Cell], options: RunOptions) -> int:
         folder.release()
 
 
-def clean_results(results_dir: Path, env: Mapping[str, str], echo: Callable[[str], object]) -> int:
-    """`matrixgen clean`: stop what dead runs into `results_dir` left; 0, or 1 when
-    something could not be cleaned. Raises ResultsFolderError while a run uses the folder."""
+def clean_results(
+    results_dir: Path, env: Mapping[str, str], echo: Callable[[str], object], *, root: Path
+) -> int:
+    """`matrixgen clean`: stop what dead runs into `results_dir` left (their compose files lie
+    in the project folder `root`); 0, or 1 when something could not be cleaned. Raises
+    ResultsFolderError while a run uses the folder."""
     from matrixgen.run import leftovers
     from matrixgen.run.results_folder import ResultsFolder
 
@@ -118,7 +121,7 @@ def clean_results(results_dir: Path, env: Mapping[str, str], echo: Callable[[str
         echo(f"nothing to clean: no results folder {results_dir}")
         return 0
     try:
-        cleaned = leftovers.clean(results_dir, env)
+        cleaned = leftovers.clean(results_dir, env, root=root)
     finally:
         folder.release()
     for line in cleaned.lines:

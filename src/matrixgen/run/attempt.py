@@ -133,7 +133,8 @@ async def run_attempt(
         shown = command if isinstance(command, str) else " ".join(command)
         output.write(f"+ {shown}\n".encode())
         start = time.monotonic()
-        starting = spawn(command, env=env, cwd=cwd, log=output)
+        badge = ledger.badge if ledger is not None else None
+        starting = spawn(command, env=env, cwd=cwd, log=output, badge=badge)
         try:
             process = await (ledger.start(f"cell {cell.id}", starting) if ledger else starting)
         except OSError as error:

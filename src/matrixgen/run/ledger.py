@@ -4,16 +4,20 @@ Written before each start and updated on each stop, so that after a run is kille
 (SIGKILL, an OOM kill, a power cut) the next `matrixgen run` or `matrixgen clean` knows
 what it left: processes (pid and start time, so a reused pid is never mistaken for
 one of ours), private data folders, compose projects, and the run's marker variable.
-A run that ends normally removes its ledger. `leftovers` reads ledgers of dead runs.
+Beside it, `run-<id>.badge`: a file every process the run starts holds open (see
+`processes.Badge`), proof of descent that no ledger can forge. A run that ends normally
+removes both. `dead_runs` reads the ledgers of dead runs and `leftovers` cleans up after them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -24,16 +28,45 @@ from typing import Any
 import psutil
 
 from matrixgen.files import write_atomic
-from matrixgen.run.processes import process_clock
+from matrixgen.run.processes import MARKER_PREFIX, Badge, process_clock
 
 FOLDER = ".matrixgen"  # in the results folder: this file, the lock
 OWNER = ".matrixgen-run"  # in each data folder a run makes: the run's id (clean checks it)
-PREFIX = "matrixgen-"  # of data folders and compose projects: clean touches nothing else
+PREFIX = "matrixgen-"  # of data folders and compose projects of services
+VERSION = 2  # 2: compose project names carry `compose_name`'s token; the badge file
 _tokens = itertools.count()
 
 
 def ledger_path(results_dir: Path, run_id: str) -> Path:
     return results_dir / FOLDER / f"run-{run_id}.json"
+
+
+def badge_path(ledger: Path) -> Path:
+    """The run's badge file, beside its ledger."""
+    return ledger.with_suffix(".badge")
+
+
+def run_marker(run_id: str, results_dir: Path) -> str:
+    """The variable every process of the run carries: `MATRIXGEN_RUN_` and 16 hex digits of
+    a hash of the run's id and its results folder. A ledger that copies a run alive in
+    another results folder names a marker this folder would not make (`dead_runs`)."""
+    where = os.path.realpath(results_dir)
+    digest = hashlib.sha256("\0".join((where, run_id)).encode()).hexdigest()[:16]
+    return f"{MARKER_PREFIX}{digest.upper()}"
+
+
+def compose_name(stem: str, root: Path, run_id: str, file: Path | str) -> str:
+    """The compose project a run brings up from `file`: `STEM-TOKEN`, TOKEN 12 hex digits of
+    a hash of the project folder, the run's id and the file's place in that folder.
+
+    `matrixgen clean` recomputes it from its own project folder and a ledger's run id and
+    file, and brings down no project whose name it cannot derive so: not another project's
+    stack, not a `matrixgen-*` name a ledger made up, not a profile brought up by hand (that
+    one has the profile's own `name:`, without a token)."""
+    real_root = os.path.realpath(root)
+    place = os.path.relpath(os.path.realpath(file), real_root)
+    token = hashlib.sha256("\0".join((real_root, run_id, place)).encode()).hexdigest()[:12]
+    return f"{re.sub(r'[^a-z0-9_-]+', '-', stem.lower()).strip('-_') or 'matrixgen'}-{token}"
 
 
 @dataclass
@@ -42,6 +75,8 @@ class Ledger:
     run_id: str
     marker: str
     on_error: Callable[[OSError], None] | None = None
+    badge: int | None = None  # an open descriptor on the badge file, passed to every child
+    badge_id: Badge | None = None
     processes: dict[int, dict[str, Any]] = field(default_factory=dict)  # live ones, by pid
     folders: list[str] = field(default_factory=list)
     compose: dict[str, str] = field(default_factory=dict)  # project -> compose file
@@ -52,7 +87,7 @@ class Ledger:
     def data(self) -> dict[str, Any]:
         me = psutil.Process()
         return {
-            "version": 1,
+            "version": VERSION,
             "run": self.run_id,
             "marker": self.marker,
             "pid": me.pid,
@@ -61,6 +96,25 @@ class Ledger:
             "folders": self.folders,
             "compose": [{"project": p, "file": f} for p, f in self.compose.items()],
         }
+
+    def begin(self) -> None:
+        """Before anything starts: make the run's badge file and write the ledger."""
+        path = badge_path(self.path)
+        made = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            descriptor = os.open(path, made, 0o600)
+            try:
+                os.write(descriptor, f"{self.run_id}\n".encode())
+            finally:
+                os.close(descriptor)
+            self.badge = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            info = os.fstat(self.badge)
+            self.badge_id = (info.st_dev, info.st_ino)
+        except OSError as error:
+            if self.on_error is None:
+                raise
+            self.on_error(error)
+        self.save()
 
     def save(self) -> None:
         try:
@@ -139,6 +193,11 @@ class Ledger:
         else:
             with contextlib.suppress(OSError):
                 self.path.unlink()
+            with contextlib.suppress(OSError):
+                badge_path(self.path).unlink()
+        if self.badge is not None:
+            os.close(self.badge)
+            self.badge = None
         return left
 
 
@@ -148,8 +207,8 @@ def same_process(pid: int, created: float) -> psutil.Process | None:
         process = psutil.Process(pid)
         if abs(process.create_time() - created) < 0.02:
             return process
-    except (psutil.Error, OSError):
-        pass
+    except (psutil.Error, OSError, ValueError, OverflowError, TypeError):
+        pass  # gone, or not a pid at all (a ledger is checked before, `dead_runs`)
     return None
 
 

@@ -1,14 +1,24 @@
 """What runs that died left behind, and stopping it: `matrixgen clean`, and the start of
 every `matrixgen run` (both under the results folder's lock, so no live run is touched).
 
-For each ledger (`ledger.py`) whose run is dead — its pid is gone, or now belongs to a
-process that started at another time:
-- each recorded process that still has the same pid *and* start time is stopped with its
-  process tree, provided its environment carries the dead run's marker where it still
-  shows one (redis overwrites its own); so is any other process carrying that marker;
-- its compose projects get `docker compose -p NAME down --volumes`, where an engine answers;
-- its data folders are removed: only folders named `matrixgen-*` that hold the run's id;
-- the ledger is removed, unless something could not be cleaned (it is kept for next time).
+A ledger only names candidates; each is touched only on proof that the dead run made it,
+proof the ledger cannot supply (issue 19). For each ledger (`dead_runs`) whose run is dead
+— its pid is gone, or now belongs to a process that started at another time:
+- a recorded process is stopped, with its process tree, when its pid *and* start time
+  still match and it carries the run's marker in an environment that can be read, or
+  holds the run's badge open (`processes.carries`); an environment that reads empty (`env
+  -i`, a redis-server that wrote its title there) or cannot be read proves nothing, and
+  such a process is left running. So is any other process that carries the marker or
+  holds the badge; never init, nor this process or its ancestors;
+- a compose project gets `docker compose -p NAME -f FILE down --volumes` when an engine
+  answers, NAME is the one `ledger.compose_name` derives from this project folder, the
+  run's id and FILE (a file inside this project: a profile matrixgen generated, or a
+  service's compose file), and every container the engine has of NAME comes from files
+  inside this project;
+- a data folder is removed when it is named `matrixgen-*`, is a real folder of this user,
+  and holds the run's id in its owner file;
+- the ledger and its badge are removed, unless something could not be cleaned.
+A file in the folder that is not a ledger matrixgen wrote is reported in one line, ignored.
 """
 
 from __future__ import annotations
@@ -16,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import signal
 import stat
@@ -24,32 +33,19 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psutil
 
 from matrixgen.files import read_regular
 from matrixgen.marks import read_header
-from matrixgen.run.ledger import FOLDER, OWNER, PREFIX, same_process
-from matrixgen.run.processes import MARKER_PREFIX, marked
+from matrixgen.run import dead_runs
+from matrixgen.run.dead_runs import DeadRun
+from matrixgen.run.ledger import FOLDER, OWNER, PREFIX, badge_path, compose_name, same_process
+from matrixgen.run.processes import Badge, carries, ours, protected
 from matrixgen.run.requirements import docker_engine_answers
 
 GRACE = 5.0
-_RUN = re.compile(r"[0-9a-f]{32}")
-_MARKER = re.compile(re.escape(MARKER_PREFIX) + r"[0-9A-F]{12}")
-_PROJECT = re.compile(re.escape(PREFIX) + r"[a-z0-9_.-]+")
-
-
-@dataclass(frozen=True)
-class DeadRun:
-    path: Path
-    run_id: str
-    marker: str
-    pid: int
-    created: float
-    processes: list[tuple[int, float, str]]
-    folders: list[str]
-    compose: list[tuple[str, str]]
+DOCKER_LIMIT = 120  # seconds one docker command may take
 
 
 @dataclass
@@ -58,66 +54,45 @@ class Cleaned:
     complete: bool = True  # False: something could not be cleaned (its ledger is kept)
 
 
-def clean(results_dir: Path, env: Mapping[str, str], *, skip: str = "") -> Cleaned:
-    """Clean up after every dead run that recorded a ledger in `results_dir`."""
+def clean(results_dir: Path, env: Mapping[str, str], *, root: Path) -> Cleaned:
+    """Clean up after every dead run that recorded a ledger in `results_dir`; `root` is the
+    project folder (of matrix.yaml), where the compose files of its runs lie."""
     cleaned = Cleaned([])
     for path in sorted((results_dir / FOLDER).glob("run-*.json")):
-        if path.name == f"run-{skip}.json":
-            continue
-        run = _read(path)
-        if run is None:
-            _remove(path)
-            cleaned.lines.append(f"{path}: not a ledger matrixgen wrote; removed it")
+        run = dead_runs.read(path)
+        if isinstance(run, str):
+            cleaned.lines.append(
+                f"{path}: not a ledger matrixgen wrote ({run}); ignored it (delete it to "
+                "silence this)"
+            )
             continue
         if same_process(run.pid, run.created) is not None:
             continue  # alive (another results folder's lock is not ours to judge)
-        done, left = _clean_run(run, env)
+        done, left = _clean_run(run, root, env)
         head = f"cleaned up after run {run.run_id[:8]} (pid {run.pid}, no longer running)"
         cleaned.lines.append(f"{head}: {'; '.join(done) or 'nothing of it was left'}")
         if left:
             cleaned.complete = False
             cleaned.lines.append(f"  could not clean: {'; '.join(left)}; its ledger {path} is kept")
         else:
-            _remove(path)
+            for made in (path, badge_path(path)):
+                with contextlib.suppress(OSError):  # read-only: the lock could not be taken
+                    made.unlink(missing_ok=True)
     return cleaned
 
 
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):  # a read-only folder: the lock could not be taken
-        path.unlink(missing_ok=True)
-
-
-def _read(path: Path) -> DeadRun | None:
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-        run = DeadRun(
-            path=path,
-            run_id=data["run"],
-            marker=data["marker"],
-            pid=int(data["pid"]),
-            created=float(data["created"]),
-            processes=[(int(p["pid"]), float(p["created"]), str(p["what"]))
-                       for p in data["processes"]],
-            folders=[str(f) for f in data["folders"]],
-            compose=[(str(c["project"]), str(c["file"])) for c in data["compose"]],
-        )  # fmt: skip
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None
-    if not (isinstance(run.run_id, str) and _RUN.fullmatch(run.run_id)):
-        return None
-    if not (isinstance(run.marker, str) and _MARKER.fullmatch(run.marker)):
-        return None
-    return run
-
-
-def _clean_run(run: DeadRun, env: Mapping[str, str]) -> tuple[list[str], list[str]]:
+def _clean_run(run: DeadRun, root: Path, env: Mapping[str, str]) -> tuple[list[str], list[str]]:
     done: list[str] = []
     left: list[str] = []
-    stopped = _stop(run)
+    stopped, spared = _stop(run, _badge(run))
     if stopped:
         done.append(f"stopped {', '.join(stopped)}")
+    if spared:
+        done.append(f"left running {', '.join(spared)}: nothing shows this run started them")
     for project, file in run.compose:
-        why = compose_down(project, file, env)
+        why = _not_ours(project, file, root, run.run_id) or compose_down(project, file, env, root)
+        if why is None:
+            continue  # nothing of it is left on the engine
         (left if why else done).append(
             f"compose project {project}" + (f" ({why})" if why else " down")
         )
@@ -130,77 +105,145 @@ def _clean_run(run: DeadRun, env: Mapping[str, str]) -> tuple[list[str], list[st
     return done, left
 
 
-def _carries(process: psutil.Process, marker: str) -> bool:
-    """Whether the process carries `marker`, as far as its environment still shows."""
+# --- processes -----------------------------------------------------------------------------
+
+
+def _badge(run: DeadRun) -> Badge | None:
+    """The run's badge file, if it is one `Ledger.begin` could have made: a regular file of
+    this user with no other name (not a link to, or a hard link of, a file others hold)."""
     try:
-        environ = process.environ()
-    except psutil.AccessDenied:
-        return True  # unreadable: pid and start time must do
-    except psutil.Error:
-        return False
-    return not environ or marker in environ  # {}: overwritten (redis's process title)
+        info = os.lstat(badge_path(run.path))
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_uid != os.geteuid():
+        return None
+    return info.st_dev, info.st_ino
 
 
-def _stop(run: DeadRun) -> list[str]:
+def _stop(run: DeadRun, badge: Badge | None) -> tuple[list[str], list[str]]:
+    """Stop what the run provably started; also say which recorded processes were spared."""
+    never = protected()
     victims: dict[int, psutil.Process] = {}
+    spared: list[str] = []
     for pid, created, _what in run.processes:
         process = same_process(pid, created)
-        if process is None or not _carries(process, run.marker):
+        if process is None:
+            continue
+        if pid in never or not carries(process, run.marker, badge):
+            spared.append(_named(process))
             continue
         try:
             family = [process, *process.children(recursive=True)]
         except psutil.Error:
             family = [process]
-        victims.update((p.pid, p) for p in family)
-    for process in marked(run.marker):
+        victims.update((p.pid, p) for p in family if p.pid not in never)
+    for process in ours(run.marker, badge):
         victims.setdefault(process.pid, process)
     names = []
     for process in victims.values():
         try:
-            names.append(f"{process.name()} (pid {process.pid})")
+            names.append(_named(process))
             process.send_signal(signal.SIGTERM)
         except psutil.Error:
             continue
     _gone, alive = psutil.wait_procs(list(victims.values()), timeout=GRACE)
     for process in alive:
-        try:
+        with contextlib.suppress(psutil.Error):
             process.kill()
-        except psutil.Error:
-            continue
     psutil.wait_procs(alive, timeout=GRACE)
-    return names
+    return names, spared
 
 
-def compose_down(project: str, file: str, env: Mapping[str, str]) -> str:
-    """'' when the project is down, else why not. Only projects matrixgen names: its own
-    services' (`matrixgen-...`) and those of the profiles it generated (`name:` there)."""
-    if not (_PROJECT.fullmatch(project) or _profile_names(file, project)):
-        return "not a project matrixgen names"
-    if not docker_engine_answers(env):
-        return "no Docker engine answers `docker info`; run `matrixgen clean` where one does"
-    argv = ["docker", "compose", "-p", project]
-    if os.path.isfile(file):
-        argv += ["-f", file]
+def _named(process: psutil.Process) -> str:
+    try:
+        return f"{process.name()} (pid {process.pid})"
+    except psutil.Error:
+        return f"pid {process.pid}"
+
+
+# --- compose projects ----------------------------------------------------------------------
+
+
+def _inside(root: Path, path: str) -> bool:
+    real_root = os.path.realpath(root)
+    return os.path.commonpath([real_root, os.path.realpath(path)]) == real_root
+
+
+def _not_ours(project: str, file: str, root: Path, run_id: str) -> str:
+    """'' when `project` is the name this run gave the compose project of `file`, else why
+    not (see `ledger.compose_name`)."""
+    if not (os.path.isabs(file) and _inside(root, file)):
+        return f"its compose file {file} is not inside this project"
+    text = read_regular(Path(file), 1 << 20)
+    if isinstance(text, str):
+        return f"its compose file {file} cannot be read: {text}"
+    stem = project.rpartition("-")[0]
+    if compose_name(stem, root, run_id, file) != project:
+        return "not a name this run gave a compose project"
+    if not (stem.startswith(PREFIX) or _profile_names(text, stem)):
+        return "not a name this run gave a compose project"
+    return ""
+
+
+def _profile_names(text: bytes, name: str) -> bool:
+    """Whether `text` is a profile matrixgen generated, for the compose project `name`."""
+    decoded = text.decode("utf-8", "replace")
+    return read_header(decoded) is not None and f"\nname: {json.dumps(name)}\n" in decoded
+
+
+def _docker(what: str, args: list[str], env: Mapping[str, str]) -> list[str] | str:
+    """The lines `docker ARGS` prints, or why it failed (`what` names the command)."""
     try:
         done = subprocess.run(
-            [*argv, "down", "--volumes", "--remove-orphans"],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            env=dict(env),
-            timeout=120,
-            check=False,
-        )
+            ["docker", *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            env=dict(env), timeout=DOCKER_LIMIT, check=False,
+        )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as error:
-        return f"`docker compose down` failed: {error}"
-    return "" if done.returncode == 0 else f"`docker compose down` exited with {done.returncode}"
+        return f"`docker {what}` failed: {error}"
+    if done.returncode != 0:
+        return f"`docker {what}` exited with {done.returncode}"
+    return done.stdout.splitlines()
 
 
-def _profile_names(file: str, project: str) -> bool:
-    """Whether `file` is a profile matrixgen generated for the compose project `project`."""
-    text = read_regular(Path(file), 64 * 1024)
-    if isinstance(text, str) or read_header(text.decode("utf-8", "replace")) is None:
-        return False
-    return f"\nname: {json.dumps(project)}\n" in text.decode("utf-8", "replace")
+def _on_engine(project: str, root: Path, env: Mapping[str, str]) -> str | None:
+    """None when the engine has nothing of `project`; '' when every container it has of it
+    comes from compose files inside this project; else why it is not brought down."""
+    label = f"label=com.docker.compose.project={project}"
+    shown = '{{.Label "com.docker.compose.project.config_files"}}'
+    containers = _docker("ps", ["ps", "-a", "--filter", label, "--format", shown], env)
+    if isinstance(containers, str):
+        return containers
+    for line in containers:
+        for file in line.split(","):
+            if not (os.path.isabs(file) and _inside(root, file)):
+                return f"its containers come from {file or 'no compose file'}, not this project"
+    if containers:
+        return ""
+    for kind in ("volume", "network"):
+        found = _docker(f"{kind} ls", [kind, "ls", "-q", "--filter", label], env)
+        if isinstance(found, str) or found:
+            return found if isinstance(found, str) else ""
+    return None
+
+
+def compose_down(
+    project: str, file: str, env: Mapping[str, str], root: Path | None = None
+) -> str | None:
+    """'' when the project is down, None when there was nothing of it, else why not. With
+    `root` (cleaning up after a dead run), only a project whose containers all come from
+    compose files inside `root` is brought down."""
+    if not docker_engine_answers(env):
+        return "no Docker engine answers `docker info`; run `matrixgen clean` where one does"
+    if root is not None:
+        found = _on_engine(project, root, env)
+        if found != "":
+            return found
+    done = _docker("compose down", ["compose", "-p", project, "-f", file, "down", "--volumes",
+                                    "--remove-orphans"], env)  # fmt: skip
+    return done if isinstance(done, str) else ""
+
+
+# --- data folders --------------------------------------------------------------------------
 
 
 def _remove_folder(folder: Path, run_id: str) -> str | None:
@@ -211,12 +254,13 @@ def _remove_folder(folder: Path, run_id: str) -> str | None:
         return None
     except OSError as error:
         return error.strerror or str(error)
-    owned = False
-    if folder.is_absolute() and folder.name.startswith(PREFIX) and stat.S_ISDIR(info.st_mode):
-        try:
-            owned = (folder / OWNER).read_text().strip() == run_id
-        except OSError:
-            owned = False
+    owned = (
+        folder.is_absolute()
+        and folder.name.startswith(PREFIX)
+        and stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.geteuid()
+        and read_regular(folder / OWNER, 64) == run_id.encode()
+    )
     if not owned:
         return "not a data folder this run made"
     shutil.rmtree(folder, ignore_errors=True)

@@ -128,22 +128,78 @@ def _alive(process: psutil.Process) -> bool:
         return False
 
 
-def marked(marker: str) -> list[psutil.Process]:
-    """Live processes whose environment carries `marker` (a variable name)."""
+# A run's badge: (st_dev, st_ino) of a file only that run made (`ledger.Ledger.begin`), which
+# every process it starts holds open (pass_fds). Unlike the marker, which a process can
+# overwrite (redis puts its title there) and a ledger can name, a descriptor is the
+# kernel's word that the process descends from the run: no file can make a stranger hold it.
+Badge = tuple[int, int]
+
+
+def holds(process: psutil.Process, badge: Badge | None) -> bool:
+    """Whether `process` holds an open descriptor on the badge's file (/proc/PID/fd on
+    Linux; elsewhere the files psutil lists). Unreadable: no."""
+    if badge is None:
+        return False
+    try:
+        if os.path.isdir("/proc/self/fd"):
+            paths = [entry.path for entry in os.scandir(f"/proc/{process.pid}/fd")]
+        else:  # pragma: no cover - not Linux
+            paths = [opened.path for opened in process.open_files()]
+    except (OSError, psutil.Error):
+        return False
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) == badge:
+            return True
+    return False
+
+
+def carries(process: psutil.Process, marker: str, badge: Badge | None = None) -> bool:
+    """Proof that the run of `marker` and `badge` started `process`: its environment, read
+    and not empty, carries the marker, or it holds the badge. An environment that reads
+    empty (`env -i`, or overwritten as redis does) or cannot be read proves nothing."""
+    try:
+        if marker in process.environ():
+            return True
+    except (psutil.Error, OSError):
+        pass
+    return holds(process, badge)
+
+
+def ours(marker: str, badge: Badge | None = None) -> list[psutil.Process]:
+    """Live processes that carry `marker` or hold `badge` (see `carries`); never this process
+    or one of its ancestors."""
     found = []
-    me = os.getpid()
+    mine = protected()
     for process in psutil.process_iter():
-        if process.pid == me:
+        if process.pid in mine:
             continue
         with contextlib.suppress(psutil.Error):
-            if marker in process.environ() and process.status() != psutil.STATUS_ZOMBIE:
+            if process.status() != psutil.STATUS_ZOMBIE and carries(process, marker, badge):
                 found.append(process)
     return found
 
 
-def sweep(marker: str, grace: float = 2.0) -> list[str]:
-    """Kill every leftover process that carries `marker`; return what was found."""
-    leftovers = marked(marker)
+def _parents(process: psutil.Process) -> list[psutil.Process]:
+    try:
+        return process.parents()
+    except psutil.Error:  # pragma: no cover - this process always exists
+        return []
+
+
+def protected() -> set[int]:
+    """Never stopped whatever a ledger says: init, this process and its ancestors."""
+    me = psutil.Process()
+    return {0, 1, me.pid, *(p.pid for p in _parents(me))}
+
+
+def sweep(marker: str, badge: Badge | None = None, grace: float = 2.0) -> list[str]:
+    """Kill every leftover process that carries `marker` or holds `badge`; return what was
+    found."""
+    leftovers = ours(marker, badge)
     names = []
     for process in leftovers:
         with contextlib.suppress(psutil.Error):
@@ -179,11 +235,13 @@ async def spawn(
     env: Mapping[str, str],
     cwd: Path,
     log: Log,
+    badge: int | None = None,
 ) -> asyncio.subprocess.Process:
     """Start a shell line or an argv in a new session, stdout and stderr into `log` (a pipe).
 
     Its own session keeps Ctrl-C in the terminal from reaching it directly (the runner
-    decides when it stops) and makes its process group killable as a whole.
+    decides when it stops) and makes its process group killable as a whole. `badge`, the
+    descriptor of the run's badge file, stays open in it (see `Badge`).
     """
     output, done = await log.pipe()
     try:
@@ -194,6 +252,7 @@ async def spawn(
             "env": dict(env),
             "cwd": cwd,
             "start_new_session": True,
+            "pass_fds": () if badge is None else (badge,),
         }
         if isinstance(command, str):
             process = await asyncio.create_subprocess_shell(command, **options)

@@ -7,6 +7,13 @@ the run marker finds it. On Linux matrixgen becomes a child subreaper
 to matrixgen, not to init, so every daemon a cell starts stays among matrixgen's
 descendants. What is there that matrixgen did not mean to keep is an orphan: after each
 attempt the orphans of that cell are stopped, at teardown all of them.
+
+Being a descendant is not proof enough (issue 19): a process that embeds `run_cells` (a
+test suite) has children of its own. An orphan is this run's when its environment shows the
+run marker or it holds the run's badge open (`processes.carries`: redis keeps the
+descriptor it inherited while it overwrites its environment); an environment that reads
+empty or cannot be read proves nothing, and such a process is left alone. A zombie is
+reaped whatever it was: it has ended, and only its parent (this process) can reap it.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from matrixgen.run.processes import tree
+from matrixgen.run.processes import Badge, holds, tree
 
 PR_SET_CHILD_SUBREAPER = 36
 PR_GET_CHILD_SUBREAPER = 37
@@ -62,10 +69,13 @@ class Orphan:
             return f"pid {self.process.pid}{cell}"
 
 
-def orphans(*, keep: Iterable[int], since: float, marker: str) -> list[Orphan]:
+def orphans(
+    *, keep: Iterable[int], since: float, marker: str, badge: Badge | None = None
+) -> list[Orphan]:
     """Descendants of this process outside the trees of `keep` (what it runs now), outside
     its own session (its own helper commands, such as interpreter lookups, which it waits
-    for), and started at `since` or later (whatever its caller started before is not ours)."""
+    for), started at `since` or later (whatever its caller started before is not ours), and
+    carrying `marker` or holding `badge` (or ended: zombies)."""
     kept: set[int] = set()
     for pid in keep:
         kept.update(p.pid for p in tree(pid))
@@ -91,6 +101,8 @@ def orphans(*, keep: Iterable[int], since: float, marker: str) -> list[Orphan]:
                 environ = {}
         except (psutil.Error, OSError):
             continue
+        if not (zombie or marker in environ or holds(process, badge)):
+            continue  # nothing shows this run started it
         cell = environ.get("MATRIXGEN_CELL", "")
         # A zombie (a cell's process that ended after its parent) is judged by its start time.
         found.append(Orphan(process, created, marker in environ, cell, zombie))

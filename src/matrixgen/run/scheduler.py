@@ -35,9 +35,9 @@ from matrixgen.run.attempt import (
     run_attempt,
 )
 from matrixgen.run.cell_compose import CellProject, cell_project
-from matrixgen.run.ledger import Ledger, ledger_path
+from matrixgen.run.ledger import Ledger, ledger_path, run_marker
 from matrixgen.run.options import RunOptions
-from matrixgen.run.processes import MARKER_PREFIX, process_clock, sweep
+from matrixgen.run.processes import process_clock, sweep
 from matrixgen.run.progress import Progress
 from matrixgen.run.results_folder import ResultsFolder, ResultsFolderError, not_writable
 from matrixgen.run.services import RunningService, ServiceFailed
@@ -59,7 +59,7 @@ class Scheduler:
                  folder: ResultsFolder) -> None:  # fmt: skip
         self.matrix, self.options, self.progress, self.folder = matrix, options, progress, folder
         self.run_id = uuid.uuid4().hex
-        self.marker = f"{MARKER_PREFIX}{self.run_id[:12].upper()}"
+        self.marker = run_marker(self.run_id, options.results_dir)
         self.base_env = {**options.env, self.marker: "1"}
         path = ledger_path(options.results_dir, self.run_id)
         self.ledger = Ledger(path, self.run_id, self.marker, on_error=self.broke)
@@ -100,7 +100,7 @@ class Scheduler:
         task.add_done_callback(tasks.discard)
 
     async def run(self) -> None:
-        self.ledger.save()  # before anything starts
+        self.ledger.begin()  # before anything starts: its badge, its ledger
         with self.writing():
             self.scratch = self.ledger.make_folder()
         for cell, reason in self.skipped:
@@ -138,9 +138,10 @@ class Scheduler:
         await asyncio.gather(*stops, return_exceptions=True)
         if self.scratch is not None:
             self.ledger.remove_folder(self.scratch)
-        orphans = reaper.orphans(keep=self.ledger.live(), since=self.began, marker=self.marker)
+        orphans = reaper.orphans(keep=self.ledger.live(), since=self.began, marker=self.marker,
+                                 badge=self.ledger.badge_id)  # fmt: skip
         left = await asyncio.to_thread(reaper.stop, orphans)
-        left += await asyncio.to_thread(sweep, self.marker)
+        left += await asyncio.to_thread(sweep, self.marker, self.ledger.badge_id)
         if left:
             self.progress.note(
                 f"killed processes left behind by cells or services: {', '.join(left)}"
@@ -309,7 +310,7 @@ class Scheduler:
                 return
             python = got
         timeout = self.options.timeout if self.options.timeout is not None else cell.timeout
-        project = cell_project(self.matrix, cell)
+        project = cell_project(self.matrix, cell, self.run_id)
         outcome = Outcome(Status.ERROR)
         recorded = seen = ""
         earlier: list[EarlierAttempt] = []  # kept aside, each as <cell>.attempt-N.xml/.log
@@ -317,6 +318,8 @@ class Scheduler:
             space = namespace(self.run_id, cell, attempt)
             env = cell_env(cell, self.base_env, service_env, junit_path, space,
                            results=self.options.results_dir)  # fmt: skip
+            if project is not None:  # the run's own project, not the profile's `name:`
+                env["COMPOSE_PROJECT_NAME"] = project.name
             assert self.scratch is not None
             pythons = self.scratch / f"{cell.level}-{cell.name}-{attempt}.pythons"
             if python is not None:
@@ -390,7 +393,8 @@ class Scheduler:
 
     async def _stop_orphans(self) -> None:
         """Stop the daemons finished cells left (see `reaper`), not those of running cells."""
-        found = reaper.orphans(keep=self.ledger.live(), since=self.began, marker=self.marker)
+        found = reaper.orphans(keep=self.ledger.live(), since=self.began, marker=self.marker,
+                               badge=self.ledger.badge_id)  # fmt: skip
         starting = min(self.ledger.starting.values(), default=float("inf"))
         chosen = reaper.left_by_finished_cells(found, running=self.since, starting=starting)
         names = await asyncio.to_thread(reaper.stop, chosen) if chosen else []

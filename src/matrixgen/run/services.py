@@ -20,7 +20,7 @@ from pathlib import Path
 from matrixgen.load.model import Ready, Service
 from matrixgen.load.placeholders import fill_argv, substitute
 from matrixgen.probe import aprobe_until
-from matrixgen.run.ledger import Ledger
+from matrixgen.run.ledger import Ledger, compose_name
 from matrixgen.run.logs import Log, Watch
 from matrixgen.run.processes import HOST, free_port, spawn, tail, terminate
 
@@ -111,7 +111,8 @@ class RunningService:
         self, what: str, argv: list[str], env: Mapping[str, str], cwd: Path
     ) -> asyncio.subprocess.Process:
         assert self.output is not None
-        starting = spawn(argv, env=env, cwd=cwd, log=self.output)
+        badge = self.ledger.badge if self.ledger is not None else None
+        starting = spawn(argv, env=env, cwd=cwd, log=self.output, badge=badge)
         if self.ledger is None:
             return await starting
         return await self.ledger.start(f"{what} of service {self.name}", starting)
@@ -247,12 +248,18 @@ class RunningService:
                     shutil.rmtree(self.folder, ignore_errors=True)
 
     @property
+    def compose_file(self) -> Path:
+        assert self.service.compose is not None
+        return self.root / self.service.compose
+
+    @property
     def project(self) -> str:
-        return f"matrixgen-{self.name}-{self.port}".lower()
+        """`matrixgen-NAME-TOKEN`: the run's own (see `ledger.compose_name`)."""
+        run = self.ledger.run_id if self.ledger is not None else ""
+        return compose_name(f"matrixgen-{self.name}", self.root, run, self.compose_file)
 
     async def _compose(self, *args: str) -> None:
-        assert self.service.compose is not None
-        file = self.root / self.service.compose
+        file = self.compose_file
         argv = ["docker", "compose", "-f", str(file), "-p", self.project, *args]
         if self.ledger is not None and args[0] == "up":
             self.ledger.compose_up(self.project, file)  # before: a killed run leaves it up
