@@ -1,20 +1,30 @@
-"""Writing files the one safe way: a temporary file beside the target, then `os.replace`.
+"""Files, the one safe way: one atomic write, one bounded read, one project-path check.
 
-A reader (or a crash) never sees half a file, and a new file gets the mode the user's
-umask gives any new file (tempfile's own 0600 would make a committed docs page private);
-an existing file keeps its mode. A symbolic link at the target is replaced, never written
-through. `real_folder` and `create_file` do the same for folders and files written piece
-by piece (results of `matrixgen run`, logs).
+Writing: a temporary file beside the target, then `os.replace`. A reader (or a crash)
+never sees half a file, and a new file gets the mode the user's umask gives any new file
+(tempfile's own 0600 would make a committed docs page private); an existing file keeps its
+mode. A symbolic link at the target is replaced, never written through. `real_folder` and
+`create_file` do the same for folders and files written piece by piece (results of
+`matrixgen run`, logs).
+
+Reading (`read_regular`, `read_text`, `load_json`): every file matrixgen reads may come
+from a pull request or an artifact (issue 19), so each read is bounded: only a regular
+file, opened without blocking, at most a cap of bytes, links out of the project refused,
+JSON nesting capped before it is parsed. A refusal is a sentence, never a hang.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
+import re
 import stat
-import tempfile
 from pathlib import Path
+from typing import Any
+
+from matrixgen.errors import MatrixgenError
 
 
 def _umask() -> int:
@@ -40,6 +50,8 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     except FileNotFoundError:
         mode = _new_file_mode()
     data = content.encode("utf-8") if isinstance(content, str) else content
+    import tempfile  # only when writing: `list` from its cache imports this module too
+
     # A unique name: two writers of one file (two runs, two cells) never share a temporary.
     try:
         handle, temporary = tempfile.mkstemp(
@@ -126,10 +138,54 @@ def _limit(max_bytes: int) -> str:
 
 
 def _too_big(size: int, max_bytes: int) -> str:
-    return f"the file is {size / 2**20:.1f} MiB, over the {_limit(max_bytes)} limit"
+    shown = f"{size / 2**20:.1f} MiB" if size >= 2**20 else f"{size:,} bytes"
+    return f"the file is {shown}, over the {_limit(max_bytes)} limit"
 
 
-def read_regular(path: Path, max_bytes: int, *, links: bool = False) -> bytes | str:
+# --- where a path leads ------------------------------------------------------------------
+
+
+class OutsideRootError(MatrixgenError):
+    """A path matrix.yaml names leads outside the project folder; nothing is read or written."""
+
+    exit_code = 2
+
+
+def inside(root: Path, relative: str | Path) -> bool:
+    """Whether `root/relative`, symlinks resolved, is `root` or below it."""
+    real_root = root.resolve()
+    real = (root / relative).resolve()
+    return real == real_root or real_root in real.parents
+
+
+def outside_root(path: str, source: str, root: Path | None = None) -> str:
+    """Why `path` (as matrix.yaml `source` names it) is refused: it leads out of the project.
+    With `root`, a path that is itself a symbolic link says where the link points."""
+    link, fix = "", ""
+    with contextlib.suppress(OSError, ValueError):
+        if root is not None and os.path.islink(root / path):
+            link = f" (it is a symbolic link to {os.readlink(root / path)})"
+            fix = ", or make it a regular file"
+    return (
+        f"{path} leads outside the project folder (the folder of {source}), "
+        f"through '..', an absolute path or a symlink{link}; nothing written. Point the output "
+        f"at a path inside that folder in `outputs:` of {source}{fix}"
+    )
+
+
+def check_inside(root: Path, relative: str, source: str) -> None:
+    """The one path rule of every file matrix.yaml names for matrixgen to update (`render`
+    and `report` alike): it stays inside the project folder, links resolved."""
+    if not inside(root, relative):
+        raise OutsideRootError(outside_root(relative, source, root))
+
+
+# --- the one bounded reader ---------------------------------------------------------------
+
+
+def read_regular(
+    path: Path, max_bytes: int, *, links: bool = False, within: Path | None = None
+) -> bytes | str:
     """The bytes of a regular file of at most `max_bytes`, or a sentence saying why not.
 
     Results folders come from CI artifacts and pull requests: a FIFO named `x.xml` would
@@ -139,8 +195,19 @@ def read_regular(path: Path, max_bytes: int, *, links: bool = False) -> bytes | 
     descriptor is checked again (the path may have been swapped in between), and at most
     `max_bytes + 1` bytes are read whatever size it claims. `links=True` follows a link
     to a regular file (a docs page in a repository may be one); never to anything else.
+    With `within` (the project folder), a link is followed only to a path inside it.
     """
     try:
+        if links and within is not None:
+            # Resolve first, then open the resolved path without following a link: what is
+            # opened is what was checked (short of a folder on the way swapped meanwhile).
+            real = Path(os.path.realpath(path))
+            if not inside(within, real):
+                return (
+                    f"it is a symbolic link to {real}, outside the project folder; matrixgen "
+                    "follows no link out of the project (copy the file itself into it)"
+                )
+            path, links = real, False
         why = not_regular((os.stat if links else os.lstat)(path).st_mode)
         if why is not None:
             return why
@@ -170,3 +237,78 @@ def read_regular(path: Path, max_bytes: int, *, links: bool = False) -> bytes | 
     if len(data) > max_bytes:  # it grew after fstat
         return f"the file grew past the {_limit(max_bytes)} limit while it was read"
     return data
+
+
+class UnreadableFileError(MatrixgenError):
+    """A file matrixgen must read is not a regular UTF-8 file within its limits."""
+
+    exit_code = 2
+
+
+def read_text(
+    path: Path,
+    max_bytes: int,
+    *,
+    what: str = "it",
+    shown: str | None = None,
+    links: bool = False,
+    within: Path | None = None,
+) -> str | None:
+    """The UTF-8 text of `path` (newlines as written), None when there is none.
+
+    Anything else is an UnreadableFileError of one line: the path (`shown`), what cannot
+    be read (`what`), why, and what to do. A link that leads nowhere counts as no file
+    (a write replaces the link itself).
+    """
+    name = str(path) if shown is None else shown
+    if not os.path.lexists(path) or (links and not os.path.exists(path)):
+        return None
+    data = read_regular(path, max_bytes, links=links, within=within)
+    if isinstance(data, str):
+        raise UnreadableFileError(
+            f"{name}: cannot read {what}: {data}; replace it with a regular UTF-8 file"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableFileError(
+            f"{name}: cannot read {what}: not UTF-8 (byte {error.start}); save it as UTF-8"
+        ) from None
+
+
+# --- JSON without deep recursion ----------------------------------------------------------
+
+JSON_MAX_DEPTH = 64  # what matrixgen writes nests 3 deep; json.loads recurses per level
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+
+
+def nests_deeper(text: str, max_depth: int = JSON_MAX_DEPTH) -> bool:
+    """Whether brackets nest deeper than `max_depth` (or do not match), found without
+    recursion: strings out, then one level of innermost pairs removed per round."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return False  # the common case, at the speed of str.count
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    for _ in range(max_depth):
+        if not brackets:
+            return False
+        brackets = _INNERMOST.sub("", brackets)
+    return bool(brackets)
+
+
+def load_json(text: str | bytes, *, max_depth: int = JSON_MAX_DEPTH, **options: Any) -> Any:
+    """`json.loads` that refuses nesting deeper than `max_depth` with a ValueError, before
+    parsing: 100,000 nested `[` is a sentence, never a RecursionError. Bytes must be UTF-8
+    (UnicodeDecodeError is a ValueError too); `options` go to `json.loads`."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    deep = ValueError(f"lists or objects nested deeper than {max_depth} levels")
+    if nests_deeper(text, max_depth):
+        with contextlib.suppress(RecursionError):  # brackets that do not match are a
+            json.loads(text, **options)  # syntax error, said as json says it
+        raise deep
+    try:
+        return json.loads(text, **options)
+    except RecursionError:  # cannot happen below the cap; a sentence all the same
+        raise deep from None

@@ -9,8 +9,9 @@ state of every file matrix.yaml names (a compose file that appears or vanishes c
 The cache holds each cell as the very line `list --json` prints, so that a hit only joins
 lines: encoding 1,000 cells again took as long as the rest of the call (bench/list.py). A
 line is parsed only when a selector or the table needs its fields. This module imports
-nothing but json on the cached path (no dataclasses, no hashlib: each costs milliseconds of
-a call that `nox -l` is measured against).
+nothing but json and the base `files` (its bounded reader; tempfile only when writing) on
+the cached path (no dataclasses, no hashlib: each costs milliseconds of a call that `nox -l`
+is measured against).
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matrixgen import __version__
+from matrixgen.files import load_json, nests_deeper, read_regular, write_atomic
 
 if TYPE_CHECKING:
     from matrixgen.load.matrix import Matrix
 
 CACHE_FORMAT = 2  # 2: a JSON header line, then one line per cell
 CACHE_FOLDER = Path(".matrixgen") / "cache"
+SOURCE_MAX_BYTES = 8 * 2**20  # as load.document.MAX_FILE_BYTES: a bigger matrix.yaml is refused
+CACHE_MAX_BYTES = 64 * 2**20  # 10,000 cells of ~400 bytes are 4 MB
 
 
 class Listed:
@@ -118,9 +122,12 @@ class Cache:
         self.root = root
         self.path = root / CACHE_FOLDER / f"list-{source.name}.jsonl"
         self.text: str | None = None
+        # Bounded like every read (files.read_regular): a FIFO or a link to /dev/zero as
+        # matrix.yaml is a miss here, and the load says why in one line.
+        data = read_regular(source, SOURCE_MAX_BYTES, links=True)
         try:
-            self.text = source.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+            self.text = None if isinstance(data, str) else data.decode("utf-8")
+        except UnicodeDecodeError:
             return  # the load reports it
 
     def _key(self) -> dict[str, object]:
@@ -129,25 +136,30 @@ class Cache:
     def read(self) -> Listing | None:
         if self.text is None:
             return None
+        # Only a regular file, no link, capped; nothing nested deep enough to make a lazy
+        # `json.loads` of a line recurse: anything else is a miss, rewritten by the load.
+        data = read_regular(self.path, CACHE_MAX_BYTES)
+        if isinstance(data, str):
+            return None
         try:
-            with open(self.path, encoding="utf-8", newline="") as handle:
-                first = json.loads(handle.readline())
-                rest = handle.read()
+            head, _, rest = data.decode("utf-8").partition("\n")
+            first = load_json(head)
             if any(first[name] != value for name, value in self._key().items()):
                 return None  # another matrix.yaml, matrixgen or cache format
             if first["files"] != self._files(first["files"]):
                 return None  # a file matrix.yaml names appeared, vanished or changed
             # Split on "\n" alone: a line may hold U+2028, which `splitlines` would cut at.
-            cells = [Listed(line) for line in rest.split("\n") if line]
+            lines = [line for line in rest.split("\n") if line]
+            if any(nests_deeper(line) for line in lines):
+                return None
+            cells = [Listed(line) for line in lines]
             return Listing(cells, list(first["levels"]), list(first["axes"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
 
     def write(self, matrix: Matrix, listing: Listing) -> None:
         if self.text is None:
             return
-        from matrixgen.files import write_atomic  # tempfile: only when writing
-
         names = sorted(set(_strings(matrix.document.data)))
         first = {
             **self._key(),

@@ -156,12 +156,22 @@ def test_a_docs_page_that_is_not_a_file_is_exit_2(
 ) -> None:
     page = project / "docs/testing.md"
     page.unlink()
-    page.symlink_to("/dev/zero")
+    os.mkfifo(page)
     ran = report()
     assert (ran.code, ran.err) == (
         2,
-        f"{page}: cannot read the docs page: it is a character device, not a regular file; "
+        f"{page}: cannot read the docs page: it is a named pipe (FIFO), not a regular file; "
         "replace it with a regular UTF-8 file\n",
+    )
+    page.unlink()
+    page.symlink_to("/dev/zero")
+    ran = report()
+    assert (ran.code, ran.err) == (  # render's path rule: no link out of the project
+        2,
+        "docs/testing.md leads outside the project folder (the folder of matrix.yaml), "
+        "through '..', an absolute path or a symlink (it is a symbolic link to /dev/zero); "
+        "nothing written. Point the output at a path inside that folder in `outputs:` of "
+        "matrix.yaml, or make it a regular file\n",
     )
     assert os.readlink(page) == "/dev/zero"
     ran = report("--docs", "/dev/null", "--html", "/dev/null")

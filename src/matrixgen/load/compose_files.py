@@ -5,6 +5,8 @@ into the include entry of the file whose services it changes, and makes the test
 for the cell's services. The file is composed into YAML nodes without building values
 (an alias stays a reference to its anchor's node), after checks of size and nesting, so a
 hostile file in a pull request cannot make `render --check` hang; compose reads the rest.
+It is read bounded (`files.read_regular`): a regular file only, a link only within the
+project, so a FIFO or a link to /dev/zero is refused at once.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from typing import Any
 
 import yaml
 
+from matrixgen.files import read_regular
+from matrixgen.load.document import MAX_DEPTH, too_deep
+
 MAX_BYTES = 4 * 1024 * 1024
-MAX_DEPTH = 64
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -33,16 +37,13 @@ class ComposeFile:
 
 def read_compose_file(root: Path, path: str) -> ComposeFile:
     """The services of `root / path`. Raises ComposeFileError."""
-    try:
-        with open(root / path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise ComposeFileError(error.strerror or str(error)) from None
-    if len(raw) > MAX_BYTES:
-        raise ComposeFileError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    raw = read_regular(root / path, MAX_BYTES, links=True, within=root)
+    if isinstance(raw, str):
+        raise ComposeFileError(raw)
     try:
         text = raw.decode("utf-8-sig")
-        _check_depth(text)
+        if too_deep(text) is not None:
+            raise ComposeFileError(f"nested deeper than {MAX_DEPTH} levels")
         node = yaml.compose(text, Loader=_Loader)
     except UnicodeDecodeError:
         raise ComposeFileError("not UTF-8 text") from None
@@ -52,18 +53,6 @@ def read_compose_file(root: Path, path: str) -> ComposeFile:
         problem = getattr(error, "problem", None) or "invalid YAML"
         raise ComposeFileError(f"not valid YAML{where}: {problem}") from None
     return ComposeFile(path, _services(node))
-
-
-def _check_depth(text: str) -> None:
-    # libyaml's composer recurses in C: refuse deep nesting from the events first.
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ComposeFileError(f"nested deeper than {MAX_DEPTH} levels")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
 
 
 def _services(node: yaml.Node | None) -> dict[str, bool]:

@@ -107,19 +107,27 @@ def _yaml_message(text: str, error: yaml.MarkedYAMLError, line: int, column: int
     return f"invalid YAML: {problem}{context}; check the indentation, quotes and brackets here"
 
 
-def _check_nesting(text: str, display: str) -> None:
-    """Refuse deep nesting before composing: libyaml's composer recurses in C and can crash."""
+def too_deep(text: str, max_depth: int = MAX_DEPTH) -> tuple[int, int] | None:
+    """Where (1-based line, column) collections first nest deeper than `max_depth`, from the
+    parser's events, before composing: libyaml's composer recurses in C and can crash.
+    None when they do not. Every YAML file matrixgen reads is checked this way."""
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
-            if depth > MAX_DEPTH:
+            if depth > max_depth:
                 start = event.start_mark
-                line, column = (start.line + 1, start.column + 1) if start else (1, 1)
-                message = f"nested deeper than {MAX_DEPTH} levels; matrix.yaml needs far fewer: "
-                raise _file_error(display, line, column, message + "flatten this part")
+                return (start.line + 1, start.column + 1) if start else (1, 1)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
+    return None
+
+
+def _check_nesting(text: str, display: str) -> None:
+    where = too_deep(text)
+    if where is not None:
+        message = f"nested deeper than {MAX_DEPTH} levels; matrix.yaml needs far fewer: "
+        raise _file_error(display, *where, message + "flatten this part")
 
 
 MAX_FILE_BYTES = 8 * 2**20  # matrix.yaml of 10,000 cells is ~1 MB; a bigger one is a mistake

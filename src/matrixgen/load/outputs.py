@@ -6,6 +6,7 @@ the project folder, the folder of matrix.yaml; the files it reads must be there.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from matrixgen import DISTRIBUTION, __version__
 from matrixgen.errors import Problem
+from matrixgen.files import not_regular
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.model import MatrixFile, SuiteFields
 
@@ -71,6 +73,11 @@ def check_paths(doc: Document, model: MatrixFile, root: Path | None) -> Iterator
             relative = f"the {what}; paths are relative to the folder of {Path(doc.file).name}"
             if (root / path).is_dir():
                 yield doc.problem(where, f"'{path}' is a folder ({relative}); fix the path")
+            elif os.path.lexists(root / path):  # a FIFO, a device, a dangling link: never read
+                why = _not_a_file(root / path)
+                yield doc.problem(
+                    where, f"'{path}' cannot be read ({relative}): {why}; make it a regular file"
+                )
             else:
                 yield doc.problem(
                     where, f"no such file '{path}' ({relative}); create it or fix the path"
@@ -83,6 +90,13 @@ def check_paths(doc: Document, model: MatrixFile, root: Path | None) -> Iterator
             yield doc.problem(where, _outside(path))
         elif normalized(path) == ".":
             yield doc.problem(where, f"'{path}' is the project folder itself; name a file in it")
+
+
+def _not_a_file(path: Path) -> str:
+    try:
+        return not_regular(os.stat(path).st_mode) or "it is not a regular file"
+    except OSError:
+        return "it is a symbolic link to nothing"
 
 
 def _outside(path: str) -> str:

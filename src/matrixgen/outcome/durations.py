@@ -5,20 +5,25 @@
 when a command was pointed at it (`shard --durations FILE`) it is an error; when it is
 only the default place, it is no history, with a warning. A file is good or bad as a whole:
 every value must be a finite number of seconds, at least 0 (NaN and infinity are refused).
+The file lies in a results folder, which may come from artifacts: it is read bounded
+(`files.read_regular`: a regular file only, no link unless the user named it, capped, JSON
+nesting capped), so a FIFO, a link to /dev/zero or 100,000 nested `[` is a bad file too.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from matrixgen.errors import UsageError
-from matrixgen.files import write_atomic
+from matrixgen.files import load_json, read_regular, write_atomic
 
 FILE = "durations.json"
 SHAPE = '{"level/cell": seconds, ...}'
+MAX_BYTES = 16 * 2**20  # 100,000 cells are ~4 MB
 
 
 def _refuse_constant(name: str) -> float:
@@ -27,7 +32,7 @@ def _refuse_constant(name: str) -> float:
 
 def parse(text: str) -> dict[str, float]:
     """The durations in `text`; raises ValueError saying what is wrong."""
-    data = json.loads(text, parse_constant=_refuse_constant)
+    data = load_json(text, parse_constant=_refuse_constant)
     if not isinstance(data, dict):
         raise ValueError(f"expected an object {SHAPE}")
     seconds: dict[str, float] = {}
@@ -43,18 +48,18 @@ def parse(text: str) -> dict[str, float]:
 def read(
     path: Path, *, required: bool = False, warn: Callable[[str], None] | None = None
 ) -> dict[str, float]:
-    """Recorded seconds per cell id. `required`: the user named this file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    """Recorded seconds per cell id. `required`: the user named this file (a link to one
+    is followed); the default place is read only as a regular file."""
+    if not os.path.lexists(path):
         if required:
-            raise UsageError(f"no file {path}; run `matrixgen run` to record durations") from None
+            raise UsageError(f"no file {path}; run `matrixgen run` to record durations")
         return {}
-    except (OSError, UnicodeDecodeError) as error:
-        return _bad(path, str(error), required, warn)
+    data = read_regular(path, MAX_BYTES, links=required)
+    if isinstance(data, str):
+        return _bad(path, data, required, warn)
     try:
-        return parse(text)
-    except ValueError as error:
+        return parse(data.decode("utf-8"))
+    except ValueError as error:  # UnicodeDecodeError too
         return _bad(path, str(error), required, warn)
 
 
@@ -69,10 +74,14 @@ def _bad(
     return {}
 
 
-def record(path: Path, measured: Mapping[str, float]) -> dict[str, float]:
-    """Merge `measured` into the file (earlier cells kept, these updated); returns the result."""
+def record(
+    path: Path, measured: Mapping[str, float], *, warn: Callable[[str], None] | None = None
+) -> dict[str, float]:
+    """Merge `measured` into the file (earlier cells kept, these updated); returns the result.
+
+    A bad file is replaced (with `warn` told first): it was no history anyway."""
     usable = {k: round(v, 3) for k, v in measured.items() if math.isfinite(v) and v >= 0}
-    merged = {**read(path), **usable}
+    merged = {**read(path, warn=warn), **usable}
     if merged:
         text = json.dumps(dict(sorted(merged.items())), indent=2, allow_nan=False) + "\n"
         write_atomic(path, text)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from matrixgen.files import UnreadableFileError, read_text
 from matrixgen.load.matrix import Matrix
 from matrixgen.marks import HTML, MarkersError
 from matrixgen.render.target import Output, Region, RenderContext, Rendered
+from matrixgen.render.writer import MAX_BYTES
 from matrixgen.results.docs import MARKERS, NEW_PAGE, layout_key, read_meta, region_body
 
 
@@ -29,9 +31,12 @@ class DocsTarget:
 
 
 def _existing_results(context: RenderContext, file: str) -> str | None:
+    root = context.root
     try:
-        text = (context.root / file).read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError):
+        text = read_text(root / file, MAX_BYTES, shown=file, links=True, within=root)
+    except UnreadableFileError:
+        return None  # a FIFO, a device, a link out: the writer refuses it in one line
+    if text is None:
         return None
     try:
         span = MARKERS.find(text)

@@ -9,23 +9,33 @@ located TemplateError, like any other template error.
 Values never reach a generated file by bare interpolation: YAML gets them through the
 `yaml` filter (a double-quoted scalar), Python through `py` (repr), compose files
 through `compose` (also escaping `$`), workflows through `gh` (also neutralizing `${{`).
+
+Templates are read as every file is (`files.read_regular`): a regular file only, at most
+`MAX_BYTES`, a link in the project's templates/ only to a file inside the project (else its
+text, a key file say, would be rendered into a generated file); a FIFO or a link to
+/dev/zero is a one-line error, never a hang nor a silent fall back to the shipped template.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from matrixgen.errors import MatrixgenError
+from matrixgen.files import read_regular
 
 TEMPLATE_DIR = "templates"
+MAX_BYTES = 2**20  # the biggest shipped template is ~10 KB
 
 
 class TemplateError(MatrixgenError):
@@ -74,6 +84,56 @@ def python_repr(value: object) -> str:
     return text
 
 
+class UnreadableTemplateError(TemplateError):
+    """A template file that is no regular UTF-8 file within the limits; the message names it."""
+
+
+class _Loader(jinja2.BaseLoader):
+    """Templates by name from folders in order, each read bounded (see the module's doc)."""
+
+    def __init__(self, folders: list[tuple[Path, Path | None]], display: Callable[[Path], str]):
+        self.folders = folders  # (folder, where links may lead: None for the shipped ones)
+        self.display = display
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)  # refuses `..`
+        for folder, within in self.folders:
+            path = folder.joinpath(*pieces)
+            if not os.path.lexists(path):
+                continue
+            data = read_regular(path, MAX_BYTES, links=True, within=within)
+            shown = self.display(path)
+            if isinstance(data, str):
+                raise UnreadableTemplateError(
+                    f"{shown}: cannot read this template: {data}; "
+                    "replace it with a regular UTF-8 file"
+                )
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise UnreadableTemplateError(
+                    f"{shown}: cannot read this template: not UTF-8 (byte {error.start}); "
+                    "save it as UTF-8"
+                ) from None
+            return text, os.path.normpath(path), _unchanged(path)
+        raise jinja2.TemplateNotFound(template)
+
+
+def _unchanged(path: Path) -> Callable[[], bool]:
+    """Jinja's `uptodate`: whether the file is as it was when read."""
+
+    def mtime() -> float | None:
+        try:
+            return os.path.getmtime(path)
+        except OSError:
+            return None
+
+    first = mtime()
+    return lambda: mtime() == first
+
+
 class Templates:
     """The template environment for one project root."""
 
@@ -81,7 +141,7 @@ class Templates:
         self.folders = [root / TEMPLATE_DIR, shipped_templates()]
         self.root = root
         self.environment = ImmutableSandboxedEnvironment(
-            loader=jinja2.FileSystemLoader([str(f) for f in self.folders]),
+            loader=_Loader([(self.folders[0], root), (self.folders[1], None)], self._shown),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,
@@ -110,6 +170,8 @@ class Templates:
         except jinja2.TemplateNotFound as error:
             folders = ", ".join(str(f) for f in self.folders)
             raise TemplateError(f"template '{error.name}' not found in {folders}") from None
+        except UnreadableTemplateError:
+            raise  # already one line naming the file
         except SecurityError as error:
             raise TemplateError(
                 f"{self._place(error, name)}: template error: refused by the sandbox: "
@@ -128,6 +190,13 @@ class Templates:
         # Jinja rewrites tracebacks so template frames carry the template's file and line.
         frame = _template_frame(error.__traceback__)
         return f"{self._display(frame[0])}:{frame[1]}" if frame else name
+
+    def _shown(self, path: Path) -> str:
+        """`path` as the user sees it in the project, a link not resolved."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
 
     def _display(self, filename: str) -> str:
         path = Path(filename)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matrixgen.errors import ConfigError, Problem
+from matrixgen.files import UnreadableFileError, read_text
 from matrixgen.marks import Markers, MarkersError
+from matrixgen.render.writer import MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,12 @@ def check_noxfile(root: Path, path: str, markers: Markers, levels: list[str], ma
 
     `matrix` is matrix.yaml as the user named it; the noxfile is named the same way.
     """
-    try:
-        text = (root / path).read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError):
-        return  # nothing of the user's yet, or a file the writer will refuse itself
+    try:  # bounded: a FIFO or a link to /dev/zero is the writer's one-line refusal, no hang
+        text = read_text(root / path, MAX_BYTES, shown=path, links=True, within=root)
+    except UnreadableFileError:
+        return  # a file the writer will refuse itself
+    if text is None:
+        return  # nothing of the user's yet
     noxfile = posixpath.normpath(posixpath.join(posixpath.dirname(matrix), path))
     try:
         check_level_names(text, markers, levels, noxfile=noxfile, matrix=matrix)

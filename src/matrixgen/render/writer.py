@@ -7,7 +7,9 @@ Writes are atomic: a temporary file beside the target, then `os.replace`.
 
 Nothing is written or deleted outside the project root (the folder of matrix.yaml), not
 even through a symlinked folder: every path is resolved first, and one that lands outside
-is an error that no --force overrides. A file checked out with CRLF line endings keeps
+is an error that no --force overrides (`files.check_inside`, the rule `report` follows for
+the docs page too). Every existing file is read bounded (`files.read_text`): a FIFO or a
+device is one line and exit 2, never a hang. A file checked out with CRLF line endings keeps
 them (digests are of LF text, see `marks`), so such a checkout renders unchanged.
 """
 
@@ -19,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from matrixgen.errors import MatrixgenError, OverwriteRefusedError
-from matrixgen.files import write_atomic
+from matrixgen.files import OutsideRootError as OutsideRootError  # re-exported
+from matrixgen.files import check_inside, inside, outside_root, read_text, write_atomic
 from matrixgen.marks import append_region, read_header, uses_crlf, with_header, with_newlines
 from matrixgen.render.target import Output, Rendered
 
@@ -27,25 +30,8 @@ _WOULD = {"created": "would create", "updated": "would update", "deleted": "woul
 _WIDTH = max(len(label) for label in _WOULD.values())  # labels line up in every mode
 
 
-class OutsideRootError(MatrixgenError):
-    """An output path leads outside the project root; nothing is written."""
-
-    exit_code = 2
-
-
-def inside(root: Path, relative: str) -> bool:
-    """Whether `root/relative`, symlinks resolved, is `root` or below it."""
-    real_root = root.resolve()
-    real = (root / relative).resolve()
-    return real == real_root or real_root in real.parents
-
-
-def _outside(path: str, source: str) -> str:
-    return (
-        f"{path} leads outside the project folder (the folder of {source}), "
-        "through '..', an absolute path or a symlink; nothing written. Point the output "
-        f"at a path inside that folder in `outputs:` of {source}"
-    )
+# A generated file or a page with a region: the biggest, a workflow of 10,000 jobs, is ~5 MB.
+MAX_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -87,16 +73,10 @@ class Change:
         )
 
 
-def read(path: Path) -> str | None:
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-    except UnicodeDecodeError as error:
-        raise MatrixgenError(
-            f"{path}: not UTF-8 text ({error.reason}); matrixgen cannot update it"
-        ) from None
+def read(root: Path, relative: str) -> str | None:
+    """The file as it is (newlines as written), None when absent; exit 2 when it is no
+    regular UTF-8 file or a link leads out of the project (checked before, and again here)."""
+    return read_text(root / relative, MAX_BYTES, shown=relative, links=True, within=root)
 
 
 def plan(root: Path, source: str, rendered: Iterable[Rendered], *, force: bool) -> list[Change]:
@@ -107,8 +87,7 @@ def plan(root: Path, source: str, rendered: Iterable[Rendered], *, force: bool) 
     for result in rendered:
         owned.extend(result.owned)
         for output in result.outputs:
-            if not inside(root, output.path):
-                raise OutsideRootError(_outside(output.path, source))
+            check_inside(root, output.path, source)
             if output.path in written:
                 raise MatrixgenError(
                     f"two outputs render to {output.path}; check `outputs:` in {source}"
@@ -119,14 +98,14 @@ def plan(root: Path, source: str, rendered: Iterable[Rendered], *, force: bool) 
     for pattern in owned:
         parts = PurePosixPath(pattern).parts
         if not parts or PurePosixPath(pattern).is_absolute() or ".." in parts:
-            raise OutsideRootError(_outside(pattern, source))
+            raise OutsideRootError(outside_root(pattern, source))
         for path in root.glob(pattern):
             relative = path.relative_to(root).as_posix()
             if relative in written or relative in deletions or not path.is_file():
                 continue
             if not inside(root, relative):
                 continue  # reached through a symlink: another project's file, never ours
-            text = read(path)
+            text = read(root, relative)
             header = read_header(text or "")
             if header is None or header.source != source:
                 continue  # not ours: a user's file, or generated from another matrix file
@@ -143,7 +122,7 @@ def _edited(path: str) -> str:
 
 
 def _change(root: Path, source: str, output: Output, *, force: bool) -> Change:
-    old = read(root / output.path)
+    old = read(root, output.path)
     crlf = old is not None and uses_crlf(old)
     region = output.region
     if region is None:

@@ -4,7 +4,9 @@ Every write goes through `_writing` (files it replaces through `_replace`): a fi
 cannot be written (a read-only folder, a full disk, a device) is one line naming it and
 exit 2, never a traceback and never half a file (`write_atomic` replaces whole files; the
 summary is appended whole or cut back). Results folders and docs pages are read as
-untrusted: only regular files, one console line per message.
+untrusted: only regular files, one console line per message. The docs page matrix.yaml
+names follows render's path rule (`files.check_inside`): a link out of the project is
+refused, never read nor replaced by a copy of what it points at.
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from matrixgen.errors import MatrixgenError, UsageError
-from matrixgen.files import write_atomic
+from matrixgen.files import check_inside, not_regular, read_text, write_atomic
 from matrixgen.load.matrix import Matrix
 from matrixgen.outcome import durations
-from matrixgen.outcome.junit import not_regular, read_bytes
 from matrixgen.outcome.status import Status
 from matrixgen.results.collect import Collection, collect
 from matrixgen.results.docs import docs_page, failed_count
@@ -112,9 +113,12 @@ def ran_durations(statuses: Mapping[str, CellStatus]) -> dict[str, float]:
 
 
 def _docs_path(matrix: Matrix, options: ReportOptions) -> Path | None:
+    """The page to fill: `--docs FILE` as the user named it, else `outputs.docs.file`, which
+    comes with the repository and so must stay inside the project, as `render` requires."""
     if options.docs is not None:
         return options.docs
     if matrix.model.outputs.docs is not None:
+        check_inside(matrix.root, matrix.model.outputs.docs.file, matrix.source.path.name)
         return matrix.root / matrix.model.outputs.docs.file
     return None
 
@@ -147,19 +151,7 @@ def update_docs(
 def _read_page(path: Path) -> str | None:
     """The docs page, or None when there is none. It comes with the repository (a pull
     request can make it a link to /dev/zero or a FIFO): only a regular file is read."""
-    if not os.path.lexists(path):
-        return None
-    data = read_bytes(path, DOCS_MAX_BYTES, links=True)
-    if isinstance(data, str):
-        raise WriteError(
-            f"{path}: cannot read the docs page: {data}; replace it with a regular UTF-8 file"
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise WriteError(
-            f"{path}: cannot read the docs page: not UTF-8 (byte {error.start}); save it as UTF-8"
-        ) from None
+    return read_text(path, DOCS_MAX_BYTES, what="the docs page", links=True)
 
 
 def _folders(matrix: Matrix, options: ReportOptions, echo: Echo) -> list[Path]:
@@ -279,7 +271,7 @@ def _record_durations(
     try:
         why = not_regular(os.lstat(path).st_mode) if os.path.lexists(path) else None
         if why is None:
-            durations.record(path, measured)
+            durations.record(path, measured, warn=lambda text: say(f"warning: {text}"))
             return
     except OSError as error:
         why = error.strerror or str(error)

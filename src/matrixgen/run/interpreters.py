@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrixgen.errors import MatrixgenError
+from matrixgen.files import read_regular
 
 # Printed by a candidate: its version, whether it is a free-threaded build (PEP 703: the
 # build flag, not sys._is_gil_enabled(), which PYTHON_GIL=1 can flip at run time), and the
@@ -256,10 +257,8 @@ def _digest(base: _Facts, lines: Sequence[str]) -> str:
 
 
 def _stamped(venv: Path, digest: str) -> bool:
-    try:
-        return (venv / STAMP).read_text() == digest and (venv / "bin" / "python").exists()
-    except OSError:
-        return False
+    stamp = read_regular(venv / STAMP, 4096)  # bounded, as every read: a FIFO is no stamp
+    return stamp == digest.encode() and (venv / "bin" / "python").exists()
 
 
 @contextlib.contextmanager

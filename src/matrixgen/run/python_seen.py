@@ -16,9 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from matrixgen.files import read_regular
 from matrixgen.outcome.verdict import python_matches
 
 LOG_VARIABLE = "MATRIXGEN_PYTHON_LOG"
+LOG_MAX_BYTES = 16 * 2**20  # a line per Python started: ~250,000 of them
 SITECUSTOMIZE = """\
 # Written by matrixgen run: note which Python runs in this cell, then step aside.
 def _matrixgen_note():
@@ -81,10 +83,10 @@ class Seen:
 
 
 def read(log: Path) -> Seen:
-    try:
-        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        lines = []
+    # Bounded (files.read_regular): the cell may have made its log a FIFO or a link to
+    # /dev/zero; then no Python was seen, and the cell is judged by the one it was given.
+    data = read_regular(log, LOG_MAX_BYTES)
+    lines = [] if isinstance(data, str) else data.decode("utf-8", "replace").splitlines()
     pairs = dict.fromkeys(tuple(line.split("\t", 1)) for line in lines if "\t" in line)
     return Seen(
         tuple(dict.fromkeys(v for v, _ in pairs)), tuple(dict.fromkeys(e for _, e in pairs))
