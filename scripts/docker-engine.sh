@@ -63,14 +63,10 @@ install_tools() {
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
   command -v iptables >/dev/null || missing+=(iptables)
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "apt-get install ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" >/dev/null
-  fi
-  # Debian's package starts its own daemon on the default socket; ours is private.
-  $sudo systemctl disable --now docker.service docker.socket >/dev/null 2>&1 || true
+  # Debian's docker.io would start its own daemon on the default socket; ours is private, so
+  # it is installed without starting (or enabling) it. A Docker the machine runs already is
+  # left running.
+  bash "$(dirname "$0")/apt-install.sh" "${missing[@]}"
   local plugin=$DOCKER_CONFIG/cli-plugins/docker-compose
   if [ ! -x "$plugin" ]; then
     mkdir -p "$BUILD/downloads" "$(dirname "$plugin")"

@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
 # Installs matrixgen for development, with every real service its tests and the bundled
-# example run against: Debian packages (as root, or with sudo) and pip packages.
+# example run against: Debian packages (as root, or with sudo; scripts/apt-install.sh, which
+# starts none of their daemons) and, in this checkout's virtual environment .venv (made with
+# `python3`, or $PYTHON: Python >= 3.10), matrixgen with its development tools and the
+# example. Nothing else is installed into, started or stopped: the machine's Python and the
+# services already running on it (a user's redis, RabbitMQ, epmd) stay as they are.
+# Idempotent, and fast when done. Callers put .venv/bin first on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
-sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+python=${PYTHON:-python3}
+venv=$PWD/.venv
+
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+  found="is $("$python" -V 2>&1)" || found="was not found"
+  echo "install.sh: matrixgen needs Python >= 3.10; $python $found" >&2
+  echo "            (PYTHON=/path/to/python3.X bash $0 picks another)" >&2
+  exit 1
+fi
 
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
@@ -14,29 +27,26 @@ command -v git >/dev/null || need+=(git)
 command -v java >/dev/null || need+=(default-jre-headless)
 # The generated workflows' steps say `sudo apt-get`, as on GitHub's runners; tests run them.
 command -v sudo >/dev/null || need+=(sudo)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "+ apt-get install ${need[*]}"
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Debian's own python3 makes virtual environments only with python3-venv (ensurepip).
+"$python" -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
+bash scripts/apt-install.sh "${need[@]}"
+
+# The venv is made again only when it is missing, broken, or of another interpreter.
+base() { "$1" -c 'import sys; print(sys.base_prefix, sys.version)' 2>/dev/null || true; }
+if [ ! -x "$venv/bin/python" ] || [ "$(base "$venv/bin/python")" != "$(base "$python")" ]; then
+  echo "+ $python -m venv .venv  ($("$python" -V 2>&1))"
+  "$python" -m venv --clear "$venv"
 fi
-# Debian's packages may start their own daemons; matrixgen starts private ones on free ports.
-for svc in redis-server rabbitmq-server; do $sudo service "$svc" stop >/dev/null 2>&1 || true; done
-pkill -x epmd >/dev/null 2>&1 || true
 
 # Skip pip when this checkout is installed already and its requirements have not changed.
-stamp=.matrixgen/install.stamp
-want="$(python -VV) $(cat pyproject.toml examples/state-proxy/pyproject.toml | sha256sum)"
-here=$(python -c 'import matrixgen, state_proxy; print(matrixgen.__file__)' 2>/dev/null || true)
+stamp=$venv/matrixgen-install.stamp
+want="$("$venv/bin/python" -VV) $(cat pyproject.toml examples/state-proxy/pyproject.toml | sha256sum)"
+here=$("$venv/bin/python" -c 'import matrixgen, state_proxy; print(matrixgen.__file__)' 2>/dev/null || true)
 if [ "$here" = "$PWD/src/matrixgen/__init__.py" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-  echo "+ pip: matrixgen and the example are installed from this checkout"
+  echo "+ .venv: matrixgen and the example are installed from this checkout"
   exit 0
 fi
-# matrixgen's distribution is matrixgen-cli; a distribution named `matrixgen` (this project's
-# old name, or the unrelated project of that name on PyPI) would shadow the command.
-if python -m pip show -q matrixgen >/dev/null 2>&1; then
-  echo "+ pip uninstall matrixgen"
-  python -m pip uninstall -q -y matrixgen
-fi
-echo "+ pip install -e .[dev] -e examples/state-proxy[test]"
-python -m pip install -q -e '.[dev]' -e 'examples/state-proxy[test]'
-mkdir -p .matrixgen && printf '%s' "$want" >"$stamp"
+echo "+ .venv/bin/pip install -e .[dev] -e examples/state-proxy[test]"
+rm -f "$stamp"
+"$venv/bin/python" -m pip install -q -e '.[dev]' -e 'examples/state-proxy[test]'
+printf '%s' "$want" >"$stamp"

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Run state-proxy's whole local support matrix against real emulators and print the table.
-# Installs what it needs first (scripts/install.sh: services, matrixgen, this example).
+# Installs what it needs first (scripts/install.sh: services; matrixgen and this example into
+# the checkout's .venv, whose bin/ then comes first on PATH).
 set -euo pipefail
 cd "$(dirname "$0")"
 bash ../../scripts/install.sh
+export PATH="$(cd ../.. && pwd)/.venv/bin:$PATH"
 # The e2e level runs the proxy as a container: a Docker engine that answers, else this
 # project's private one (scripts/docker-engine.sh: root or sudo; a few minutes the first
-# time, instant after). Without one the e2e cells are skipped, saying so.
+# time, instant after; stopped again at the end when this script started it). Without one
+# the e2e cells are skipped, saying so.
 if ! docker info >/dev/null 2>&1; then
+  if ! bash ../../scripts/docker-engine.sh status; then
+    trap 'bash ../../scripts/docker-engine.sh down' EXIT
+  fi
   if bash ../../scripts/docker-engine.sh up; then
     eval "$(bash ../../scripts/docker-engine.sh env)"
   else

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import venv
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +48,11 @@ def test_a_line_of_each_level_job_runs_green_step_by_step(
     # The runner's Python: this one's packages are there, what the jobs install goes into it.
     python = tmp_path / "python"
     venv.create(python, system_site_packages=True, with_pip=True)
+    if sys.prefix != sys.base_prefix:  # this Python is a venv (the checkout's .venv), whose
+        # packages a venv made from it does not see (its base is the base's): a path line,
+        # which loads none of that venv's .pth files (its editable matrixgen among them).
+        site = sysconfig.get_path("purelib", vars={"base": str(python)})
+        Path(site, "outer-venv.pth").write_text(sysconfig.get_path("purelib") + "\n")
     env = {
         "PATH": f"{python / 'bin'}{os.pathsep}{compose_engine['PATH']}",
         "VIRTUAL_ENV": str(python),
