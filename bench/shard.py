@@ -22,7 +22,8 @@ import random
 import time
 from pathlib import Path
 
-from matrixgen.plan.shard import lower_bound, pack
+from matrixgen.outcome.durations import lower_bound
+from matrixgen.plan.shard import pack
 
 TARGET = 1.05
 SHARD_COUNTS = (8, 32)

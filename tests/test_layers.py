@@ -1,7 +1,8 @@
-"""The architecture stays easy to see: layers import only downward, and no module cycle.
+"""The architecture stays easy to see: layers import only downward, commands are siblings
+that never import each other (but for one declared exception), and no module cycle.
 
-    base (errors, files, marks, probe, terminal) < load < outcome < results < plan < run
-    < render, listing, explain < cli < __main__
+    base (errors, files, marks, probe, terminal) < load < outcome
+    < render, run, results, plan, listing, explain (the commands) < cli < __main__
 
 Every `import` counts, also the lazy ones inside functions (they are cycles all the same).
 """
@@ -16,10 +17,7 @@ LAYERS = [
     {"", "errors", "files", "marks", "probe", "terminal"},  # "": the package itself (version, name)
     {"load"},
     {"outcome"},
-    {"results"},
-    {"plan"},
-    {"run"},
-    {"render", "listing", "explain"},
+    {"render", "run", "results", "plan", "listing", "explain"},  # the commands
     {"cli"},
     {"__main__"},
 ]
@@ -60,16 +58,31 @@ def layer(module: str) -> int:
     raise AssertionError(f"{module}: in no layer; add its component to LAYERS")
 
 
+# The one sideways import: the docs target writes the support table's region as `report`
+# fills it (one region format, one table builder, both in results/docs.py), so a table
+# filled with results survives a later render of the same layout.
+DECLARED_SIDEWAYS = {("matrixgen.render.docs", "matrixgen.results.docs")}
+
+
 def test_every_import_goes_down_or_stays_in_its_component() -> None:
     upward = []
     for module, targets in graph().items():
         for target in targets:
             same_component = module.split(".")[:2] == target.split(".")[:2]
+            if (module, target) in DECLARED_SIDEWAYS:
+                continue
             if not same_component and layer(target) >= layer(module) and layer(module) > 0:
                 upward.append(f"{module} imports {target}")
             if layer(module) == 0 and layer(target) > 0:
                 upward.append(f"{module} imports {target}")
     assert upward == []
+
+
+def test_the_declared_exception_is_still_needed() -> None:
+    edges = graph()
+    assert len(DECLARED_SIDEWAYS) <= 1
+    for module, target in DECLARED_SIDEWAYS:
+        assert target in edges[module], f"{module} no longer imports {target}: drop it"
 
 
 def test_no_import_cycle() -> None:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from matrixgen.cli import cli
 from matrixgen.load.matrix import load
-from matrixgen.plan.shard import estimate, lower_bound, pack
+from matrixgen.outcome.durations import lower_bound
+from matrixgen.plan.shard import estimate, pack
 
 DESIGN = Path(__file__).parents[1] / "data" / "design"
 

@@ -25,6 +25,12 @@ def job_id(level: str) -> str:
     return name if re.match(r"[A-Za-z_]", name) else f"level_{name}"
 
 
+def env_name(axis: str) -> str:
+    """The variable that holds a cell's value of `axis`: `MATRIXGEN_<AXIS>`, in `matrixgen
+    run`'s env and in a compose profile's env file."""
+    return "MATRIXGEN_" + re.sub(r"[^A-Z0-9_]", "_", axis.upper())
+
+
 def artifact_name(cell: Cell) -> str:
     """The CI artifact of one cell's results; artifact names may not contain '/'."""
     return f"{cell.level}-{cell.name}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from matrixgen.errors import UsageError
@@ -24,6 +24,13 @@ from matrixgen.files import load_json, read_regular, write_atomic
 FILE = "durations.json"
 SHAPE = '{"level/cell": seconds, ...}'
 MAX_BYTES = 16 * 2**20  # 100,000 cells are ~4 MB
+
+
+def lower_bound(durations: Collection[float], k: int) -> float:
+    """No way of running cells of these durations on `k` workers ends sooner: the work over
+    the workers, and never less than the longest cell (a shard plan's bound, and the time
+    left a run shows)."""
+    return max(sum(durations) / k, max(durations)) if durations else 0.0
 
 
 def _refuse_constant(name: str) -> float:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from matrixgen.outcome.durations import lower_bound
 from matrixgen.outcome.durations import read as read_durations
 
 if TYPE_CHECKING:
@@ -69,10 +70,6 @@ class Plan:
             "ratio": round(self.ratio, 4),
             "requested": self.requested,
         }
-
-
-def lower_bound(durations: Collection[float], k: int) -> float:
-    return max(sum(durations) / k, max(durations)) if durations else 0.0
 
 
 def pack(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from matrixgen.load.cells import Cell
-from matrixgen.run.attempt import env_name
+from matrixgen.load.names import env_name
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "$": "$$"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from matrixgen.load.cells import Cell
 from matrixgen.load.harness import writes_junit
+from matrixgen.load.names import env_name
 from matrixgen.load.placeholders import fill_command, substitute
 from matrixgen.outcome import stamp
 from matrixgen.outcome.junit import read_junit
@@ -54,10 +54,6 @@ def namespace(run_id: str, cell: Cell, attempt: int) -> str:
     queue, topic or key prefix on every emulator (3+ characters, starts with a letter)."""
     digest = hashlib.sha256(cell.id.encode()).hexdigest()[:6]
     return f"mg{run_id[:6]}{digest}{attempt}"
-
-
-def env_name(axis: str) -> str:
-    return "MATRIXGEN_" + re.sub(r"[^A-Z0-9_]", "_", axis.upper())
 
 
 def cell_values(cell: Cell, junit_path: Path, space: str) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """How long the rest of a run takes, from the durations earlier runs recorded.
 
-The same bound as a shard plan's (`shard.lower_bound`): the work left spread over the
+The same bound as a shard plan's (`durations.lower_bound`): the work left spread over the
 workers, but never less than the longest piece of it. Work left is each queued cell's
 recorded duration and each running cell's recorded duration less what it has run; a
 cell never timed counts as a typical one (the median of what was recorded). With nothing
@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping
 
-from matrixgen.plan.shard import lower_bound
+from matrixgen.outcome.durations import lower_bound
 
 
 def seconds_left(
