@@ -466,7 +466,9 @@ def main(argv: list[str] | None = None) -> None:
         if context.debug:
             import traceback
 
-            traceback.print_exc()  # the traceback, and still the error's own exit code
+            # The traceback, and still the error's own exit code; inert, as the message it ends
+            # with quotes matrix.yaml.
+            echo(traceback.format_exc(), err=True, nl=False)
         else:
             echo(str(error), err=True)
         sys.exit(error.exit_code)

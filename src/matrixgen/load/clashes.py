@@ -23,7 +23,9 @@ from matrixgen.load.names import (
     compose_project,
     function_name,
     job_id,
+    profile_env_path,
     profile_path,
+    tester_overlay_path,
 )
 from matrixgen.load.outputs import normalized, read_files, written_files
 
@@ -224,30 +226,44 @@ def _compose_projects(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -
 
 
 def _profiles(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:
+    """Each profile comes with the cell's env file and, with a tester, its overlay
+    (`x.yml`, `x.env`, `x.tester.yml`): no two of them may be one file, so a cell named
+    `x.tester` beside a cell `x` with a tester is refused here, not when render meets it."""
     pattern = model.outputs.compose
     if pattern is None:
         return
     taken = fixed_paths(doc, model)
     for where, path in written_files(model):
         taken.setdefault(normalized(path), f"also written by {format_path(where)}")
-    profiles: dict[str, str] = {}
+    generated: dict[str, tuple[str, bool]] = {}  # path -> the cell, whether it is its profile
     for cell in cells:
         if not has_profile(model, cell):
             continue
-        path = normalized(profile_path(pattern, cell))
-        if path in profiles:
-            yield doc.problem(
-                ("outputs", "compose"),
-                f"outputs.compose puts cells {profiles[path]} and {cell.id} in one file "
-                f"({path}); give each cell its own file, e.g. with ${{level}}/${{cell}} in it",
-            )
-        elif path in taken:
-            yield doc.problem(
-                ("outputs", "compose"),
-                f"outputs.compose puts the profile of cell {cell.id} in {path}, which is "
-                f"{taken[path]}; give each output a file of its own",
-            )
-        profiles.setdefault(path, cell.id)
+        profile = profile_path(pattern, cell)
+        files = [profile, profile_env_path(profile)]
+        files += [tester_overlay_path(profile)] if cell.tester else []
+        for file in files:
+            path = normalized(file)
+            owner, profiles = generated.get(path, (cell.id, True))
+            if owner != cell.id:
+                both = profiles and file == profile
+                yield doc.problem(
+                    ("outputs", "compose"),
+                    f"outputs.compose puts {'cells' if both else 'files of cells'} {owner} and "
+                    f"{cell.id} in one file ({path}); give each cell its own file, e.g. with "
+                    "${level}/${cell} in it"
+                    + ("" if both else ", and name no cell like another's env file or overlay"),
+                )
+                break
+            if path in taken:
+                yield doc.problem(
+                    ("outputs", "compose"),
+                    f"outputs.compose puts the profile of cell {cell.id} in {path}, which is "
+                    f"{taken[path]}; give each output a file of its own",
+                )
+                break
+        for file in files:
+            generated.setdefault(normalized(file), (cell.id, file == profile))
 
 
 def _artifacts(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:

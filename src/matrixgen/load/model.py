@@ -32,7 +32,8 @@ NAME_PATTERN = r"^(?:\.{0,2}[A-Za-z0-9_-]|\.\.\.)[A-Za-z0-9._-]*$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 
 _DURATION = re.compile(
-    r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$"
+    r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$",
+    re.ASCII,  # "١٠m" is no duration: the schema's \d is ASCII, and so is every consumer's
 )
 
 
@@ -43,9 +44,12 @@ MAX_DURATION = 7 * 24 * 3600.0
 
 def parse_duration(value: object) -> object:
     """'90', '30s', '20m', '1h30m' or a number -> seconds; other types are left to pydantic.
-    A duration is finite and at most a week (`.inf` would crash whatever renders it)."""
+    A duration is finite and at most a week (`.inf` would crash whatever renders it); a
+    boolean is none (`timeout: true` would be one second)."""
     if isinstance(value, bool):
-        return value
+        raise ValueError(
+            f"{value!r} is not a duration; write seconds (90) or use units: 30s, 20m, 1h30m"
+        )
     if isinstance(value, (int, float)):
         seconds = float(value)
     elif isinstance(value, str) and value.strip():

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 _PLACEHOLDER = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _HEREDOC = re.compile(r"<<(-?)[ \t]*(?:'([^'\n]*)'|\"([^\"\n]*)\"|\\?([^\s;&|<>()'\"]+))")
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "busybox"})
+_LONG_WITH_ARGUMENT = frozenset({"--rcfile", "--init-file"})  # bash
 
 Value = str | Sequence[str]  # a text, or a list of words (`${args}`)
 Resolve = Callable[[str], Value]
@@ -81,15 +82,37 @@ def fill_shell(line: str, resolve: Resolve) -> str:
 
 
 def shell_script_index(argv: Sequence[str]) -> int:
-    """Where the script of `sh -c SCRIPT` (bash, dash, ...) is in an argv; -1: none."""
-    if not argv or argv[0].rsplit("/", 1)[-1] not in _SHELLS:
-        return -1
-    for index, item in enumerate(argv[1:], start=1):
-        if not item.startswith("-"):
-            return -1
-        if "c" in item[1:] and not item.startswith("--"):
-            return index + 1 if index + 1 < len(argv) else -1
+    """Where the script of `sh -c SCRIPT` (bash, dash, ...) is in an argv; -1: none.
+
+    The shell may be run by another command (`env sh -c`, `timeout 60 bash -c`, `docker
+    compose exec tester sh -c`), and take options before and after `-c`, some with an
+    argument (`-o pipefail`, `-O extglob`, `+e`, `--rcfile FILE`): its script is the first
+    operand after them all, as the shell reads it."""
+    for start, item in enumerate(argv):
+        if item.rsplit("/", 1)[-1] in _SHELLS:
+            script = _script_after(argv, start + 1)
+            if script >= 0:
+                return script
     return -1
+
+
+def _script_after(argv: Sequence[str], index: int) -> int:
+    """The first operand after the shell's options from `index` on, if `-c` is among them."""
+    command = False
+    while index < len(argv):
+        item = argv[index]
+        if item in ("-", "--"):  # the end of the options
+            index += 1
+            break
+        if item.startswith("--"):
+            index += 2 if item in _LONG_WITH_ARGUMENT else 1
+            continue
+        if len(item) < 2 or item[0] not in "-+":
+            break
+        letters = item[1:]
+        command = command or (item[0] == "-" and "c" in letters)
+        index += 1 + letters.count("o") + letters.count("O")  # -o NAME, -O NAME (bash)
+    return index if command and index < len(argv) else -1
 
 
 def _open(scan: _Scan, context: str) -> None:
