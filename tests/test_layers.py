@@ -1,7 +1,7 @@
 """The architecture stays easy to see: layers import only downward, commands are siblings
 that never import each other (but for one declared exception), and no module cycle.
 
-    base (errors, files, marks, probe, terminal) < load < outcome
+    base (errors, files, marks, probe, terminal, ci) < load < outcome
     < render, run, results, plan, listing, explain (the commands) < cli < __main__
 
 Every `import` counts, also the lazy ones inside functions (they are cycles all the same).
@@ -14,7 +14,7 @@ from pathlib import Path
 
 SOURCE = Path(__file__).parents[1] / "src" / "matrixgen"
 LAYERS = [
-    {"", "errors", "files", "marks", "probe", "terminal"},  # "": the package itself (version, name)
+    {"", "errors", "files", "marks", "probe", "terminal", "ci"},  # "": the package itself (version, name)
     {"load"},
     {"outcome"},
     {"render", "run", "results", "plan", "listing", "explain"},  # the commands

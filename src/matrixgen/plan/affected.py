@@ -200,10 +200,12 @@ def affected_command(
         relative = os.path.relpath(matrix.source.path.resolve(), matrix.root.resolve())
         selection = affected_cells(matrix.model, matrix.cells, changed, Path(relative).as_posix())
     if github_output:
-        from matrixgen.plan.workflow import plan_outputs, write_github_output
+        from matrixgen.ci import GITHUB, write_outputs
+        from matrixgen.plan.workflow import plan_outputs
 
         scope = "all" if base is None else "affected"
-        target = write_github_output(plan_outputs(matrix, selection.cells, scope), env or {})
+        outputs = plan_outputs(matrix, selection.cells, scope)
+        target = write_outputs(GITHUB, outputs, env or {}, option="--github-output")
         echo(f"wrote the plan for {len(selection.cells)} cells ({scope}) to {target}")
     if as_json:
         # `list --json` shape; `[]` when nothing is affected (callers skip the run).

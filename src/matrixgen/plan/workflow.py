@@ -17,10 +17,8 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
-from matrixgen.errors import UsageError
 from matrixgen.load.cells import Cell
 from matrixgen.load.github.checks import job_key
 from matrixgen.load.github.jobs import (
@@ -140,16 +138,3 @@ def plan_outputs(matrix: Matrix, selected: Sequence[Cell], scope: str) -> dict[s
         outputs[job_id(level)] = json.dumps({"include": include}, separators=(",", ":"))
         outputs[f"{job_id(level)}-size"] = str(len(include))
     return outputs
-
-
-def write_github_output(outputs: Mapping[str, str], env: Mapping[str, str]) -> Path:
-    """Append `name=value` lines to $GITHUB_OUTPUT (values are one-line JSON or words)."""
-    target = env.get("GITHUB_OUTPUT")
-    if not target:
-        raise UsageError(
-            "--github-output: $GITHUB_OUTPUT is not set; use it in a GitHub Actions step"
-        )
-    with open(target, "a", encoding="utf-8") as stream:
-        for name, value in outputs.items():
-            stream.write(f"{name}={value}\n")
-    return Path(target)

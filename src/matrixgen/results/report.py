@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from matrixgen.ci import GITHUB, detect
 from matrixgen.errors import MatrixgenError, UsageError
 from matrixgen.files import check_inside, not_regular, read_text, write_atomic
 from matrixgen.load.matrix import Matrix
@@ -193,11 +194,10 @@ def report_results(matrix: Matrix, options: ReportOptions, *, echo: Echo) -> int
     def say(text: str) -> None:  # JSON on stdout stays parseable: people's lines go to stderr
         echo(text, err=True) if to_stdout else echo(text)
 
-    summary_path = options.env.get("GITHUB_STEP_SUMMARY")
+    variable = GITHUB.summary_variable
+    summary_path = options.env.get(variable) if variable else None
     if options.github_summary and not summary_path:
-        raise UsageError(
-            "--github-summary: $GITHUB_STEP_SUMMARY is not set (GitHub Actions sets it)"
-        )
+        raise UsageError(f"--github-summary: ${variable} is not set (GitHub Actions sets it)")
     folders = _folders(matrix, options, say)
     collection = collect(matrix, folders)
     statuses = collection.statuses
@@ -282,15 +282,13 @@ def _verdict(
     collection: Collection, options: ReportOptions, stale: bool, say: Callable[[str], None]
 ) -> int:
     say(f"{collection.files} JUnit files: {headline(collection.statuses)}")
-    in_actions = options.env.get("GITHUB_ACTIONS") == "true"
+    ci = detect(options.env)
     bad = [s for s in collection.of(Status.FAILED, Status.ERROR) if not s.tolerated]
     missing = [s for s in collection.of(Status.MISSING) if not s.tolerated]
 
     def warn(status: CellStatus, text: str) -> None:
-        if in_actions:
-            say(f"::warning title={status.id}::{command_data(text)}")
-        else:
-            say(f"{status.status.symbol} {status.id}: {text}")
+        annotation = ci.annotation("warning", status.id, text)
+        say(annotation or f"{status.status.symbol} {status.id}: {text}")
 
     for status in (s for s in collection.statuses.values() if s.tolerated):
         # `allowed-failure:` in matrix.yaml: said as a warning, never in the exit code.
@@ -302,20 +300,12 @@ def _verdict(
     for status in (s for s in collection.statuses.values() if s.args):
         say(f"note: {status.id} ran with extra arguments {one_line(status.args)}, not as declared")
     for status in bad + (missing if options.check_complete else []):
-        detail = one_line(status.reason or failed_count(status))
-        if in_actions:  # annotations on the run page; workflow commands end at a newline
-            say(f"::error title={status.id}::{status.status.value}: {command_data(detail)}")
-        else:
-            say(f"{status.status.symbol} {status.id}: {status.status.value}: {detail}")
+        detail = f"{status.status.value}: {one_line(status.reason or failed_count(status))}"
+        annotation = ci.annotation("error", status.id, detail)  # on the run's page
+        say(annotation or f"{status.status.symbol} {status.id}: {detail}")
     if missing and options.check_complete:
         say(f"{len(missing)} cells have no result; each should have run (--check-complete)")
     return 1 if bad or stale or (missing and options.check_complete) else 0
-
-
-def command_data(text: str) -> str:
-    """The message of a workflow command, escaped as the runner unescapes it: `%0A` in a
-    reason stays those three characters, not a line break in the annotation."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def about(root: Path, env: Mapping[str, str]) -> About:

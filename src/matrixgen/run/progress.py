@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from matrixgen.ci import PLAIN, Provider, detect
 from matrixgen.load.cells import Cell
 from matrixgen.outcome import durations
 from matrixgen.outcome.attempts import attempt_path
@@ -49,9 +50,9 @@ class Progress:
 
     def __init__(
         self, stream: TextIO, *, results: Path, root: Path, quiet: bool = False,
-        verbose: bool = False, github: bool = False, colour: bool = False,
+        verbose: bool = False, ci: Provider = PLAIN, colour: bool = False,
     ) -> None:  # fmt: skip
-        self.stream, self.quiet, self.verbose, self.github = stream, quiet, verbose, github
+        self.stream, self.quiet, self.verbose, self.ci = stream, quiet, verbose, ci
         self.results, self.root, self.colour = results, root, colour
         self.start = time.monotonic()
         self.cells: list[Cell] = []
@@ -105,16 +106,16 @@ class Progress:
         reason = f": {outcome.reason.splitlines()[0]}" if outcome.reason else ""
         count = f"[{self.done}/{self.total}]"
         text = f"{word(status).upper()} {cell.id} ({outcome.duration:.1f}s) {count}{reason}"
-        if self.github and outcome.output:
-            self._raw(inert(f"::group::{text}\n{outcome.output}\n::endgroup::"))
+        group = self.ci.group(text, outcome.output) if outcome.output else None
+        if group is not None:
+            self._raw(inert(group))
         else:
             self._line(text, STATUS_STYLE[word(status)])
             if outcome.output and (self.verbose or failing):
                 self._raw(inert(_indent(outcome.output)))
-        if self.github and failing:
-            self._raw(
-                inert(f"::error title={cell.id} {word(status)}::{_annotation(outcome.reason)}")
-            )
+        annotation = self.ci.annotation("error", f"{cell.id} {word(status)}", outcome.reason)
+        if failing and annotation is not None:
+            self._raw(inert(annotation))
 
     def _raw(self, text: str) -> None:
         self.stream.write(text + "\n")
@@ -167,11 +168,6 @@ class Progress:
 
 def _indent(text: str) -> str:
     return "\n".join(f"    | {line}" for line in text.splitlines())
-
-
-def _annotation(text: str) -> str:
-    # Workflow commands end at a newline; GitHub decodes %0A back into one.
-    return text.replace("%", "%25").replace("\r", "").replace("\n", "%0A")
 
 
 class LiveProgress(Progress):
@@ -332,6 +328,6 @@ def make_progress(options: RunOptions) -> Progress:
         root=root,
         quiet=options.quiet,
         verbose=options.verbose,
-        github=bool(options.env.get("GITHUB_ACTIONS")),
+        ci=detect(options.env),
         colour=colour,
     )

@@ -1,0 +1,122 @@
+"""The CI a command runs under, chosen once from the environment, and what it reads from
+matrixgen's output: folded groups, annotations, a step summary, values for later steps.
+
+One class per provider behind `Provider`; `detect` picks one from the env a command was
+given (never os.environ behind its back), and the commands ask it instead of spelling a
+provider's conventions themselves (as cibuildwheel's `ci.py` does). `Plain` is a terminal
+or a CI that reads nothing special: the caller then prints its plain lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from matrixgen.errors import UsageError
+
+Kind = Literal["error", "warning"]
+
+
+class Provider(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str:
+        """As people call it."""
+        ...
+
+    @property
+    def summary_variable(self) -> str | None:
+        """The variable naming the file a step summary is appended to."""
+        ...
+
+    @property
+    def output_variable(self) -> str | None:
+        """The variable naming the file `name=value` lines go to for later steps."""
+        ...
+
+    def group(self, title: str, body: str) -> str | None:
+        """Lines that show `body` folded under `title`; None: this CI folds nothing."""
+        ...
+
+    def annotation(self, kind: Kind, title: str, message: str) -> str | None:
+        """A line that makes an annotation on the run's page; None: this CI makes none."""
+        ...
+
+
+@dataclass(frozen=True)
+class Plain:
+    name: str = "plain"
+    title: str = "plain terminal"
+    summary_variable: str | None = None
+    output_variable: str | None = None
+
+    def group(self, title: str, body: str) -> str | None:
+        return None
+
+    def annotation(self, kind: Kind, title: str, message: str) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class GitHub:
+    """Workflow commands: https://docs.github.com/actions/reference/workflow-commands-for-github-actions"""
+
+    name: str = "github"
+    title: str = "GitHub Actions"
+    summary_variable: str | None = "GITHUB_STEP_SUMMARY"
+    output_variable: str | None = "GITHUB_OUTPUT"
+
+    def group(self, title: str, body: str) -> str | None:
+        return f"::group::{title}\n{body}\n::endgroup::"
+
+    def annotation(self, kind: Kind, title: str, message: str) -> str | None:
+        return f"::{kind} title={command_property(title)}::{command_data(message)}"
+
+
+def command_data(text: str) -> str:
+    """A workflow command's message, escaped as the runner unescapes it: a command ends at
+    a newline, and `%0A` in a reason stays those three characters."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def command_property(text: str) -> str:
+    """A workflow command's property value (`title=`): `:` and `,` end it as well."""
+    return command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# How each provider says it is running: the first that answers is the one.
+GITHUB = GitHub()
+PROVIDERS: dict[str, tuple[Callable[[Mapping[str, str]], bool], Provider]] = {
+    "github": (lambda env: env.get("GITHUB_ACTIONS") == "true", GITHUB),
+}
+PLAIN: Provider = Plain()
+
+
+def detect(env: Mapping[str, str]) -> Provider:
+    for running, provider in PROVIDERS.values():
+        if running(env):
+            return provider
+    return PLAIN
+
+
+def write_outputs(
+    provider: Provider, outputs: Mapping[str, str], env: Mapping[str, str], *, option: str
+) -> Path:
+    """Append `name=value` lines (values are one-line JSON or words) to the file where
+    `provider` hands values to later steps. `option` is what asked for it, for the error."""
+    variable = provider.output_variable
+    target = env.get(variable) if variable else None
+    if not target:
+        raise UsageError(
+            f"{option}: ${variable} is not set; use it in a {provider.title} step"
+            if variable
+            else f"{option}: {provider.title} hands no values to later steps"
+        )
+    with open(target, "a", encoding="utf-8") as stream:
+        for name, value in outputs.items():
+            stream.write(f"{name}={value}\n")
+    return Path(target)
