@@ -187,6 +187,12 @@ def parse(text: str, display: str) -> Document:
     return doc
 
 
+NUL_MESSAGE = (
+    "holds a NUL character (\\0), which no command line, environment variable or file "
+    "name can hold; remove it"
+)
+
+
 class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
@@ -284,6 +290,9 @@ class _Builder:
             # Keys are names: keep the text as written (`3.10:` stays "3.10", `on:` stays "on").
             key = str(key_node.value)
             child = (*path, key)
+            if "\0" in key:
+                self._fail(key_node, child, NUL_MESSAGE)
+                continue
             if key in out:
                 first = self.doc.key_marks[child]
                 self._fail(
@@ -299,6 +308,8 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
         if node.tag == "tag:yaml.org,2002:str":
+            if "\0" in node.value:  # written as the escape "\0": YAML allows it
+                self._fail(node, path, NUL_MESSAGE)
             return node.value
         if node.tag in (
             "tag:yaml.org,2002:null",

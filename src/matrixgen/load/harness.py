@@ -87,12 +87,27 @@ def _file_key(model: MatrixFile, spec: SuiteSpec, file: str) -> PathKey:
 
 
 def check_env_names(doc: Document, model: MatrixFile) -> Iterator[Problem]:
-    """Cell env names are written to the compose env file of each profile."""
+    """Every env name is one an environment can hold (`run` would crash on `A=B` or an
+    empty name); cell env names are also written to the compose env file of each profile."""
+    services: list[tuple[PathKey, Iterable[str]]] = []
+    for name, service in model.services.items():
+        services.append((("services", name, "env"), service.env))
+        if service.process is not None:
+            services.append((("services", name, "process", "env"), service.process.env))
+    for where, names in [*_env_blocks(model), *services]:
+        for name in names:
+            if not name or "=" in name or "\0" in name:
+                yield doc.problem(
+                    (*where, name),
+                    f"{name!r} cannot be the name of an environment variable: a name is not "
+                    "empty and holds no '=' (nor NUL); rename it",
+                    key=True,
+                )
     if model.outputs.compose is None:
         return
     for where, names in _env_blocks(model):
         for name in names:
-            if not ENV_NAME.match(name):
+            if name and "=" not in name and not ENV_NAME.match(name):
                 yield doc.problem(
                     (*where, name),
                     f"'{name}' cannot be a name in a compose env file (outputs.compose writes one "
