@@ -114,11 +114,6 @@ def test_a_shell_word_that_is_no_shell_invocation_stays_literal(tmp_path: Path) 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["script.sh"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a run line's own nested `bash -c '...'`: the value is quoted for the outer shell "
-    "only, and the inner shell runs it (not fixed: needs the scanner to quote twice)",
-)
 def test_a_nested_shell_in_a_run_line_keeps_values_data(tmp_path: Path) -> None:
     """`run: bash -c 'printf ... ${env.X}'`: the inner shell reads `$(touch PWNED)` as code;
     safe: the inner program gets the text, no PWNED."""

@@ -207,3 +207,23 @@ def test_durations_are_finite_and_at_most_a_week(
     result = matrixgen("render")
     assert result.code == 2 and "Traceback" not in result.err, result
     assert not Path(".github").exists()
+
+
+def test_a_placeholder_in_a_nested_script_this_shell_expands_is_refused(check: Validate) -> None:
+    """`run: bash -c "pytest $ARGS --junitxml=${junit}"`: the outer shell expands the script
+    before bash reads it, so no quoting keeps the value data for both: refused where it is
+    written, as a command that no values can make safe."""
+    text = """\
+        version: 1
+        axes: {b: [x]}
+        levels:
+          unit: {axes: [b], run: 'bash -c "pytest $ARGS --junitxml=${junit}"'}
+          list: {axes: [b], run: [env, sh, -c, 'eval "pytest $X ${b}"']}
+          fine: {axes: [b], run: "bash -c 'pytest $ARGS --junitxml=${junit}'"}
+        """
+    problems = errors(check(text))
+    assert [p.split(": ", 2)[:2] for p in problems] == [
+        ["matrix.yaml:4:26", "levels.unit.run"],
+        ["matrix.yaml:5:40", "levels.list.run[3]"],
+    ], problems
+    assert all("another shell reads" in p and "single quotes" in p for p in problems)

@@ -188,3 +188,58 @@ def test_which_item_is_a_shell_script(argv: list[str], index: int) -> None:
 @pytest.mark.skipif(shutil.which("dash") is None, reason="dash is Debian's sh")
 def test_sh_is_dash_here() -> None:
     assert Path("/bin/sh").resolve().name == "dash"
+
+
+# A script another shell reads: the value is quoted for the inner shell, then for the outer.
+NESTED = [
+    ("sh -c 'sh ./p.sh ${v}'", lambda v: [v] if v else []),
+    ("bash -c 'sh ./p.sh \"in ${v}\"'", lambda v: [f"in {v}"]),
+    ("bash -o pipefail -c 'sh ./p.sh --x=${v} | cat'", lambda v: [f"--x={v}"]),
+    ("env LC_ALL=C sh -c 'sh ./p.sh '\\''${v}'\\'", lambda v: [v]),
+    ("eval 'sh ./p.sh ${v}'", lambda v: [v] if v else []),
+    ("true && sh -ec 'cd . && sh ./p.sh ${v}'", lambda v: [v] if v else []),
+    ('sh -c "sh ./p.sh ${v}"', lambda v: [v] if v else []),  # nothing else expands there
+    ('bash -c "sh ./p.sh \\"${v}\\""', lambda v: [v]),
+    ("eval sh ./p.sh ${v}", lambda v: [v] if v else []),  # eval joins its words, then reads
+    ('eval sh ./p.sh "${v}"', lambda v: [v] if v else []),
+]
+
+
+@pytest.mark.parametrize("form", range(len(NESTED)))
+def test_a_script_another_shell_reads_gets_values_quoted_twice(form: int, tmp_path: Path) -> None:
+    """`run: bash -c '... ${junit}'`: quoted for the outer shell only, the inner shell ran
+    the value as code."""
+    (tmp_path / "p.sh").write_text('printf \'%s\\0\' "$#" "$@"\n')
+    template, expected = NESTED[form]
+    for value in [*HOSTILE, ""]:
+        line = fill_shell(template, lambda _name, v=value: v)
+        done = subprocess.run(
+            ["sh", "-c", line], cwd=tmp_path, capture_output=True, text=True, timeout=30
+        )
+        assert done.returncode == 0, (line, done.stderr)
+        count, *argv = done.stdout.split("\0")[:-1]
+        assert int(count) == len(argv) and argv == expected(value), (template, value, line)  # type: ignore[operator]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.sh"], "a value ran as code"
+
+
+def test_a_value_that_is_the_script_is_run_as_one_command_name(tmp_path: Path) -> None:
+    """`sh -c ${v}`: the inner shell gets the value quoted, so it looks for a command of
+    that name instead of running what the value says."""
+    for value in HOSTILE:
+        line = fill_shell("sh -c ${v}", lambda _name, v=value: v)
+        subprocess.run(["sh", "-c", line], cwd=tmp_path, capture_output=True, timeout=30)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'sh -c "printf %s $HOME ${v}"',  # this shell expands $HOME first: cannot read ahead
+        "sh -c 'printf %s '$HOME${v}",
+        "eval printf %s *${v}",  # a glob
+        "echo `sh -c 'printf %s ${v}'`",  # inside backquotes: three readings
+    ],
+)
+def test_a_placeholder_no_quoting_can_keep_from_another_shell_is_refused(line: str) -> None:
+    with pytest.raises(UnsafeValue, match="another shell reads"):
+        fill_shell(line, lambda _name: "x")

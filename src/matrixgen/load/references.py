@@ -10,6 +10,7 @@ from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.expand import Expansion, SuiteSpec, level_axes, suites
 from matrixgen.load.model import MatrixFile, SuiteFields
+from matrixgen.load.shell import UnsafeValue, fill_shell, shell_script_index
 
 MAX_CELLS_PER_LEVEL = 256  # GitHub Actions' limit of jobs per matrix
 
@@ -410,6 +411,11 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
                 usable = allowed | {placeholders.ARGS} if in_run else allowed
                 message = message or _placeholder_message(name, usable, f"cell {cell.id}")
                 problems.append(doc.problem(path, message))
+            if in_run and (path, "") not in reported:
+                why = _unquotable(model, cell, path, text)
+                if why:
+                    reported.add((path, ""))
+                    problems.append(doc.problem(path, why))
     shards = model.outputs.github.shards if model.outputs.github else None
     for level, count in per_level.items():
         sharded = shards is not None and (not isinstance(shards, dict) or level in shards)
@@ -464,3 +470,18 @@ def _duplicate_id(doc: Document, first: Cell, cell: Cell) -> Problem:
 
 def _values_text(cell: Cell) -> str:
     return ",".join(f"{axis}={value}" for axis, value in cell.values.items())
+
+
+def _unquotable(model: MatrixFile, cell: Cell, path: PathKey, text: str) -> str:
+    """Why a run line's placeholders cannot all be kept data wherever its values come from
+    (`shell.fill_shell` refuses the spot, not the value: a placeholder in a script another
+    shell reads, `sh -c "..."`), or ''. An argv list is checked at its `sh -c` script."""
+    if isinstance(path[-1], int):
+        argv = cell.run if not isinstance(cell.run, str) else ()
+        if shell_script_index(list(argv)) != path[-1]:
+            return ""
+    try:
+        fill_shell(text, lambda name: ["x"] if name == placeholders.ARGS else "x")
+    except UnsafeValue as error:
+        return f"{error}"
+    return ""

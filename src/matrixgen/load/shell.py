@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 _PLACEHOLDER = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _HEREDOC = re.compile(r"<<(-?)[ \t]*(?:'([^'\n]*)'|\"([^\"\n]*)\"|\\?([^\s;&|<>()'\"]+))")
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "busybox"})
+_BREAKS = " \t\n;&|<>()"  # end a word outside quotes
 _LONG_WITH_ARGUMENT = frozenset({"--rcfile", "--init-file"})  # bash
 
 Value = str | Sequence[str]  # a text, or a list of words (`${args}`)
@@ -60,6 +61,9 @@ class _Scan:
     parens: list[int] = field(default_factory=list)  # open ( inside each $(...)
     pending: list[_Heredoc] = field(default_factory=list)  # bodies start at the next newline
     body: _Heredoc | None = None
+    # Where the current command starts, per plain context (the line, each $(...) and `...`):
+    # its words so far tell whether the next word is a script another shell reads.
+    starts: list[int] = field(default_factory=lambda: [0])
 
 
 def fill_shell(line: str, resolve: Resolve) -> str:
@@ -68,6 +72,9 @@ def fill_shell(line: str, resolve: Resolve) -> str:
     scan = _Scan(line, resolve)
     i = 0
     while i < len(line):
+        if scan.stack[-1] in ("N", "B") and _word_starts(line, i) and _script_word(scan, i):
+            i = _script(scan, i)
+            continue
         match = _PLACEHOLDER.match(line, i)
         if match is not None:
             if match.group(1) is None:
@@ -201,11 +208,14 @@ def _step(scan: _Scan, i: int) -> int:
             return _subshell(scan, i)
         elif char == "`":
             scan.stack.append("B")
+            scan.starts.append(i + 1)
         out.append(char)
         return i + 1
     # N, B (inside `...`), P (a shell ${...})
     if (context == "P" and char == "}") or (context == "B" and char == "`"):
         scan.stack.pop()
+        if context == "B":
+            scan.starts.pop()
     elif char == "'":
         scan.stack.append("S")
     elif char == '"':
@@ -218,12 +228,21 @@ def _step(scan: _Scan, i: int) -> int:
         return _subshell(scan, i)
     elif char == "`":
         scan.stack.append("B")
-    elif char == "(" and scan.parens and context == "N":
-        scan.parens[-1] += 1
+        scan.starts.append(i + 1)
+    elif char in ";&|\n(" and context != "P":
+        scan.starts[-1] = i + 1  # a new command starts after a separator
+        if char == "(" and scan.parens and context == "N":
+            scan.parens[-1] += 1
+        elif char == "\n" and scan.pending and len(scan.stack) == 1:
+            out.append(char)
+            scan.body = scan.pending.pop(0)
+            scan.stack.append("H")
+            return i + 1
     elif char == ")" and scan.parens and context == "N":
         if scan.parens[-1] == 0:
             scan.parens.pop()
             scan.stack.pop()
+            scan.starts.pop()
         else:
             scan.parens[-1] -= 1
     elif char == "#" and context == "N" and (i == 0 or line[i - 1] in " \t\n;&|("):
@@ -240,11 +259,6 @@ def _step(scan: _Scan, i: int) -> int:
             scan.pending.append(_Heredoc(delimiter, quoted, strip == "-"))
             out.append(heredoc.group(0))
             return heredoc.end()
-    elif char == "\n" and scan.pending and len(scan.stack) == 1:
-        out.append(char)
-        scan.body = scan.pending.pop(0)
-        scan.stack.append("H")
-        return i + 1
     out.append(char)
     return i + 1
 
@@ -252,8 +266,112 @@ def _step(scan: _Scan, i: int) -> int:
 def _subshell(scan: _Scan, i: int) -> int:
     scan.stack.append("N")
     scan.parens.append(0)
+    scan.starts.append(i + 2)
     scan.out.append("$(")
     return i + 2
+
+
+def _word_starts(line: str, i: int) -> bool:
+    return line[i] not in _BREAKS and (i == 0 or line[i - 1] in _BREAKS + "`")
+
+
+def _script_word(scan: _Scan, i: int) -> bool:
+    """Whether the word at `i` is a script another shell reads: the script of `sh -c`
+    (`bash`, ... anywhere in the command: `env sh -c`, `docker compose exec t sh -c`) or
+    an argument of `eval`, which joins its arguments into one."""
+    try:
+        words = shlex.split(scan.line[scan.starts[-1] : i])
+    except ValueError:
+        return False
+    return "eval" in words or shell_script_index([*words, "SCRIPT"]) == len(words)
+
+
+def _script(scan: _Scan, i: int) -> int:
+    """A word another shell reads as a script is read twice: by this shell, which removes
+    its quotes, and by the next, which parses what is left. So its text as this shell
+    hands it on is filled as a shell line of its own (each value quoted for the inner
+    shell), and the result is written as one single-quoted word (quoted again for this
+    one). A word this shell would also expand (`$HOME`, `$(...)`, a glob) cannot be read
+    ahead: with a placeholder in it, it is refused."""
+    line = scan.line
+    text: list[str] = []
+    dynamic = placeholder = False
+    j = i
+    while j < len(line) and line[j] not in _BREAKS:
+        char = line[j]
+        match = _PLACEHOLDER.match(line, j)
+        if match is not None:
+            placeholder = placeholder or match.group(1) is not None
+            dynamic = dynamic or match.group(1) is None  # $${...}: this shell's own
+            text.append(match.group(0))
+            j = match.end()
+        elif char == "'":
+            end = line.find("'", j + 1)
+            if end < 0:
+                return _copy_word(scan, i, len(line), placeholder=False)
+            segment = line[j + 1 : end]
+            placeholder = placeholder or any(m.group(1) for m in _PLACEHOLDER.finditer(segment))
+            text.append(segment)
+            j = end + 1
+        elif char == '"':
+            end, inner, expands = _double_quoted(line, j + 1)
+            if end < 0:
+                return _copy_word(scan, i, len(line), placeholder=False)
+            dynamic = dynamic or expands
+            placeholder = placeholder or any(m.group(1) for m in _PLACEHOLDER.finditer(inner))
+            text.append(inner)
+            j = end + 1
+        elif char == "\\":
+            text.append(line[j + 1 : j + 2].replace("\n", ""))  # \<newline> joins lines
+            j += 2
+        else:
+            dynamic = dynamic or char in "$`*?[~"
+            text.append(char)
+            j += 1
+    if "B" in scan.stack or dynamic:
+        return _copy_word(scan, i, j, placeholder=placeholder)
+    filled = fill_shell("".join(text), scan.resolve)
+    scan.out.append("'" + filled.replace("'", "'\\''") + "'")
+    return j
+
+
+def _copy_word(scan: _Scan, i: int, j: int, *, placeholder: bool) -> int:
+    if placeholder:
+        raise UnsafeValue(
+            "a placeholder stands in a script that another shell reads (`sh -c`, `eval`), "
+            "in a word this shell also expands (`$NAME`, `$(...)`, a glob, backquotes), so "
+            "no quoting keeps its value data for both; write that script in single quotes"
+        )
+    scan.out.append(scan.line[i:j])
+    return j
+
+
+def _double_quoted(line: str, start: int) -> tuple[int, str, bool]:
+    """The closing quote of "..." from `start`, the text this shell makes of it, and
+    whether it expands anything there itself (a placeholder is matrixgen's, not its)."""
+    out: list[str] = []
+    expands = False
+    index = start
+    while index < len(line):
+        char = line[index]
+        match = _PLACEHOLDER.match(line, index)
+        if match is not None:
+            expands = expands or match.group(1) is None
+            out.append(match.group(0))
+            index = match.end()
+        elif char == "\\" and index + 1 < len(line):
+            following = line[index + 1]
+            out.append(
+                following if following in '$`"\\' else "" if following == "\n" else char + following
+            )
+            index += 2
+        elif char == '"':
+            return index, "".join(out), expands
+        else:
+            expands = expands or char in "$`"
+            out.append(char)
+            index += 1
+    return -1, "", expands
 
 
 def _body_line(scan: _Scan, i: int) -> int:
