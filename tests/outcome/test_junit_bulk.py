@@ -1,0 +1,150 @@
+"""The reader counts runs of self-closing test cases with expat's handlers off (junit._runs):
+each file here must read exactly as with the handlers on for every element."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matrixgen.outcome import junit
+from matrixgen.outcome.junit import MAX_DEPTH, JUnitFile, read_junit
+
+PASSED = '<testcase classname="tests.test_a" name="test_{}" time="0.01"/>'
+HEAD = '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="t" time="1.5">'
+TAIL = "</testsuite></testsuites>"
+
+
+def passed(count: int, start: int = 0) -> str:
+    return "".join(PASSED.format(i) for i in range(start, start + count))
+
+
+# name -> (file text, whether the bulk path applies to it)
+FILES: dict[str, tuple[str, bool]] = {
+    "pytest": (
+        HEAD
+        + '<properties><property name="matrixgen.status" value="failed"/></properties>'
+        + passed(5)
+        + '<testcase classname="c" name="f"><failure message="m">trace\nback</failure>'
+        + "</testcase>"
+        + passed(4, 5)
+        + '<testcase classname="c" name="s"><skipped message="no redis"/></testcase>'
+        + passed(3, 9)
+        + '<testcase classname="c" name="e"><error message="boom"/></testcase>'
+        + '<testcase classname="c" name="r"><rerunFailure message="once"/></testcase>'
+        + passed(6, 12)
+        + TAIL,
+        True,
+    ),
+    "indented, CRLF, '>' and quotes in values": (
+        HEAD.replace("><", ">\r\n  <")
+        + "\r\n    ".join(
+            [
+                '<testcase name="test[a>b]" time="1"/>',
+                "<testcase name='single \"quoted\"' time='2' />",
+                '<testcase\r\n name="x" />',
+                '<testcase name="fails[>]">',
+                '  <failure message="a &gt; b">x &lt; y</failure>',
+                "</testcase >",
+                "<testcase/>",
+                '<testcase name="last"/>',
+            ]
+        )
+        + TAIL,
+        True,
+    ),
+    "a test case inside another": (
+        HEAD + passed(3) + '<testcase name="outer">' + passed(3) + "</testcase>" + TAIL,
+        False,
+    ),
+    "an open test case inside another": (
+        HEAD + '<testcase name="o"><testcase name="i"><failure/></testcase></testcase>' + TAIL,
+        False,
+    ),
+    "test cases in odd places": (
+        HEAD + "<properties>" + passed(3) + "</properties><x><y>" + passed(3) + "</y></x>" + TAIL,
+        True,
+    ),
+    "a property given as text, around test cases": (
+        HEAD
+        + "<x>"
+        + passed(3)
+        + '</x><properties><property name="p">te'
+        + passed(2)
+        + 'xt<a/></property><property name="q">  </property></properties>'
+        + passed(3)
+        + TAIL,
+        True,
+    ),
+    "no suite time: the cases' times count": (
+        "<testsuites><testsuite>" + passed(5) + TAIL,
+        True,
+    ),
+    "root time": ('<testsuite time="7">' + passed(5) + "</testsuite>", True),
+    "a comment": (HEAD + passed(2) + "<!--" + passed(2) + "-->" + passed(2) + TAIL, False),
+    "CDATA": (HEAD + '<testcase name="c"><system-out><![CDATA[' + passed(3) + "]]>", False),
+    "a processing instruction": (HEAD + passed(3) + "<?pi " + passed(1) + "?>" + TAIL, False),
+    "latin-1": (
+        '<?xml version="1.0" encoding="ISO-8859-1"?><testsuite time="1">'
+        + passed(3)
+        + "</testsuite>",
+        False,
+    ),
+    "a test case as root": (passed(1), True),
+    "a test case in an attribute value": (HEAD + '<x a="' + passed(3) + '"/>' + TAIL, True),
+    "a repeated attribute in a run": (
+        HEAD + passed(3) + '<testcase name="a" name="b"/>' + passed(3) + TAIL,
+        True,
+    ),
+    "an undefined entity in a run": (
+        HEAD + passed(3) + '<testcase name="&nope;"/>' + passed(3) + TAIL,
+        True,
+    ),
+    "cut off in a run": ((HEAD + passed(20))[:-30], True),
+    "another element named testcases": (HEAD + passed(3) + "<testcases/>" + passed(3) + TAIL, True),
+    "test cases at the depth limit": (
+        '<testsuite time="1">'
+        + "<s>" * (MAX_DEPTH - 1)
+        + passed(3)
+        + "</s>" * (MAX_DEPTH - 1)
+        + "</testsuite>",
+        True,
+    ),
+    "test cases just above the depth limit": (
+        '<testsuite time="1">'
+        + "<s>" * (MAX_DEPTH - 2)
+        + passed(3)
+        + "</s>" * (MAX_DEPTH - 2)
+        + "</testsuite>",
+        True,
+    ),
+}
+
+
+def each_element(path: Path, monkeypatch: pytest.MonkeyPatch) -> JUnitFile:
+    with monkeypatch.context() as patch:
+        patch.setattr(junit, "_runs", lambda data: None)
+        return read_junit(path)
+
+
+@pytest.mark.parametrize("name", list(FILES))
+def test_bulk_reads_as_each_element(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text, bulk = FILES[name]
+    path = tmp_path / "junit.xml"
+    path.write_bytes(text.encode("latin-1" if "ISO-8859-1" in text else "utf-8"))
+    assert (junit._runs(path.read_bytes()) is not None) is bulk
+    assert read_junit(path) == each_element(path, monkeypatch)
+
+
+def test_the_bulk_path_counts(tmp_path: Path) -> None:
+    path = tmp_path / "junit.xml"
+    path.write_text(FILES["pytest"][0], encoding="utf-8")
+    runs = junit._runs(path.read_bytes())
+    assert runs is not None and [count for _, _, count in runs] == [5, 4, 3, 6]
+    result = read_junit(path)
+    assert (result.passed, result.failed, result.skipped, result.errors) == (18, 3, 1, 1)
+    assert [f.test for f in result.failures] == ["c.f", "c.e", "c.r"]
+    assert result.properties == {"matrixgen.status": "failed"}
+    assert result.duration == 1.5
