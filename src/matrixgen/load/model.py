@@ -115,7 +115,11 @@ Command = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # defer_build: each model's validator is built on first use, not when its class is
+    # made. Loading validates MatrixFile alone, whose one schema holds every nested model,
+    # so building each model's own validator too was wasted: ~15 ms of an uncached
+    # `list`, which pays pydantic before its first cell (bench/list.py).
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 # GitHub Actions settings of axis values, levels and suites (`github:`), and the workflow's
