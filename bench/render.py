@@ -1,12 +1,17 @@
 """Benchmark: `matrixgen render` of 1,000 and 10,000 cells to every target.
 
+    python bench/render.py [--quick]
+
 Prints a table of seconds per phase and ends with
 `RESULT render_per_1k_cells <seconds> <=0.3`: seconds per 1,000 cells of a first render
 (in memory, compared with the disk, every file written) of the 10,000-cell matrix.
+`--quick` (what the test suite runs, tests/test_bench.py) renders one level of 250 cells
+only, and its figure measures nothing.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import time
@@ -72,20 +77,24 @@ def measure(cells: int) -> dict[str, float]:
         assert len(matrix.cells) == cells, len(matrix.cells)
         lines: list[str] = []
 
-        def render() -> None:
+        def render(expected: str) -> None:
             lines.clear()
             code = render_outputs(
                 matrix, check=False, dry_run=False, force=False, echo=lines.append
             )
             assert code == 0
-            assert len(lines) == len(matrix.cells) + 3, len(
-                lines
-            )  # profiles, noxfile, workflow, docs
+            assert {line.split()[0] for line in lines} == {expected}, lines[:5]
+            # A profile per cell (and the files beside it), the noxfile, workflow and docs.
+            written = [line.split()[-1] for line in lines]
+            profiles = [name for name in written if "/profiles/" in name]
+            assert sum(name.endswith(".yml") for name in profiles) == cells, len(profiles)
+            others = {name for name in written if "/profiles/" not in name}
+            assert others == {"noxfile.py", ".github/workflows/matrix.yml", "docs/matrix.md"}
 
         return {
             "in memory": timed(lambda: render_all(matrix)),
-            "first render (write all)": timed(render),
-            "second render (unchanged)": timed(render),
+            "first render (write all)": timed(lambda: render("created")),
+            "second render (unchanged)": timed(lambda: render("unchanged")),
             "check": timed(
                 lambda: render_outputs(
                     matrix, check=True, dry_run=False, force=False, echo=lines.append
@@ -95,7 +104,10 @@ def measure(cells: int) -> dict[str, float]:
 
 
 def main() -> int:
-    sizes = [1_000, 10_000]
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="250 cells only")
+    args = parser.parse_args()
+    sizes = [CELLS_PER_LEVEL] if args.quick else [1_000, 10_000]
     results = {size: measure(size) for size in sizes}
     phases = list(results[sizes[0]])
     print(f"{'phase':<28}" + "".join(f"{size:>10,} cells  per 1k" for size in sizes))
@@ -104,7 +116,7 @@ def main() -> int:
             f"{results[s][phase]:>16.3f}s {results[s][phase] / (s / 1000):>6.3f}s" for s in sizes
         )
         print(f"{phase:<28}{row}")
-    per_1k = results[10_000]["first render (write all)"] / 10
+    per_1k = results[sizes[-1]]["first render (write all)"] / (sizes[-1] / 1000)
     print(f"RESULT render_per_1k_cells {per_1k:.3f} <={TARGET}")
     return 0
 
