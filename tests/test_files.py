@@ -9,14 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen.files import (
-    UnreadableFileError,
-    check_inside,
-    load_json,
-    nests_deeper,
-    read_regular,
-    read_text,
-)
+from matrixgen.errors import UnreadableFileError
+from matrixgen.files import check_inside, load_json, nests_deeper, read_regular, read_text
 from matrixgen.run import interpreters, python_seen
 from tests.hostile_files import DEVICE, FIFO, plant, too_big
 

@@ -14,7 +14,15 @@ from pathlib import Path
 
 SOURCE = Path(__file__).parents[1] / "src" / "matrixgen"
 LAYERS = [
-    {"", "errors", "files", "marks", "probe", "terminal", "ci"},  # "": the package itself (version, name)
+    {
+        "",
+        "errors",
+        "files",
+        "marks",
+        "probe",
+        "terminal",
+        "ci",
+    },  # "": the package itself (version, name)
     {"load"},
     {"outcome"},
     {"render", "run", "results", "plan", "listing", "explain"},  # the commands

@@ -138,9 +138,13 @@ def list_(
         listing = from_matrix(matrix)
         cache.write(matrix, listing)
     cells = select(
-        listing.cells, selectors, level=level, where=where,
-        levels=listing.levels, axes=listing.axes,
-    )  # fmt: skip
+        listing.cells,
+        selectors,
+        level=level,
+        where=where,
+        levels=listing.levels,
+        axes=listing.axes,
+    )
     echo(format_json(cells) if as_json else format_table(cells))
 
 
@@ -435,18 +439,26 @@ def shard(
 @click.option("--github-output", is_flag=True, help="Write the workflow's plan to $GITHUB_OUTPUT.")
 @click.pass_obj
 def affected(
-    obj: Context, file: str | None, base: str | None, every: bool, as_json: bool,
+    obj: Context,
+    file: str | None,
+    base: str | None,
+    every: bool,
+    as_json: bool,
     github_output: bool,
-) -> None:  # fmt: skip
+) -> None:
     """Cells affected by the files changed since --base."""
     from matrixgen.plan.affected import affected_command
 
     if (base is None) == (not every):
         raise click.UsageError("give --base REF, or --all for every cell")
     code = affected_command(
-        obj.load(file), base=base, as_json=as_json, echo=echo,
-        github_output=github_output, env=dict(os.environ),
-    )  # fmt: skip
+        obj.load(file),
+        base=base,
+        as_json=as_json,
+        echo=echo,
+        github_output=github_output,
+        env=dict(os.environ),
+    )
     sys.exit(code)
 
 

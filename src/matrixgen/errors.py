@@ -46,16 +46,64 @@ class ConfigError(MatrixgenError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class StaleOutputError(MatrixgenError):
-    """`render --check` or `report --check` found files that differ from what would be generated."""
-
-    exit_code = 1
-
-
 class OverwriteRefusedError(MatrixgenError):
     """A file the user owns lacks matrixgen's markers; overwriting it needs --force."""
 
     exit_code = 2
+
+
+# Bad input beyond matrix.yaml itself (exit 2): files matrixgen reads or writes for it.
+
+
+class OutsideRootError(MatrixgenError):
+    """A path matrix.yaml names leads outside the project folder; nothing is read or written."""
+
+    exit_code = 2
+
+
+class UnreadableFileError(MatrixgenError):
+    """A file matrixgen must read is not a regular UTF-8 file within its limits."""
+
+    exit_code = 2
+
+
+class MarkersError(MatrixgenError):
+    """A file's region markers are there but not one start line followed by one end line."""
+
+    exit_code = 2
+
+
+class TemplateError(MatrixgenError):
+    """A template could not be rendered; the message names the template file and line."""
+
+    exit_code = 2
+
+
+class UnreadableTemplateError(TemplateError):
+    """A template file that is no regular UTF-8 file within the limits; the message names it."""
+
+
+class WriteError(MatrixgenError):
+    """A file the report writes (or the docs page it updates) cannot be written or read."""
+
+    exit_code = 2
+
+
+class ResultsFolderError(MatrixgenError):
+    """The results folder cannot be used: not writable, full, or owned by another run."""
+
+    exit_code = 2
+
+
+# A tool matrixgen drives failed (exit 1): not the user's input, but what it ran on.
+
+
+class InstallError(MatrixgenError):
+    """Creating a venv or installing into it failed; `output` is the tail of what the tool said."""
+
+    def __init__(self, message: str, output: str) -> None:
+        self.output = output
+        super().__init__(f"{message}\n{output}" if output else message)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -24,7 +24,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from matrixgen.errors import MatrixgenError
+from matrixgen.errors import OutsideRootError, UnreadableFileError
 
 
 def _umask() -> int:
@@ -145,12 +145,6 @@ def _too_big(size: int, max_bytes: int) -> str:
 # --- where a path leads ------------------------------------------------------------------
 
 
-class OutsideRootError(MatrixgenError):
-    """A path matrix.yaml names leads outside the project folder; nothing is read or written."""
-
-    exit_code = 2
-
-
 def inside(root: Path, relative: str | Path) -> bool:
     """Whether `root/relative`, symlinks resolved, is `root` or below it."""
     real_root = root.resolve()
@@ -237,12 +231,6 @@ def read_regular(
     if len(data) > max_bytes:  # it grew after fstat
         return f"the file grew past the {_limit(max_bytes)} limit while it was read"
     return data
-
-
-class UnreadableFileError(MatrixgenError):
-    """A file matrixgen must read is not a regular UTF-8 file within its limits."""
-
-    exit_code = 2
 
 
 def read_text(

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 import yaml
 
-from matrixgen.errors import MatrixgenError
-from matrixgen.marks import HTML, Markers, MarkersError, replace_region
+from matrixgen.errors import MarkersError, MatrixgenError
+from matrixgen.marks import HTML, Markers, replace_region
 from matrixgen.results.table import support_table
 
 from .conftest import Project

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from matrixgen.marks import HASH, Markers, MarkersError, replace_region
+from matrixgen.errors import MarkersError
+from matrixgen.marks import HASH, Markers, replace_region
 
 from .cli import matrixgen
 from .conftest import Project

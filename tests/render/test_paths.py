@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from matrixgen.errors import OutsideRootError
 from matrixgen.load.matrix import Matrix
 from matrixgen.marks import HASH, read_header
 from matrixgen.render import render_outputs
 from matrixgen.render.target import Output, Rendered
-from matrixgen.render.writer import OutsideRootError, plan, write
+from matrixgen.render.writer import plan, write
 
 from .cli import matrixgen
 from .conftest import Project

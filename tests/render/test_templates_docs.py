@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matrixgen.errors import OverwriteRefusedError
-from matrixgen.render.templating import TemplateError, yaml_quote
+from matrixgen.errors import OverwriteRefusedError, TemplateError
+from matrixgen.render.templating import yaml_quote
 from matrixgen.results.docs import docs_page, region_body
 from matrixgen.results.table import support_table
 

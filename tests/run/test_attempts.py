@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from matrixgen.cli import cli
+from matrixgen.errors import ResultsFolderError
 from matrixgen.load.matrix import load
 from matrixgen.outcome.attempts import EarlierAttempt
-from matrixgen.run.results_folder import ResultsFolder, ResultsFolderError
+from matrixgen.run.results_folder import ResultsFolder
 from tests.run.conftest import RETRIED, Project
 
 

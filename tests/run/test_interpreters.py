@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from matrixgen.errors import InstallError
 from matrixgen.run.interpreters import (
     STAMP,
-    InstallError,
     Missing,
     Prepared,
     clear_cache,

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from matrixgen.errors import ResultsFolderError
 from matrixgen.probe import probe_until
 from matrixgen.run import clean_results
-from matrixgen.run.results_folder import ResultsFolder, ResultsFolderError
+from matrixgen.run.results_folder import ResultsFolder
 from tests.run.conftest import Project
 
 TWO_LEVELS = """\

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from matrixgen.run.results_folder import ResultsFolderError
+from matrixgen.errors import ResultsFolderError
 from tests.run.conftest import Project, tagged
 
 Mount = Callable[[Path, str], Path]

@@ -59,9 +59,13 @@ class Matrix:
     ) -> list[Cell]:
         """Cells matching any selector (all when none), a level, and `axis=value,...` conditions."""
         return select(
-            self.cells, selectors, level=level, where=where,
-            levels=list(self.model.levels), axes=list(self.model.axes),
-        )  # fmt: skip
+            self.cells,
+            selectors,
+            level=level,
+            where=where,
+            levels=list(self.model.levels),
+            axes=list(self.model.axes),
+        )
 
 
 def load(

@@ -49,9 +49,19 @@ TEMPLATE_NAMES = frozenset(
 # dir(builtins) depends on the Python version and on `site`; the generated file must not,
 # so the names that newer versions and `site` add are listed as well.
 _BUILTINS = frozenset(dir(builtins)) | {
-    "aiter", "anext", "EncodingWarning", "BaseExceptionGroup", "ExceptionGroup",
-    "PythonFinalizationError", "copyright", "credits", "exit", "help", "license", "quit",
-}  # fmt: skip
+    "aiter",
+    "anext",
+    "EncodingWarning",
+    "BaseExceptionGroup",
+    "ExceptionGroup",
+    "PythonFinalizationError",
+    "copyright",
+    "credits",
+    "exit",
+    "help",
+    "license",
+    "quit",
+}
 _SOFT_KEYWORDS = frozenset(keyword.softkwlist) | {"_", "case", "match", "type"}
 _TAKEN = frozenset(keyword.kwlist) | _SOFT_KEYWORDS | _BUILTINS | TEMPLATE_NAMES
 

@@ -123,9 +123,10 @@ def _check_cells(
     axes = {axis: only for axis, only in level_axes(spans) if axis in model.axes}
     if not axes:
         yield doc.problem(
-            where, "`cells:` lists combinations of the axes spanned, and none is; add `axes:`",
+            where,
+            "`cells:` lists combinations of the axes spanned, and none is; add `axes:`",
             key=True,
-        )  # fmt: skip
+        )
         return
     if not fields.cells:
         yield doc.problem(where, "`cells:` is empty; list at least one combination or drop it")
@@ -138,22 +139,26 @@ def _check_cells(
                 yield _unknown(doc, at, "axis", axis, axes, key=True)
             elif axis not in axes:
                 yield doc.problem(
-                    at, f"'{axis}' is not an axis spanned here ({names}); "
-                    "pin another axis with `with:`", key=True,
-                )  # fmt: skip
+                    at,
+                    f"'{axis}' is not an axis spanned here ({names}); "
+                    "pin another axis with `with:`",
+                    key=True,
+                )
             elif value not in model.axes[axis].values:
                 yield from _check_axis_value(doc, model, at, axis, value)
             elif axes[axis] and value not in axes[axis]:  # type: ignore[operator]
                 yield doc.problem(
-                    at, f"'{value}' is not among the values `axes:` allows for '{axis}' "
+                    at,
+                    f"'{value}' is not among the values `axes:` allows for '{axis}' "
                     f"({', '.join(axes[axis] or [])}); add it there or drop this entry",
-                )  # fmt: skip
+                )
         missing = [axis for axis in axes if axis not in entry]
         if missing:
             yield doc.problem(
-                (*where, index), f"this entry gives no value of {', '.join(map(repr, missing))}; "
+                (*where, index),
+                f"this entry gives no value of {', '.join(map(repr, missing))}; "
                 f"each gives one value of every axis spanned ({names})",
-            )  # fmt: skip
+            )
         combo = tuple(entry.get(axis, "") for axis in axes)
         if combo in seen:
             yield doc.problem(

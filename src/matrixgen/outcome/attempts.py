@@ -55,9 +55,10 @@ def of_junit(
     (`matrixgen.<level>.<cell>`: a crash, a timeout) are no tests, their reason says it."""
     own = f"matrixgen.{level}."
     failures = [
-        f for f in (junit.failures if junit else []) if f.kind in FAILED_KINDS
-        and not f.test.startswith(own)
-    ]  # fmt: skip
+        f
+        for f in (junit.failures if junit else [])
+        if f.kind in FAILED_KINDS and not f.test.startswith(own)
+    ]
     failed = tuple(dict.fromkeys(f.test for f in failures))
     first = next((f.message.strip() for f in failures if f.message.strip()), "")
     return EarlierAttempt(number, status, failed, (first or reason)[:MESSAGE_CHARS])

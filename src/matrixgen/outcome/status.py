@@ -60,9 +60,15 @@ SEVERITY = [
 # What `matrixgen run` may stamp on a file (the others are the report's own).
 STAMPED = {
     s.value: s
-    for s in (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR, Status.SKIPPED,
-              Status.NOT_RUN)
-}  # fmt: skip
+    for s in (
+        Status.PASSED,
+        Status.FLAKY,
+        Status.FAILED,
+        Status.ERROR,
+        Status.SKIPPED,
+        Status.NOT_RUN,
+    )
+}
 
 
 def worst(statuses: Iterable[Status]) -> Status:

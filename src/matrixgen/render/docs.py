@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from matrixgen.files import UnreadableFileError, read_text
+from matrixgen.errors import MarkersError, UnreadableFileError
+from matrixgen.files import read_text
 from matrixgen.load.matrix import Matrix
-from matrixgen.marks import HTML, MarkersError
+from matrixgen.marks import HTML
 from matrixgen.render.target import Output, Region, RenderContext, Rendered
 from matrixgen.render.writer import MAX_BYTES
 from matrixgen.results.docs import MARKERS, NEW_PAGE, layout_key, read_meta, region_body

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from matrixgen.errors import ConfigError, did_you_mean
+from matrixgen.errors import ConfigError, TemplateError, did_you_mean
 from matrixgen.load.cells import Cell
 from matrixgen.load.github.checks import container_port_env, needs_closure, suite_steps
 from matrixgen.load.github.jobs import (
@@ -41,7 +41,7 @@ from matrixgen.load.model import ACTION_REF, Coverage, GithubOutput, GithubStep,
 from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
 from matrixgen.marks import HASH
 from matrixgen.render.target import Output, RenderContext, Rendered
-from matrixgen.render.templating import TemplateError, github_quote
+from matrixgen.render.templating import github_quote
 
 # The actions the shipped templates use, at the major-version tags matrixgen is tested
 # with. A tag can be moved by whoever controls the action; `outputs.github.actions` pins
@@ -349,18 +349,24 @@ def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[
                 job.settings, keys=tuple(k for k in job.settings.keys if k != "name")
             )
             planned.append(
-                replace(job, kind="shards", name=name, plan=PLAN_JOB, needs=needs,
-                        settings=settings)
-            )  # fmt: skip
+                replace(
+                    job, kind="shards", name=name, plan=PLAN_JOB, needs=needs, settings=settings
+                )
+            )
         elif github.affected:
             planned.append(replace(job, plan=PLAN_JOB, needs=needs))
         else:
             planned.append(job)
     outputs = tuple(job.id for job in planned if job.plan)
     plan = PlanJob(
-        "plan", PLAN_JOB, "plan the matrix", python=github.python,
-        affected=github.affected, sharded=bool(github.shards), outputs=outputs,
-    )  # fmt: skip
+        "plan",
+        PLAN_JOB,
+        "plan the matrix",
+        python=github.python,
+        affected=github.affected,
+        sharded=bool(github.shards),
+        outputs=outputs,
+    )
     return [plan, *planned]
 
 
@@ -439,8 +445,11 @@ def git_default_branch(root: Path) -> str:
         try:
             done = subprocess.run(
                 ["git", "-C", str(root), *args],
-                capture_output=True, text=True, timeout=30, check=False,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
         except (OSError, subprocess.SubprocessError):
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""

@@ -31,17 +31,11 @@ from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from matrixgen.errors import MatrixgenError
+from matrixgen.errors import MatrixgenError, TemplateError, UnreadableTemplateError
 from matrixgen.files import read_regular
 
 TEMPLATE_DIR = "templates"
 MAX_BYTES = 2**20  # the biggest shipped template is ~10 KB
-
-
-class TemplateError(MatrixgenError):
-    """A template could not be rendered; the message names the template file and line."""
-
-    exit_code = 2
 
 
 def shipped_templates() -> Path:
@@ -82,10 +76,6 @@ def python_repr(value: object) -> str:
     if isinstance(value, str) and "'" not in value and '"' not in value:
         return '"' + text[1:-1] + '"'
     return text
-
-
-class UnreadableTemplateError(TemplateError):
-    """A template file that is no regular UTF-8 file within the limits; the message names it."""
 
 
 class _Loader(jinja2.BaseLoader):

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from matrixgen.errors import ConfigError, Problem
-from matrixgen.files import UnreadableFileError, read_text
-from matrixgen.marks import Markers, MarkersError
+from matrixgen.errors import ConfigError, MarkersError, Problem, UnreadableFileError
+from matrixgen.files import read_text
+from matrixgen.marks import Markers
 from matrixgen.render.writer import MAX_BYTES
 
 

@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from matrixgen.errors import MatrixgenError, OverwriteRefusedError
-from matrixgen.files import OutsideRootError as OutsideRootError  # re-exported
+from matrixgen.errors import MatrixgenError, OutsideRootError, OverwriteRefusedError
 from matrixgen.files import check_inside, inside, outside_root, read_text, write_atomic
 from matrixgen.marks import append_region, read_header, uses_crlf, with_header, with_newlines
 from matrixgen.render.target import Output, Rendered

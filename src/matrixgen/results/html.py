@@ -35,9 +35,12 @@ class About:
 
     def line(self) -> str:
         parts = [
-            ("made", self.made), ("commit", self.commit), ("host", self.host),
-            ("Python", self.python), ("matrixgen", self.matrixgen),
-        ]  # fmt: skip
+            ("made", self.made),
+            ("commit", self.commit),
+            ("host", self.host),
+            ("Python", self.python),
+            ("matrixgen", self.matrixgen),
+        ]
         return " · ".join(f"{name} {escape(value)}" for name, value in parts if value)
 
 

@@ -21,8 +21,15 @@ if TYPE_CHECKING:
     from junitparser import TestSuite
 
 # A cell `run --fail-fast` did not start is in its file as a skipped test case, saying why.
-SHOWN = (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR, Status.SKIPPED, Status.NOT_RUN,
-         Status.MISSING)  # fmt: skip
+SHOWN = (
+    Status.PASSED,
+    Status.FLAKY,
+    Status.FAILED,
+    Status.ERROR,
+    Status.SKIPPED,
+    Status.NOT_RUN,
+    Status.MISSING,
+)
 
 
 def merged_junit(statuses: Iterable[CellStatus]) -> bytes:

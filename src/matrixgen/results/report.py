@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from matrixgen.ci import GITHUB, detect
-from matrixgen.errors import MatrixgenError, UsageError
+from matrixgen.errors import UsageError, WriteError
 from matrixgen.files import check_inside, not_regular, read_text, write_atomic
 from matrixgen.load.matrix import Matrix
 from matrixgen.outcome import durations
@@ -36,12 +36,6 @@ from matrixgen.results.summary import github_summary, headline
 Echo = Callable[..., Any]
 STDOUT = Path("-")
 DOCS_MAX_BYTES = 16 * 2**20
-
-
-class WriteError(MatrixgenError):
-    """A file the report writes (or the docs page it updates) cannot be written or read."""
-
-    exit_code = 2
 
 
 @contextlib.contextmanager
@@ -222,9 +216,11 @@ def report_results(matrix: Matrix, options: ReportOptions, *, echo: Echo) -> int
         say(f"wrote {options.json_file}")
     if options.html_file is not None:
         page = html_report(
-            matrix, statuses, about=about(matrix.root, options.env),
+            matrix,
+            statuses,
+            about=about(matrix.root, options.env),
             base=options.html_file.parent,
-        )  # fmt: skip
+        )
         _replace(options.html_file, page, "HTML report")
         say(f"wrote {options.html_file}")
     if options.junit_file is not None:
@@ -322,8 +318,12 @@ def about(root: Path, env: Mapping[str, str]) -> About:
         try:
             done = subprocess.run(
                 ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-                capture_output=True, text=True, timeout=10, check=False, stdin=subprocess.DEVNULL,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
             commit = done.stdout.strip() if done.returncode == 0 else ""
         except (OSError, subprocess.TimeoutExpired):
             commit = ""

@@ -173,9 +173,15 @@ async def run_attempt(
 
 
 def _judge(
-    cell: Cell, junit_path: Path, code: int, duration: float, output: str, attempt: int, *,
+    cell: Cell,
+    junit_path: Path,
+    code: int,
+    duration: float,
+    output: str,
+    attempt: int,
+    *,
     root: Path,
-) -> Outcome:  # fmt: skip
+) -> Outcome:
     """The attempt's verdict from its exit code and the JUnit it left (`outcome.verdict`)."""
     shown = _shown(junit_path, root)
     if not junit_path.is_file():
@@ -183,8 +189,14 @@ def _judge(
             declared = of_exit_code(code)
             reason = declared.reason or ""
             details = output if declared.status is Status.FAILED else ""
-            stamp.synthesize(junit_path, cell, outcome=declared.status, message=reason,
-                             details=details, duration=duration)  # fmt: skip
+            stamp.synthesize(
+                junit_path,
+                cell,
+                outcome=declared.status,
+                message=reason,
+                details=details,
+                duration=duration,
+            )
             return Outcome(declared.status, reason, duration, output, attempt)
         if cell.tester is not None:
             hint = (

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from matrixgen.errors import InstallError
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.outcome import stamp
@@ -69,7 +70,7 @@ async def prepare(
         prepared = await asyncio.to_thread(
             interpreters.prepare, cell.python, requirements(matrix, cell), matrix.root, env
         )
-    except interpreters.InstallError as error:
+    except InstallError as error:
         return f"could not prepare Python {cell.python} for the cell: {error}"
     if isinstance(prepared, interpreters.Missing):
         return prepared.reason

@@ -73,16 +73,22 @@ def _ledger(path: Path, value: Any) -> DeadRun:
     processes = []
     for index, item in enumerate(_list(data["processes"], "processes")):
         entry = _object(item, ("pid", "created", "what"), f"processes[{index}]")
-        processes.append((
-            _pid(entry["pid"], f"processes[{index}].pid"),
-            _time(entry["created"], f"processes[{index}].created"),
-            _text(entry["what"], f"processes[{index}].what"),
-        ))  # fmt: skip
+        processes.append(
+            (
+                _pid(entry["pid"], f"processes[{index}].pid"),
+                _time(entry["created"], f"processes[{index}].created"),
+                _text(entry["what"], f"processes[{index}].what"),
+            )
+        )
     compose = []
     for index, item in enumerate(_list(data["compose"], "compose")):
         entry = _object(item, ("project", "file"), f"compose[{index}]")
-        compose.append((_text(entry["project"], f"compose[{index}].project"),
-                        _text(entry["file"], f"compose[{index}].file")))  # fmt: skip
+        compose.append(
+            (
+                _text(entry["project"], f"compose[{index}].project"),
+                _text(entry["file"], f"compose[{index}].file"),
+            )
+        )
     folders = _list(data["folders"], "folders")
     return DeadRun(
         path=path,

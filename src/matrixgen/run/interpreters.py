@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matrixgen.errors import MatrixgenError
+from matrixgen.errors import InstallError
 from matrixgen.files import read_regular
 
 # Printed by a candidate: its version, whether it is a free-threaded build (PEP 703: the
@@ -41,14 +41,6 @@ INSTALL_TIMEOUT = 1800.0
 STAMP = ".matrixgen-stamp"
 REQUIREMENTS = "matrixgen-requirements.txt"
 LAYOUT = 1  # bump when what goes into a venv changes, so old venvs are not reused
-
-
-class InstallError(MatrixgenError):
-    """Creating a venv or installing into it failed; `output` is the tail of what the tool said."""
-
-    def __init__(self, message: str, output: str) -> None:
-        self.output = output
-        super().__init__(f"{message}\n{output}" if output else message)
 
 
 @dataclass(frozen=True)

@@ -195,9 +195,14 @@ def _docker(what: str, args: list[str], env: Mapping[str, str]) -> list[str] | s
     """The lines `docker ARGS` prints, or why it failed (`what` names the command)."""
     try:
         done = subprocess.run(
-            ["docker", *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            env=dict(env), timeout=DOCKER_LIMIT, check=False,
-        )  # fmt: skip
+            ["docker", *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=dict(env),
+            timeout=DOCKER_LIMIT,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"`docker {what}` failed: {error}"
     if done.returncode != 0:
@@ -238,8 +243,11 @@ def compose_down(
         found = _on_engine(project, root, env)
         if found != "":
             return found
-    done = _docker("compose down", ["compose", "-p", project, "-f", file, "down", "--volumes",
-                                    "--remove-orphans"], env)  # fmt: skip
+    done = _docker(
+        "compose down",
+        ["compose", "-p", project, "-f", file, "down", "--volumes", "--remove-orphans"],
+        env,
+    )
     return done if isinstance(done, str) else ""
 
 

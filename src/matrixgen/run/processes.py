@@ -225,10 +225,6 @@ def tail(path: Path, lines: int = 40, limit: int = 8192) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def child_env(base: Mapping[str, str], extra: Mapping[str, str], marker: str) -> dict[str, str]:
-    return {**base, **extra, marker: "1"}
-
-
 async def spawn(
     command: str | list[str] | tuple[str, ...],
     *,

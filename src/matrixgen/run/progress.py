@@ -36,8 +36,20 @@ if TYPE_CHECKING:
     from matrixgen.run.options import RunOptions
 
 INTERRUPTED = "interrupted"  # a cell stopped by Ctrl-C/SIGTERM: no status, no result
-ORDER = (*(s.value for s in (Status.PASSED, Status.FLAKY, Status.FAILED, Status.ERROR,
-                             Status.SKIPPED, Status.NOT_RUN)), INTERRUPTED)  # fmt: skip
+ORDER = (
+    *(
+        s.value
+        for s in (
+            Status.PASSED,
+            Status.FLAKY,
+            Status.FAILED,
+            Status.ERROR,
+            Status.SKIPPED,
+            Status.NOT_RUN,
+        )
+    ),
+    INTERRUPTED,
+)
 
 
 def word(status: Status | None) -> str:
@@ -49,9 +61,16 @@ class Progress:
     """Plain progress: one line per event."""
 
     def __init__(
-        self, stream: TextIO, *, results: Path, root: Path, quiet: bool = False,
-        verbose: bool = False, ci: Provider = PLAIN, colour: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        stream: TextIO,
+        *,
+        results: Path,
+        root: Path,
+        quiet: bool = False,
+        verbose: bool = False,
+        ci: Provider = PLAIN,
+        colour: bool = False,
+    ) -> None:
         self.stream, self.quiet, self.verbose, self.ci = stream, quiet, verbose, ci
         self.results, self.root, self.colour = results, root, colour
         self.start = time.monotonic()
@@ -175,10 +194,17 @@ class LiveProgress(Progress):
     recorded durations tell (`eta`); finished failures print above it."""
 
     def __init__(
-        self, stream: TextIO, *, results: Path, root: Path, quiet: bool = False,
-        verbose: bool = False, colour: bool = False, recorded: Mapping[str, float] | None = None,
+        self,
+        stream: TextIO,
+        *,
+        results: Path,
+        root: Path,
+        quiet: bool = False,
+        verbose: bool = False,
+        colour: bool = False,
+        recorded: Mapping[str, float] | None = None,
         jobs: int = 1,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(
             stream, results=results, root=root, quiet=quiet, verbose=verbose, colour=colour
         )
@@ -319,9 +345,16 @@ def make_progress(options: RunOptions) -> Progress:
     if live:
         # The scheduler reads the same file, and warns when it is unusable.
         recorded = durations.read(results / durations.FILE)
-        return LiveProgress(stream, results=results, root=root, quiet=options.quiet,
-                            verbose=options.verbose, colour=colour, recorded=recorded,
-                            jobs=options.jobs)  # fmt: skip
+        return LiveProgress(
+            stream,
+            results=results,
+            root=root,
+            quiet=options.quiet,
+            verbose=options.verbose,
+            colour=colour,
+            recorded=recorded,
+            jobs=options.jobs,
+        )
     return Progress(
         stream,
         results=results,

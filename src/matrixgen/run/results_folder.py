@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from matrixgen.errors import MatrixgenError
+from matrixgen.errors import ResultsFolderError
 from matrixgen.files import create_file, real_folder
 from matrixgen.load.cells import Cell
 from matrixgen.outcome.attempts import EarlierAttempt, attempt_path, of_junit
@@ -30,12 +30,6 @@ from matrixgen.outcome.junit import read_junit
 from matrixgen.run.ledger import FOLDER
 
 LOCK = "lock"
-
-
-class ResultsFolderError(MatrixgenError):
-    """The results folder cannot be used: not writable, full, or owned by another run."""
-
-    exit_code = 2
 
 
 def not_writable(error: OSError, path: Path | str | None = None) -> ResultsFolderError:

@@ -18,6 +18,7 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+from matrixgen.errors import ResultsFolderError
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.shell import UnsafeValue
@@ -39,7 +40,7 @@ from matrixgen.run.ledger import Ledger, ledger_path, run_marker
 from matrixgen.run.options import RunOptions
 from matrixgen.run.processes import process_clock, sweep
 from matrixgen.run.progress import Progress
-from matrixgen.run.results_folder import ResultsFolder, ResultsFolderError, not_writable
+from matrixgen.run.results_folder import ResultsFolder, not_writable
 from matrixgen.run.services import RunningService, ServiceFailed
 
 # Every way a terminal or a supervisor asks a process to stop: the terminal closed or the
@@ -54,9 +55,16 @@ INTERRUPTED = 130
 
 
 class Scheduler:
-    def __init__(self, matrix: Matrix, cells: list[Cell], options: RunOptions, progress: Progress,
-                 modes: dict[str, str], skipped: list[tuple[Cell, str]],
-                 folder: ResultsFolder) -> None:  # fmt: skip
+    def __init__(
+        self,
+        matrix: Matrix,
+        cells: list[Cell],
+        options: RunOptions,
+        progress: Progress,
+        modes: dict[str, str],
+        skipped: list[tuple[Cell, str]],
+        folder: ResultsFolder,
+    ) -> None:
         self.matrix, self.options, self.progress, self.folder = matrix, options, progress, folder
         self.run_id = uuid.uuid4().hex
         self.marker = run_marker(self.run_id, options.results_dir)
@@ -138,8 +146,12 @@ class Scheduler:
         await asyncio.gather(*stops, return_exceptions=True)
         if self.scratch is not None:
             self.ledger.remove_folder(self.scratch)
-        orphans = reaper.orphans(keep=self.ledger.live(), since=self.began, marker=self.marker,
-                                 badge=self.ledger.badge_id)  # fmt: skip
+        orphans = reaper.orphans(
+            keep=self.ledger.live(),
+            since=self.began,
+            marker=self.marker,
+            badge=self.ledger.badge_id,
+        )
         left = await asyncio.to_thread(reaper.stop, orphans)
         left += await asyncio.to_thread(sweep, self.marker, self.ledger.badge_id)
         if left:
@@ -316,8 +328,14 @@ class Scheduler:
         earlier: list[EarlierAttempt] = []  # kept aside, each as <cell>.attempt-N.xml/.log
         for attempt in range(1, self.options.retries + 2):
             space = namespace(self.run_id, cell, attempt)
-            env = cell_env(cell, self.base_env, service_env, junit_path, space,
-                           results=self.options.results_dir)  # fmt: skip
+            env = cell_env(
+                cell,
+                self.base_env,
+                service_env,
+                junit_path,
+                space,
+                results=self.options.results_dir,
+            )
             if project is not None:  # the run's own project, not the profile's `name:`
                 env["COMPOSE_PROJECT_NAME"] = project.name
             assert self.scratch is not None
@@ -337,10 +355,19 @@ class Scheduler:
             self.since[cell.id] = process_clock()
             self.progress.started(cell, attempt, command)
             try:
-                outcome = await run_attempt(cell, command=command, env=env, cwd=self.matrix.root,
-                                            junit_path=junit_path, log=log, timeout=timeout,
-                                            abort=abort, attempt=attempt, ledger=self.ledger,
-                                            on_log_error=self.broke)  # fmt: skip
+                outcome = await run_attempt(
+                    cell,
+                    command=command,
+                    env=env,
+                    cwd=self.matrix.root,
+                    junit_path=junit_path,
+                    log=log,
+                    timeout=timeout,
+                    abort=abort,
+                    attempt=attempt,
+                    ledger=self.ledger,
+                    on_log_error=self.broke,
+                )
             except OSError as error:  # the results folder cannot be written
                 self.broke(error)
                 outcome = Outcome(Status.ERROR, "interrupted", attempt=attempt, interrupted=True)
@@ -371,8 +398,7 @@ class Scheduler:
         status = Status.FLAKY if retried else outcome.status
         if retried:  # the reason names the tests that failed before, with the first message
             outcome = dataclasses.replace(outcome, reason=flaky_reason(outcome.attempt, earlier))
-        self.finish(cell, outcome, status, ran=True, python=recorded, pythons=seen,
-                    earlier=earlier)  # fmt: skip
+        self.finish(cell, outcome, status, ran=True, python=recorded, pythons=seen, earlier=earlier)
 
     async def _down(self, cell: Cell, project: CellProject) -> None:
         """Bring the cell's compose project down; teardown awaits it even if this task is
@@ -393,8 +419,12 @@ class Scheduler:
 
     async def _stop_orphans(self) -> None:
         """Stop the daemons finished cells left (see `reaper`), not those of running cells."""
-        found = reaper.orphans(keep=self.ledger.live(), since=self.began, marker=self.marker,
-                               badge=self.ledger.badge_id)  # fmt: skip
+        found = reaper.orphans(
+            keep=self.ledger.live(),
+            since=self.began,
+            marker=self.marker,
+            badge=self.ledger.badge_id,
+        )
         starting = min(self.ledger.starting.values(), default=float("inf"))
         chosen = reaper.left_by_finished_cells(found, running=self.since, starting=starting)
         names = await asyncio.to_thread(reaper.stop, chosen) if chosen else []
@@ -402,9 +432,16 @@ class Scheduler:
             self.progress.note(f"stopped what finished cells left running: {', '.join(names)}")
 
     def finish(
-        self, cell: Cell, outcome: Outcome, status: Status, *, ran: bool, python: str = "",
-        pythons: str = "", earlier: list[EarlierAttempt] | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        cell: Cell,
+        outcome: Outcome,
+        status: Status,
+        *,
+        ran: bool,
+        python: str = "",
+        pythons: str = "",
+        earlier: list[EarlierAttempt] | None = None,
+    ) -> None:
         junit_path = self.options.results_dir / cell.level / f"{cell.name}.xml"
         props = stamp.properties(
             cell,

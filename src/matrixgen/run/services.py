@@ -71,8 +71,11 @@ class RunningService:
     @property
     def values(self) -> dict[str, str]:
         return {
-            "port": str(self.port), "host": self.host, "dir": str(self.data_dir), "name": self.name,
-        }  # fmt: skip
+            "port": str(self.port),
+            "host": self.host,
+            "dir": str(self.data_dir),
+            "name": self.name,
+        }
 
     @property
     def described(self) -> str:
