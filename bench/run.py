@@ -5,7 +5,7 @@ redis-server. The loop calls `matrixgen run <cell>` once per cell, so each call 
 and stops the services that cell needs (what `for c in $(CELLS); do make test-$c; done`
 or running nox sessions one after another does).
 
-    python bench/run.py [--cell-seconds 0.5]
+    python bench/run.py [--cell-seconds 0.5] [--no-example] [--quick]
 
 Prints a table and two RESULT lines:
     RESULT run_speedup_vs_serial X >=3
@@ -20,6 +20,10 @@ when-needed`, the default; run first, on colder caches) and all started before a
     RESULT example_when_needed_vs_all X <=1     (wall time, lower is better)
     RESULT example_vs_lower_bound X <=1.25
 `--no-example` skips that part (it takes a few minutes).
+
+`--quick` (what the test suite runs, tests/test_bench.py): the generated project only, with
+one mode (3 cells) of 0.1 s each and no example; its figures show that the script works
+against the real services, they measure nothing.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ axes:
       s3: {services: [s3]}
       redis: {services: [redis]}
       both: {services: [s3, redis]}
-  mode: [lww, cas, passthrough, strict]
+  mode: MODES
 services:
   s3:
     process:
@@ -139,14 +143,24 @@ def main() -> None:
         help="work each cell does (the speedup shrinks as cells grow longer than a service start)",
     )
     parser.add_argument("--no-example", action="store_true", help="skip the example's matrix")
+    parser.add_argument(
+        "--quick", action="store_true", help="3 cells of 0.1 s, no example (for the test suite)"
+    )
     args = parser.parse_args()
+    modes = "[lww]" if args.quick else "[lww, cas, passthrough, strict]"
+    if args.quick:
+        args.cell_seconds, args.no_example = 0.1, True
     for binary in ("moto_server", "redis-server"):
         if shutil.which(binary) is None:
             sys.exit(f"{binary} is not installed; run `bash scripts/install.sh`")
     with tempfile.TemporaryDirectory(prefix="matrixgen-bench-") as folder:
         root = Path(folder)
         (root / "cell.py").write_text(CELL)
-        text = MATRIX.replace("PYTHON", sys.executable).replace("SECONDS", str(args.cell_seconds))
+        text = (
+            MATRIX.replace("PYTHON", sys.executable)
+            .replace("SECONDS", str(args.cell_seconds))
+            .replace("MODES", modes)
+        )
         (root / "matrix.yaml").write_text(text)
         listed = subprocess.run(
             [sys.executable, "-m", "matrixgen", "-C", str(root), "list", "--json"],

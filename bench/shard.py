@@ -1,6 +1,6 @@
 """Shard balance: makespan / lower bound of `matrixgen shard` vs pytest-split's least_duration.
 
-    python bench/shard.py [--durations results/durations.json]
+    python bench/shard.py [--durations results/durations.json] [--quick]
 
 The lower bound is max(total / K, longest cell): no plan of K shards finishes sooner.
 Cases, each at 8 and 32 shards with 5K+3 cells, seeded so that runs are comparable:
@@ -12,6 +12,7 @@ Cases, each at 8 and 32 shards with 5K+3 cells, seeded so that runs are comparab
   cells, fewer component and integration cells, a few long e2e cells), said in the table.
 The baseline follows pytest-split's documented least_duration idea (longest first, each
 into the group with the least total so far), written here from that description.
+`--quick` (what the test suite runs, tests/test_bench.py): 8 shards only.
 """
 
 from __future__ import annotations
@@ -95,7 +96,9 @@ def row(name: str, durations: dict[str, float], k: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--durations", type=Path, default=Path("results/durations.json"))
+    parser.add_argument("--quick", action="store_true", help="8 shards only")
     args = parser.parse_args()
+    shard_counts = SHARD_COUNTS[:1] if args.quick else SHARD_COUNTS
 
     recorded: dict[str, float] | None = None
     if args.durations.exists():
@@ -106,7 +109,7 @@ def main() -> None:
         f" {'matrixgen':>10} {'sharper bound':>14} {'pack ms':>8}"
     )
     results = []
-    for k in SHARD_COUNTS:
+    for k in shard_counts:
         # A matrix a few times the shard count: what a sharded CI run looks like.
         rng = random.Random(20240607 + k)
         cells = 5 * k + 3
@@ -119,7 +122,7 @@ def main() -> None:
             results.append((f"shard_ratio_{name}_{k}", row(name, durations, k)))
     print("tight: about two cells per shard; 1.05x of max(total/K, longest) is often impossible,")
     print("the 'sharper bound' column shows how far from a provable optimum the plan is")
-    for k in SHARD_COUNTS:
+    for k in shard_counts:
         rng = random.Random(7 + k)
         row("tight-uniform", uniform(rng, 2 * k + 3), k)
     source = args.durations if recorded is not None else "level-shaped (no recorded file)"

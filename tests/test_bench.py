@@ -1,0 +1,61 @@
+"""Every benchmark in bench/ runs in its quick mode: a crashing benchmark is a failing test.
+
+The quick modes use small sizes and one run, so their figures measure nothing; what is
+checked is that each script exits 0 and prints its RESULT lines, well formed. Whether a
+target is met is the full run's to say (README, "Development"), never a test's: timings on
+a shared CI machine are no assertion.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+RESULT = re.compile(r"RESULT (?P<name>[a-z0-9_]+) -?\d+(?:\.\d+)? (?:<=|>=)\d+(?:\.\d+)?")
+
+# What each script's quick mode prints; a new script must say here what it prints.
+EXPECTED = {
+    "list.py": {"list_vs_nox_1k", "list_first_vs_nox_1k", "help_overhead_ms"},
+    "render.py": {"render_per_1k_cells"},
+    "report.py": {"report_vs_junitparser_merge", "report_reader_vs_junitparser_parse"},
+    "run.py": {"run_speedup_vs_serial", "run_vs_lower_bound"},  # --quick leaves out the example
+    "shard.py": {
+        f"shard_ratio_{case}_8" for case in ("uniform", "lognormal", "pareto", "recorded")
+    },
+}
+SERVICES = {"run.py": ("moto_server", "redis-server")}  # it runs cells against the real ones
+
+
+def test_every_script_is_here() -> None:
+    assert sorted(path.name for path in BENCH.glob("*.py")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        pytest.param(name, marks=pytest.mark.services) if name in SERVICES else name
+        for name in sorted(EXPECTED)
+    ],
+)
+def test_quick_mode(script: str, tmp_path: Path, require_binary: Callable[[str], str]) -> None:
+    for binary in SERVICES.get(script, ()):
+        require_binary(binary)
+    # Its temporary folders go under tmp_path; its cwd holds no results/durations.json.
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), "--quick"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT")]
+    malformed = [line for line in lines if not RESULT.fullmatch(line)]
+    assert malformed == [], done.stdout
+    names = [line.split()[1] for line in lines]
+    assert sorted(names) == sorted(EXPECTED[script]), done.stdout
