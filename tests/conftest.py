@@ -7,11 +7,15 @@ import shutil
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 
 import pytest
+from support import docker
+from support.cli import Result, invoke
+from support.processes import TEST_TAG, leftovers
 
 # What a GitHub runner sets for a step: matrixgen's own workflow runs this suite in a cell
 # job, where a test would otherwise see them (report and run then write `::error` annotations
@@ -30,7 +34,7 @@ RUNNER_VARIABLES = (
 # reaper tells them from a finished cell's by them), the log of Pythons a python-axis cell
 # starts, and this suite's own switches.
 KEPT_MATRIXGEN = (
-    "MATRIXGEN_RUN_", "MATRIXGEN_CELL", "MATRIXGEN_PYTHON_LOG",
+    "MATRIXGEN_RUN_", "MATRIXGEN_CELL", "MATRIXGEN_PYTHON_LOG", TEST_TAG,
     "MATRIXGEN_UPDATE_GOLDEN", "MATRIXGEN_FUZZ_EXAMPLES", "MATRIXGEN_KEEP_SCREENSHOT",
 )  # fmt: skip
 
@@ -55,6 +59,30 @@ def clean_environ() -> dict[str, str]:
 def _no_runner_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in outer_variables(os.environ):
         monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def test_tag(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """This test's tag, in its environment and so in every process it starts: a process
+    still running after the test fails it (and is killed), as a container left on the
+    Docker engine does. Only processes with this test's tag count, never another test's,
+    another worker's or another job's."""
+    tag = uuid.uuid4().hex
+    monkeypatch.setenv(TEST_TAG, tag)
+    yield tag
+    left = leftovers(tag)
+    assert left == [], f"the test left processes running (killed now): {left}"
+
+
+@pytest.fixture
+def matrixgen(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """`matrixgen ARGS` in-process through `main`, as the console script runs it; `env=`
+    sets (None: removes) variables for the call. Returns exit code, stdout, stderr."""
+
+    def run(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
+        return invoke(capsys, *args, env=env)
+
+    return run
 
 
 @pytest.fixture
@@ -150,28 +178,17 @@ def docker_engine() -> Iterator[dict[str, str]]:
         subprocess.run(["bash", str(ENGINE_SCRIPT), "down"], check=False, timeout=300)
 
 
-def docker_leftovers(env: dict[str, str]) -> list[str]:
-    """Containers, custom networks and volumes on the engine: a test must leave none."""
-    found = []
-    for kind, command in (
-        ("container", ["docker", "ps", "-a", "--format", "{{.Names}}"]),
-        (
-            "network",
-            ["docker", "network", "ls", "--filter", "type=custom", "--format", "{{.Name}}"],
-        ),
-        ("volume", ["docker", "volume", "ls", "--format", "{{.Name}}"]),
-    ):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-        found += [f"{kind} {name}" for name in done.stdout.split()]
-    return found
-
-
 @pytest.fixture
-def compose_engine(docker_engine: dict[str, str]) -> Iterator[dict[str, str]]:
-    """`docker_engine` for one test, which must leave no container, network or volume."""
-    before = docker_leftovers(docker_engine)
+def compose_engine(
+    docker_engine: dict[str, str], test_tag: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """`docker_engine` for one test, which must leave no container, network or volume of
+    its own; those of other tests, workers and jobs on the same engine are not counted
+    (`support.docker`)."""
+    before = docker.snapshot(docker_engine)
     yield docker_engine
-    left = [thing for thing in docker_leftovers(docker_engine) if thing not in before]
+    roots = [tmp_path_factory.getbasetemp().resolve(), ROOT]
+    left = docker.left_by(before, docker.snapshot(docker_engine), test_tag, roots)
     assert left == [], f"the test left {left} on the Docker engine"
 
 
@@ -191,3 +208,17 @@ def quick() -> Iterator[None]:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert time.monotonic() - start < 1.0
+
+
+# Fixtures whose tests share one resource of this host that no name can make per worker: the
+# Docker engine's checks count this checkout's compose projects (the bundled example's
+# profiles have fixed names and host ports). Under pytest-xdist (`--dist loadgroup`) each
+# group runs on one worker, one test at a time; the other workers run everything else.
+SHARED = {"docker_engine": "engine", "compose_engine": "engine"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        groups = {SHARED[name] for name in getattr(item, "fixturenames", ()) if name in SHARED}
+        for group in sorted(groups):
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
-
-from .conftest import Result
+from support.cli import Result
 
 
 def validate(

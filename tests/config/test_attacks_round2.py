@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import Result
 
 from matrixgen.load.placeholders import fill_command
 
-from .conftest import Result
 from .project import errors, validate
 
 Validate = Callable[..., Result]

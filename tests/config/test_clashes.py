@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import Result
 
 from matrixgen.load.names import TEMPLATE_NAMES, function_name
 
-from .conftest import Result
 from .project import errors, validate
 
 Validate = Callable[..., Result]

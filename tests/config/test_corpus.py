@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import Result
 
-from .conftest import Result
 from .golden import assert_golden
 
 CORPUS = Path(__file__).parent / "corpus"

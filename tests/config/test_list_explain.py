@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 
 import pytest
+from support.cli import Result
 
-from .conftest import Result
 from .golden import HERE, REPO, assert_golden
 
 DESIGN = ("-C", "tests/data/design")

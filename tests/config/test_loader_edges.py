@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import Result
 
 from matrixgen.errors import ConfigError, UsageError
 from matrixgen.load.document import Document, parse
 from matrixgen.load.loader import locate, schema_problems
 from matrixgen.load.matrix import Matrix, load
 
-from .conftest import Result
 from .golden import DESIGN, REPO
 
 

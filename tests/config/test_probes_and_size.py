@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import Result
 
 from matrixgen.load import size
 
-from .conftest import Result
 from .project import errors, validate
 
 Validate = Callable[..., Result]

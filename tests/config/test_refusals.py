@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import Result
 
 from matrixgen import DISTRIBUTION, __version__
 
-from .conftest import Result
 from .project import errors, validate
 
 Validate = Callable[..., Result]

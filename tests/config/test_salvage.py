@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import Result
 
 from matrixgen.errors import ConfigError
 from matrixgen.load.document import parse
 from matrixgen.load.loader import validate_schema
 from matrixgen.load.pruning import salvage
 
-from .conftest import Result
 from .project import errors, validate
 
 BROKEN = """\

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import Result
 
 from matrixgen.load.schema import schema_text, without_null_defaults
 from matrixgen.marks import read_header
 
-from .conftest import Result
 from .golden import DESIGN, REPO
 
 SCHEMA = REPO / "matrix.schema.json"

@@ -237,6 +237,8 @@ class Runner:
                 continue
             name = f"{prefix}{service_id}".lower()
             argv = ["run", "-d", "--name", name]
+            # The test that runs this workflow, for its check of what it left on the engine.
+            argv += ["--label", f"matrixgen.test={os.environ.get('MATRIXGEN_TEST_ID', '')}"]
             for port in map(str, service.get("ports") or []):
                 argv += ["-p", f"127.0.0.1:{port}" if ":" in port else f"127.0.0.1::{port}"]
             for key, value in (service.get("env") or {}).items():

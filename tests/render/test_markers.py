@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from support.cli import Result
 
 from matrixgen.errors import MarkersError
 from matrixgen.marks import HASH, Markers, replace_region
 
-from .cli import matrixgen
 from .conftest import Project
 
 START = "# matrixgen:sessions:start"
@@ -52,7 +52,7 @@ def only_start(project: Project) -> str:
 )
 def test_broken_markers_are_an_error_naming_every_marker_line(
     storage_proxy: Project,
-    capsys: pytest.CaptureFixture[str],
+    matrixgen: Callable[..., Result],
     broken: Callable[[Project], str],
     args: list[str],
 ) -> None:
@@ -61,7 +61,7 @@ def test_broken_markers_are_an_error_naming_every_marker_line(
     storage_proxy.write("noxfile.py", text)
     before = storage_proxy.files()
 
-    result = matrixgen(capsys, storage_proxy.root, *args)
+    result = matrixgen("-C", str(storage_proxy.root), *args)
 
     assert result.code == 2
     assert result.out == ""
@@ -112,12 +112,12 @@ def test_the_messages_read_as_they_should(storage_proxy: Project) -> None:
 
 @pytest.mark.parametrize("broken", [duplicated, reversed_])
 def test_after_fixing_the_markers_render_works_again(
-    storage_proxy: Project, capsys: pytest.CaptureFixture[str], broken: Callable[[Project], str]
+    storage_proxy: Project, matrixgen: Callable[..., Result], broken: Callable[[Project], str]
 ) -> None:
     assert storage_proxy.render() == 0
     good = storage_proxy.read("noxfile.py")
     storage_proxy.write("noxfile.py", broken(storage_proxy))
-    assert matrixgen(capsys, storage_proxy.root, "render").code == 2
+    assert matrixgen("-C", str(storage_proxy.root), "render").code == 2
 
     # The fix the message asks for: one start marker and one end marker after it.
     text = storage_proxy.read("noxfile.py")
@@ -125,22 +125,22 @@ def test_after_fixing_the_markers_render_works_again(
     text = text[:end] if broken is duplicated else swap_markers(text)
     storage_proxy.write("noxfile.py", text)
 
-    fixed = matrixgen(capsys, storage_proxy.root, "render")
+    fixed = matrixgen("-C", str(storage_proxy.root), "render")
     assert fixed.code == 0, fixed.err
     assert "noxfile.py" in fixed.out
     assert lines_of(storage_proxy.read("noxfile.py"), "matrixgen:sessions:start") == [
         lines_of(good, "matrixgen:sessions:start")[0]
     ]
-    assert matrixgen(capsys, storage_proxy.root, "render", "--check").code == 0
+    assert matrixgen("-C", str(storage_proxy.root), "render", "--check").code == 0
 
 
 def test_broken_docs_markers_are_named_the_same_way(
-    storage_proxy: Project, capsys: pytest.CaptureFixture[str]
+    storage_proxy: Project, matrixgen: Callable[..., Result]
 ) -> None:
     assert storage_proxy.render() == 0
     page = storage_proxy.read("docs/testing.md")
     storage_proxy.write("docs/testing.md", page + "\n<!-- matrixgen:table:start -->\n")
-    result = matrixgen(capsys, storage_proxy.root, "render", "--force")
+    result = matrixgen("-C", str(storage_proxy.root), "render", "--force")
     assert result.code == 2
     starts = lines_of(
         storage_proxy.read("docs/testing.md").replace("<!-- ", "# "), "matrixgen:table:start"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import Result
 
 from matrixgen.errors import OutsideRootError
 from matrixgen.load.matrix import Matrix
@@ -16,7 +17,6 @@ from matrixgen.render import render_outputs
 from matrixgen.render.target import Output, Rendered
 from matrixgen.render.writer import plan, write
 
-from .cli import matrixgen
 from .conftest import Project
 from .helpers import copy_fixture
 
@@ -67,7 +67,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_another_projects_profiles_behind_a_symlinked_folder_are_never_deleted(
-    storage_proxy: Project, other: Path, capsys: pytest.CaptureFixture[str]
+    storage_proxy: Project, other: Path, matrixgen: Callable[..., Result]
 ) -> None:
     assert storage_proxy.render() == 0
     theirs = snapshot(other)
@@ -79,10 +79,10 @@ def test_another_projects_profiles_behind_a_symlinked_folder_are_never_deleted(
     os.symlink(other / "testing/component/profiles/gcs-lww.yml", link)
     assert read_header((other / "testing/component/profiles/gcs-lww.yml").read_text()) is not None
 
-    checked = matrixgen(capsys, storage_proxy.root, "render", "--check")
+    checked = matrixgen("-C", str(storage_proxy.root), "render", "--check")
     assert checked.code == 0, checked.out + checked.err
     assert "elsewhere" not in checked.out and "linked" not in checked.out
-    rendered = matrixgen(capsys, storage_proxy.root, "render")
+    rendered = matrixgen("-C", str(storage_proxy.root), "render")
     assert rendered.code == 0, rendered.err
     assert "deleted" not in rendered.out
 
@@ -91,14 +91,14 @@ def test_another_projects_profiles_behind_a_symlinked_folder_are_never_deleted(
 
 
 def test_an_output_folder_that_is_a_symlink_out_of_the_root_is_refused(
-    small: Project, other: Path, capsys: pytest.CaptureFixture[str]
+    small: Project, other: Path, matrixgen: Callable[..., Result]
 ) -> None:
     target = other / "testing/component/profiles"
     os.symlink(target, small.root / "profiles")
     theirs, ours = snapshot(other), snapshot(small.root)
 
     for args in (["render"], ["render", "--force"], ["render", "--check"], ["render", "--dry-run"]):
-        result = matrixgen(capsys, small.root, *args)
+        result = matrixgen("-C", str(small.root), *args)
         assert result.code == 2, (args, result)
         assert result.out == ""
         assert result.err.startswith(
@@ -113,7 +113,7 @@ def test_an_output_folder_that_is_a_symlink_out_of_the_root_is_refused(
 
 @pytest.mark.parametrize("linked", ["noxfile.py", ".github"])
 def test_a_symlinked_output_file_or_folder_is_refused(
-    small: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str], linked: str
+    small: Project, tmp_path: Path, matrixgen: Callable[..., Result], linked: str
 ) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -122,7 +122,7 @@ def test_a_symlinked_output_file_or_folder_is_refused(
     os.symlink(outside / linked if linked == "noxfile.py" else outside, small.root / linked)
     before = snapshot(outside)
 
-    result = matrixgen(capsys, small.root, "render", "--force")
+    result = matrixgen("-C", str(small.root), "render", "--force")
 
     assert result.code == 2
     shown = "noxfile.py" if linked == "noxfile.py" else ".github/workflows/matrix.yml"
@@ -135,10 +135,10 @@ def test_a_symlinked_output_file_or_folder_is_refused(
     "pattern", ["/tmp/matrixgen-elsewhere/${cell}.yml", "../elsewhere/${cell}.yml"]
 )
 def test_an_escaping_compose_pattern_is_exit_2_without_a_traceback(
-    small: Project, capsys: pytest.CaptureFixture[str], pattern: str
+    small: Project, matrixgen: Callable[..., Result], pattern: str
 ) -> None:
     small.write("matrix.yaml", SMALL.replace('"profiles/${cell}.yml"', f'"{pattern}"'))
-    result = matrixgen(capsys, small.root, "render")
+    result = matrixgen("-C", str(small.root), "render")
     assert result.code == 2
     assert result.err == (
         f"{small.root}/matrix.yaml:13:12: outputs.compose: '{pattern}' must stay inside the "

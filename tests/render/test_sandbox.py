@@ -6,12 +6,13 @@ in the project's templates/ folder ran shell commands from it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 import pytest
+from support.cli import Result
 
-from .cli import matrixgen
 from .conftest import Project
 from .helpers import run, tool
 
@@ -49,13 +50,13 @@ def hostile(project: Project, line: str, marker: Path) -> None:
 @pytest.mark.parametrize("line", RUNS_A_COMMAND + OTHER_ESCAPES)
 @pytest.mark.parametrize("check", [True, False], ids=["check", "write"])
 def test_a_template_escape_runs_nothing_and_is_a_located_error(
-    storage_proxy: Project, capsys: pytest.CaptureFixture[str], line: str, check: bool
+    storage_proxy: Project, matrixgen: Callable[..., Result], line: str, check: bool
 ) -> None:
     marker = storage_proxy.root.parent / "escaped"
     hostile(storage_proxy, line, marker)
     before = storage_proxy.files()
 
-    result = matrixgen(capsys, storage_proxy.root, "render", *(["--check"] if check else []))
+    result = matrixgen("-C", str(storage_proxy.root), "render", *(["--check"] if check else []))
 
     assert not marker.exists()
     assert result.code == 2
@@ -67,10 +68,10 @@ def test_a_template_escape_runs_nothing_and_is_a_located_error(
 
 @pytest.mark.parametrize("line", RUNS_A_COMMAND[:3])
 def test_the_sandbox_names_what_it_refused(
-    storage_proxy: Project, capsys: pytest.CaptureFixture[str], line: str
+    storage_proxy: Project, matrixgen: Callable[..., Result], line: str
 ) -> None:
     hostile(storage_proxy, line, storage_proxy.root.parent / "escaped")
-    result = matrixgen(capsys, storage_proxy.root, "render", "--check")
+    result = matrixgen("-C", str(storage_proxy.root), "render", "--check")
     assert result.err.startswith(
         "templates/compose-profile.yml.j2:3: template error: refused by the sandbox: "
         "access to attribute '"
@@ -92,7 +93,7 @@ def test_each_command_payload_does_escape_a_plain_jinja_environment(
 
 
 def test_workflow_template_cannot_reach_python_through_the_functions_it_is_given(
-    storage_proxy: Project, capsys: pytest.CaptureFixture[str]
+    storage_proxy: Project, matrixgen: Callable[..., Result]
 ) -> None:
     marker = storage_proxy.root.parent / "escaped"
     for line in [
@@ -104,7 +105,7 @@ def test_workflow_template_cannot_reach_python_through_the_functions_it_is_given
             "templates/github-workflow.yml.j2",
             "name: x\njobs: {}\n" + line.replace("{marker}", str(marker)) + "\n",
         )
-        result = matrixgen(capsys, storage_proxy.root, "render", "--check")
+        result = matrixgen("-C", str(storage_proxy.root), "render", "--check")
         assert result.code == 2, result
         assert result.err.startswith("templates/github-workflow.yml.j2:3: template error: ")
         assert not marker.exists()

@@ -9,17 +9,18 @@ to report. With matrixgen's default tag pins, zizmor reports `unpinned-uses` on 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from support.cli import Result
 
 from matrixgen.load.matrix import load
 from matrixgen.render import render_outputs
 from matrixgen.render.github import DEFAULT_ACTIONS
 
-from .cli import matrixgen
 from .conftest import Project
 from .helpers import actionlint, check_schema, zizmor
 
@@ -157,10 +158,10 @@ def pinned(project: Project, actions: str, *extra: str) -> None:
 
 
 def test_a_tag_is_refused_unless_tags_are_allowed(
-    storage_proxy: Project, capsys: pytest.CaptureFixture[str]
+    storage_proxy: Project, matrixgen: Callable[..., Result]
 ) -> None:
     pinned(storage_proxy, "      actions/checkout: v5.0.0\n")
-    result = matrixgen(capsys, storage_proxy.root, "validate")
+    result = matrixgen("-C", str(storage_proxy.root), "validate")
     assert result.code == 2
     line = storage_proxy.read("matrix.yaml").splitlines().index("      actions/checkout: v5.0.0")
     assert result.err == (
@@ -198,10 +199,10 @@ def test_a_tag_is_refused_unless_tags_are_allowed(
     ids=["name", "newline", "short-sha"],
 )
 def test_malformed_pins_are_located_errors(
-    storage_proxy: Project, capsys: pytest.CaptureFixture[str], entry: str, message: str
+    storage_proxy: Project, matrixgen: Callable[..., Result], entry: str, message: str
 ) -> None:
     pinned(storage_proxy, f"      {entry}\n")
-    result = matrixgen(capsys, storage_proxy.root, "render")
+    result = matrixgen("-C", str(storage_proxy.root), "render")
     assert result.code == 2
     assert f": outputs.github.actions.{entry.split(':')[0].strip(chr(34))}: {message}" in (
         result.err
@@ -210,10 +211,10 @@ def test_malformed_pins_are_located_errors(
 
 
 def test_a_pin_the_workflow_never_uses_is_an_error_with_a_suggestion(
-    storage_proxy: Project, capsys: pytest.CaptureFixture[str]
+    storage_proxy: Project, matrixgen: Callable[..., Result]
 ) -> None:
     pinned(storage_proxy, '      actions/chekout: "08c6903cd8c0fde910a37f88322edcfb5dd907a8"\n')
-    result = matrixgen(capsys, storage_proxy.root, "render", "--check")
+    result = matrixgen("-C", str(storage_proxy.root), "render", "--check")
     assert result.code == 2
     line = (
         storage_proxy.read("matrix.yaml")
@@ -228,14 +229,14 @@ def test_a_pin_the_workflow_never_uses_is_an_error_with_a_suggestion(
 
 
 def test_a_template_using_an_action_matrixgen_has_no_ref_for_must_pin_it(
-    storage_proxy: Project, capsys: pytest.CaptureFixture[str]
+    storage_proxy: Project, matrixgen: Callable[..., Result]
 ) -> None:
     storage_proxy.write(
         "templates/github-workflow.yml.j2",
         "name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
         '      - uses: {{ uses("astral-sh/setup-uv") }}\n',
     )
-    result = matrixgen(capsys, storage_proxy.root, "render")
+    result = matrixgen("-C", str(storage_proxy.root), "render")
     assert result.code == 2
     assert result.err == (
         "templates/github-workflow.yml.j2:7: template error: a template uses the action "
@@ -243,7 +244,7 @@ def test_a_template_using_an_action_matrixgen_has_no_ref_for_must_pin_it(
         "`outputs.github.actions`\n"
     )
     pinned(storage_proxy, '      astral-sh/setup-uv: "0123456789abcdef0123456789abcdef01234567"\n')
-    assert matrixgen(capsys, storage_proxy.root, "render").code == 0
+    assert matrixgen("-C", str(storage_proxy.root), "render").code == 0
     assert "uses: astral-sh/setup-uv@0123456789abcdef0123456789abcdef01234567\n" in (
         storage_proxy.read(WORKFLOW)
     )

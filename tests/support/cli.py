@@ -1,0 +1,78 @@
+"""matrixgen as a user runs it: in-process through `main()` (exit codes and error mapping
+included), or in a process of its own (`python -m matrixgen`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from matrixgen.cli import main
+
+
+@dataclass(frozen=True)
+class Result:
+    """What `matrixgen ARGS` ended with: exit code, stdout, stderr."""
+
+    code: int
+    out: str
+    err: str
+
+
+@contextmanager
+def environment(env: Mapping[str, str | None] | None) -> Iterator[None]:
+    """os.environ with `env` applied for the block (None removes a name), then as before."""
+    saved = {name: os.environ.get(name) for name in env or {}}
+    try:
+        for name, value in (env or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def invoke(
+    capsys: pytest.CaptureFixture[str], *args: str, env: Mapping[str, str | None] | None = None
+) -> Result:
+    """`matrixgen ARGS` through `main`, exactly as the console script runs it: a
+    MatrixgenError or a click usage error becomes its exit code and message, not a traceback."""
+    capsys.readouterr()
+    with environment(env):
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
+def process(
+    *args: str,
+    root: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    stderr_to_stdout: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m matrixgen [-C ROOT] ARGS` in a process of its own (what a terminal, a signal
+    or another process sees); `env` is the whole environment when given."""
+    argv = [sys.executable, "-m", "matrixgen", *(["-C", str(root)] if root else []), *args]
+    return subprocess.run(
+        argv, cwd=cwd, env=None if env is None else dict(env), text=True, timeout=timeout,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT if stderr_to_stdout else subprocess.PIPE,
+        check=False,
+    )  # fmt: skip
