@@ -84,8 +84,13 @@ def test_a_provided_service_that_does_not_answer_fails_its_cells_not_the_run(
     project: Project,
 ) -> None:
     # `ready: log:` cannot watch a server the run did not start: the port is probed instead.
-    project.write(MATRIX.replace('ready: {tcp: "127.0.0.1:${port}"}', 'ready: {log: "Ready"}')
-                  .replace("timeout: 20s", "timeout: 1s"))  # fmt: skip
+    # (Replaced in the written file: MATRIX names its service block SERVICES_REDIS.)
+    project.write(MATRIX)
+    written = (project.root / "matrix.yaml").read_text()
+    changed = written.replace('ready: {tcp: "127.0.0.1:${port}"}', 'ready: {log: "Ready"}')
+    changed = changed.replace("timeout: 20s", "timeout: 1s")
+    assert changed.count('ready: {log: "Ready"}') == 1 and "timeout: 1s" in changed
+    (project.root / "matrix.yaml").write_text(changed)
     port = free_port()
     assert project.run(provided={"redis": ("127.0.0.1", port)}) == 1
     failed = project.result("unit/redis")

@@ -37,10 +37,12 @@ def redis(ready: dict[str, object], **extra: object) -> Service:
 
 
 async def lifecycle(service: RunningService) -> tuple[int, list[psutil.Process]]:
-    await service.start()
-    assert service.process is not None
-    members = [psutil.Process(service.process.pid)]
-    await service.stop()
+    try:
+        await service.start()
+        assert service.process is not None
+        members = [psutil.Process(service.process.pid)]
+    finally:
+        await service.stop()
     return service.port, members
 
 
@@ -82,10 +84,11 @@ def test_http_probe_and_setup_steps_see_the_service_env(tmp_path: Path) -> None:
     service = RunningService("s3", moto, "native", tmp_path, dict(os.environ))
 
     async def scenario() -> str:
-        await service.start()
-        log = service.log.read_text()
-        await service.stop()
-        return log
+        try:  # stopped on every path: a start that fails must not leave moto_server behind
+            await service.start()
+            return service.log.read_text()
+        finally:
+            await service.stop()
 
     assert "buckets ['made-by-setup']" in asyncio.run(scenario())
     assert port_is_free(service.port)
