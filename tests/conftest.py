@@ -75,14 +75,11 @@ def test_tag(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @pytest.fixture
-def matrixgen(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+def matrixgen() -> Callable[..., Result]:
     """`matrixgen ARGS` in-process through `main`, as the console script runs it; `env=`
-    sets (None: removes) variables for the call. Returns exit code, stdout, stderr."""
-
-    def run(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
-        return invoke(capsys, *args, env=env)
-
-    return run
+    sets (None: removes) variables for the call. Returns exit code, stdout, stderr
+    (`support.cli.invoke`)."""
+    return invoke
 
 
 @pytest.fixture

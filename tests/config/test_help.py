@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from click.testing import CliRunner
+from support.cli import invoke
 
 from matrixgen.cli import cli
 
@@ -16,7 +16,9 @@ def test_every_option_has_help_and_every_command_the_exit_codes() -> None:
         for parameter in command.params:
             if isinstance(parameter, click.Option) and not parameter.help:
                 silent.append(f"{name or 'matrixgen'} {parameter.opts[0]}")
-        shown = CliRunner().invoke(cli, [*([name] if name else []), "--help"]).output
+        helped = invoke(*([name] if name else []), "--help")
+        assert (helped.code, helped.err) == (0, ""), name
+        shown = helped.out
         assert "Exit codes: 0 success; 1 a check failed" in shown, name
         assert "2 bad input" in shown and "130 interrupted" in shown, name
     assert silent == []

@@ -10,10 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from render.helpers import nox_sessions
+from support.cli import invoke
 
-from matrixgen.cli import cli
 from matrixgen.load.matrix import load
 from matrixgen.plan.workflow import plan_outputs
 
@@ -172,12 +171,12 @@ def test_matrixgen_run_on_windows_is_refused_with_what_to_do(
 ) -> None:
     project(everything(""))
     monkeypatch.setattr(sys, "platform", "win32")
-    result = CliRunner().invoke(cli, ["run", "unit"], catch_exceptions=False)
-    assert result.exit_code == 2
+    result = invoke("run", "unit")
+    assert (result.code, result.out) == (2, "")
     assert (
         "Error: matrixgen run does not run on Windows: it runs each cell in its own POSIX "
         "process group and locks its results with fcntl; run it on Linux or macOS (or in WSL)"
-    ) in result.output
+    ) in result.err
     # Why: the runner needs POSIX-only modules.
     source = Path(__file__).parents[2] / "src" / "matrixgen" / "run"
     assert "import fcntl" in (source / "interpreters.py").read_text(encoding="utf-8")

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from support.cli import invoke
 
-from matrixgen.cli import cli
 from matrixgen.errors import ResultsFolderError
 from matrixgen.load.matrix import load
 from matrixgen.outcome.attempts import EarlierAttempt
@@ -21,10 +20,8 @@ from tests.run.conftest import RETRIED, Project
 
 def report(project: Project, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Its exit code and its standard output; `--json -` alone: the JSON."""
-    done = CliRunner().invoke(
-        cli, ["-C", str(project.root), "report", *args], env=env, catch_exceptions=False
-    )
-    return done.exit_code, done.stdout if "--json" in args else done.output
+    done = invoke("-C", str(project.root), "report", *args, env=env)
+    return done.code, done.out if "--json" in args else done.out + done.err
 
 
 def test_a_flaky_cell_keeps_every_attempt_and_the_report_names_the_test(

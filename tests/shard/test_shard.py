@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.cli import invoke
 
-from matrixgen.cli import cli
 from matrixgen.load.matrix import load
 from matrixgen.outcome.durations import lower_bound
 from matrixgen.plan.shard import estimate, pack
@@ -115,23 +114,16 @@ def test_cells_without_a_record_count_as_the_median() -> None:
     assert estimate(["u/x"], {}).durations == {"u/x": 1.0}
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
-
-
 def test_shard_command_json_on_the_design_example(tmp_path: Path) -> None:
     matrix = load(DESIGN)
     recorded = {cell.id: float(10 + 7 * (i % 5)) for i, cell in enumerate(matrix.cells)}
     file = tmp_path / "durations.json"
     file.write_text(json.dumps(recorded))
 
-    code, output = invoke(
-        "-C", str(DESIGN), "shard", "--shards", "4", "--durations", str(file), "--json"
-    )
+    result = invoke("-C", str(DESIGN), "shard", "--shards", "4", "--durations", str(file), "--json")
 
-    assert code == 0
-    plan = json.loads(output)
+    assert (result.code, result.err) == (0, "")
+    plan = json.loads(result.out)
     assert set(plan) >= {"shards", "lower_bound", "makespan"}
     assert len(plan["shards"]) == 4
     cells = [c for shard in plan["shards"] for c in shard["cells"]]
@@ -145,8 +137,9 @@ def test_shard_command_json_on_the_design_example(tmp_path: Path) -> None:
 
 
 def test_shard_command_text_says_what_it_guessed_and_the_ratio() -> None:
-    code, output = invoke("-C", str(DESIGN), "shard", "component", "--shards", "10")
-    assert code == 0
+    result = invoke("-C", str(DESIGN), "shard", "component", "--shards", "10")
+    assert result.code == 0, result.err
+    output = result.out + result.err
     component = [c.id for c in load(DESIGN).cells if c.level == "component"]
     assert f"{len(component)} of {len(component)} cells have no duration" in output
     assert f"10 shards requested but only {len(component)} cells selected" in output
@@ -162,8 +155,8 @@ def test_shard_command_reads_the_default_results_file(tmp_path: Path) -> None:
     (tmp_path / "results" / "durations.json").write_text(
         json.dumps({"unit/1": 30.0, "unit/2": 20.0, "unit/3": 10.0})
     )
-    code, output = invoke("-C", str(tmp_path), "shard", "--shards", "2", "--json")
-    assert code == 0
-    plan = json.loads(output)
+    result = invoke("-C", str(tmp_path), "shard", "--shards", "2", "--json")
+    assert (result.code, result.err) == (0, "")
+    plan = json.loads(result.out)
     assert sorted(s["cells"] for s in plan["shards"]) == [["unit/1"], ["unit/2", "unit/3"]]
     assert plan["makespan"] == plan["lower_bound"] == 30.0

@@ -3,15 +3,14 @@ included), or in a process of its own (`python -m matrixgen`)."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from matrixgen.cli import main
 
@@ -44,20 +43,30 @@ def environment(env: Mapping[str, str | None] | None) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def invoke(
-    capsys: pytest.CaptureFixture[str], *args: str, env: Mapping[str, str | None] | None = None
-) -> Result:
+class _Captured(io.TextIOWrapper):
+    """A text stream that is not a terminal, with the bytes under it, as a pipe is."""
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8", errors="strict", write_through=True)
+
+    def text(self) -> str:
+        self.flush()
+        assert isinstance(self.buffer, io.BytesIO)
+        return self.buffer.getvalue().decode("utf-8")
+
+
+def invoke(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
     """`matrixgen ARGS` through `main`, exactly as the console script runs it: a
-    MatrixgenError or a click usage error becomes its exit code and message, not a traceback."""
-    capsys.readouterr()
-    with environment(env):
+    MatrixgenError or a click usage error becomes its exit code and message, not a
+    traceback; stdout and stderr are captured apart; `env` applies for the call."""
+    out, err = _Captured(), _Captured()
+    with environment(env), redirect_stdout(out), redirect_stderr(err):
         try:
             main(list(args))
             code = 0
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
-    captured = capsys.readouterr()
-    return Result(code, captured.out, captured.err)
+    return Result(code, out.text(), err.text())
 
 
 def process(
