@@ -339,11 +339,17 @@ def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
         return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
         return None
+    # The tags before the first test case (suites, properties) hold no run: there only
+    # the ones that would make `<testcase` other than a tag are looked for.
+    after = data.find(b"<testcase", start)
+    if after == -1:
+        return []
+    if data.find(b"<!", start, after) != -1 or data.find(b"<?", start, after) != -1:
+        return None
     runs: list[tuple[int, int, int]] = []
     claimed = -1  # the open test case the last `</testcase>` closed
-    after = start
     find, rfind, count, open_case = data.find, data.rfind, data.count, _OPEN_CASE.match
-    for position in [*(tag.start() for tag in _OTHER_TAG.finditer(data, start)), len(data)]:
+    for position in [*(tag.start() for tag in _OTHER_TAG.finditer(data, after)), len(data)]:
         first = find(b"<", after, position)  # only test cases lie between other tags
         if first != -1:
             last = rfind(b"<", first, position)
