@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner, Result
+from support.cli import Result, invoke
 
-from matrixgen.cli import cli
 from matrixgen.outcome.stamp import properties, stamp, synthesize
 from matrixgen.outcome.status import Status
 
@@ -21,8 +20,7 @@ FAILING = "def test_put():\n    pass\n\n\ndef test_cas():\n    assert 412 == 200
 
 
 def matrixgen(project: Project, *args: str) -> Result:
-    runner = CliRunner()
-    return runner.invoke(cli, ["-C", str(project.root), *args], catch_exceptions=False)
+    return invoke("-C", str(project.root), *args)
 
 
 def pytest_junit(folder: Path, name: str, source: str) -> Path:
@@ -83,7 +81,7 @@ def results(project: Project, tmp_path: Path) -> Path:
 def test_report_results_survive_render_until_the_layout_changes(
     storage_proxy: Project, tmp_path: Path
 ) -> None:
-    assert matrixgen(storage_proxy, "render").exit_code == 0
+    assert matrixgen(storage_proxy, "render").code == 0
     storage_proxy.write(
         "docs/testing.md",
         "# Testing\n\nOur words.\n\n" + storage_proxy.read("docs/testing.md") + "\nAfter.\n",
@@ -91,7 +89,7 @@ def test_report_results_survive_render_until_the_layout_changes(
     folder = results(storage_proxy, tmp_path)
 
     reported = matrixgen(storage_proxy, "report", str(folder))
-    assert reported.exit_code == 1, reported.output  # integration/rabbitmq-s3 failed
+    assert reported.code == 1, reported.out + reported.err  # integration/rabbitmq-s3 failed
     page = storage_proxy.read("docs/testing.md")
     assert "<!-- statuses: results; layout " in page
     assert "| S3 | LWW | ✅ | ✅ | ❌ (rabbitmq-s3) ❔ (sqs-s3, pubsub-s3) |" in page
@@ -100,11 +98,11 @@ def test_report_results_survive_render_until_the_layout_changes(
     assert page.startswith("# Testing\n\nOur words.\n\n") and page.endswith("\nAfter.\n")
 
     checked = matrixgen(storage_proxy, "render", "--check")
-    assert checked.exit_code == 0, checked.output  # results for this very layout: no drift
-    assert matrixgen(storage_proxy, "render").exit_code == 0
+    assert checked.code == 0, checked.out + checked.err  # results for this very layout: no drift
+    assert matrixgen(storage_proxy, "render").code == 0
     assert storage_proxy.read("docs/testing.md") == page
     again = matrixgen(storage_proxy, "report", "--check", str(folder))
-    assert "is stale" not in again.output and "unchanged" in again.output
+    assert "is stale" not in (again.out + again.err) and "unchanged" in (again.out + again.err)
 
     # A change that leaves the table's layout alone (a timeout) keeps the results too.
     text = storage_proxy.read("matrix.yaml")
@@ -121,14 +119,14 @@ def test_report_results_survive_render_until_the_layout_changes(
         ),
     )
     stale = matrixgen(storage_proxy, "render", "--check")
-    assert stale.exit_code == 1
-    assert "+| S3 | TTL | ○ | ○ |  |  |" in stale.output
+    assert stale.code == 1
+    assert "+| S3 | TTL | ○ | ○ |  |  |" in (stale.out + stale.err)
     assert storage_proxy.read("docs/testing.md") == page  # --check writes nothing
 
-    assert matrixgen(storage_proxy, "render").exit_code == 0
+    assert matrixgen(storage_proxy, "render").code == 0
     fresh = storage_proxy.read("docs/testing.md")
     assert "<!-- statuses: declared; layout " in fresh
     assert "| S3 | LWW | ○ | ○ | ○ (sqs-s3, rabbitmq-s3, pubsub-s3) |" in fresh
     assert "✅" not in fresh.split("\n\n— excluded")[0] and "Failures" not in fresh
     assert fresh.startswith("# Testing\n\nOur words.\n\n") and fresh.endswith("\nAfter.\n")
-    assert matrixgen(storage_proxy, "render", "--check").exit_code == 0
+    assert matrixgen(storage_proxy, "render", "--check").code == 0

@@ -8,9 +8,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from matrixgen.cli import cli
+from support.cli import invoke
 
 from .helpers import DESIGN, junit, write
 
@@ -34,9 +32,8 @@ def test_facts_links_and_failing_tests(tmp_path: Path) -> None:
             "results/unit/s3-cas.xml": junit("unit/s3-cas", passed=1, failed=2),
         },
     )
-    CliRunner().invoke(
-        cli, ["-C", str(tmp_path), "report", "--html", "out/report.html"], catch_exceptions=False
-    )
+    reported = invoke("-C", str(tmp_path), "report", "--html", "out/report.html")
+    assert reported.code == 1, reported  # unit/s3-cas failed
     page = (tmp_path / "out/report.html").read_text()
     assert f"commit {commit}" in page and f"host {socket.gethostname()}" in page
     assert f"Python {platform.python_version()}" in page and "made 20" in page

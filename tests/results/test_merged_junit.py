@@ -5,11 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from click.testing import CliRunner
 from junit2htmlreport.parser import Junit
 from junitparser import JUnitXml
-
-from matrixgen.cli import cli
+from support.cli import invoke
 
 from .helpers import DESIGN, junit, write
 
@@ -30,10 +28,8 @@ def test_every_cell_with_its_verdict_in_one_file(tmp_path: Path) -> None:
             "results/unit/redis-cas.xml": "<testsuite",  # unreadable
         },
     )
-    result = CliRunner().invoke(
-        cli, ["-C", str(tmp_path), "report", "--junit", "merged.xml"], catch_exceptions=False
-    )
-    assert f"wrote {tmp_path / 'merged.xml'}" in result.output, result.output
+    result = invoke("-C", str(tmp_path), "report", "--junit", "merged.xml")
+    assert f"wrote {tmp_path / 'merged.xml'}" in result.out + result.err, result
     path = tmp_path / "merged.xml"
 
     xml = JUnitXml.fromfile(str(path))

@@ -8,9 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from matrixgen.cli import cli
+from support.cli import invoke
 
 from .helpers import DESIGN, junit, write
 
@@ -27,10 +25,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def report(project: Path, *args: str, env: dict[str, str] | None = None) -> int:
-    result = CliRunner(env=env).invoke(
-        cli, ["-C", str(project), "report", *args], catch_exceptions=False
-    )
-    return result.exit_code
+    return invoke("-C", str(project), "report", *args, env=env).code
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
