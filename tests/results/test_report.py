@@ -8,10 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-
-from matrixgen.cli import cli
-from matrixgen.errors import UsageError
+from support.cli import Result, invoke
 
 from .helpers import DESIGN, junit, write
 
@@ -50,26 +47,25 @@ def all_results(project: Path, **overrides: str) -> None:
     write(project, files)
 
 
-def report(project: Path, *args: str, env: dict[str, str] | None = None) -> Result:
-    runner = CliRunner(env=env)
-    return runner.invoke(cli, ["-C", str(project), "report", *args], catch_exceptions=False)
+def report(project: Path, *args: str, env: dict[str, str | None] | None = None) -> Result:
+    return invoke("-C", str(project), "report", *args, env=env)
 
 
 def test_all_passing_updates_the_docs_idempotently(project: Path) -> None:
     all_results(project)
     first = report(project)
-    assert first.exit_code == 0, first.output
+    assert first.code == 0, first.out + first.err
     page = (project / "docs/testing.md").read_text()
     assert page.startswith("# Testing\n\nIntro.\n\n<!-- matrixgen:table:start (digest ")
     assert page.endswith(END + "\n\nOutro.\n")
     assert "| S3 | LWW | ✅ | ✅ | ✅ (sqs-s3, rabbitmq-s3) | ⏭¹ (sqs-s3, rabbitmq-s3) |" in page
     assert "- ¹ skipped: requires docker, kind" in page
     assert "Failures" not in page
-    assert "updated" in first.output
+    assert "updated" in (first.out + first.err)
     second = report(project)
     assert (project / "docs/testing.md").read_text() == page
-    assert f"unchanged {project / 'docs/testing.md'}" in second.output
-    assert report(project, "--check").exit_code == 0
+    assert f"unchanged {project / 'docs/testing.md'}" in (second.out + second.err)
+    assert report(project, "--check").code == 0
 
 
 def test_check_reports_drift_without_writing(project: Path) -> None:
@@ -80,10 +76,10 @@ def test_check_reports_drift_without_writing(project: Path) -> None:
         project, **{"unit/s3-cas": junit("unit/s3-cas", passed=1, failed=1, message="expected 412")}
     )
     result = report(project, "--check")
-    assert result.exit_code == 1
-    assert "-| S3 | CAS | ✅ | ✅ |  |  |" in result.output
-    assert "+| S3 | CAS | ❌ | ✅ |  |  |" in result.output
-    assert "is stale; run `matrixgen report` to update it" in result.output
+    assert result.code == 1
+    assert "-| S3 | CAS | ✅ | ✅ |  |  |" in (result.out + result.err)
+    assert "+| S3 | CAS | ❌ | ✅ |  |  |" in (result.out + result.err)
+    assert "is stale; run `matrixgen report` to update it" in (result.out + result.err)
     assert (project / "docs/testing.md").read_text() == before
 
 
@@ -99,28 +95,32 @@ def test_failures_section_and_exit_code(project: Path) -> None:
         },
     )
     result = report(project)
-    assert result.exit_code == 1
+    assert result.code == 1
     page = (project / "docs/testing.md").read_text()
     assert "#### Failures\n\n- `unit/s3-cas` ❌ 1 of 3 tests failed\n" in page
     assert "  - `tests.test_x.test_bad_0`: AssertionError: expected 412\n" in page
     assert "- `component/gcs-cas` ❌ unreadable JUnit: refused: it declares a DTD" in page
-    assert "❌ component/gcs-lww: error: unreadable JUnit: it ends early" in result.output
+    assert "❌ component/gcs-lww: error: unreadable JUnit: it ends early" in (
+        result.out + result.err
+    )
 
 
 def test_check_complete_fails_on_a_missing_cell(project: Path) -> None:
     all_results(project)
     (project / "results/component/s3-lww.xml").unlink()
-    assert report(project).exit_code == 0
+    assert report(project).code == 0
     result = report(project, "--check-complete")
-    assert result.exit_code == 1
-    assert "❔ component/s3-lww: missing: no JUnit result" in result.output
-    assert "1 cells have no result; each should have run (--check-complete)" in result.output
+    assert result.code == 1
+    assert "❔ component/s3-lww: missing: no JUnit result" in (result.out + result.err)
+    assert "1 cells have no result; each should have run (--check-complete)" in (
+        result.out + result.err
+    )
 
 
 def test_json_shape_on_stdout(project: Path) -> None:
     all_results(project, **{"unit/s3-cas": junit("unit/s3-cas", passed=2, failed=1)})
     result = report(project, "--json", "-")
-    data = json.loads(result.stdout)
+    data = json.loads(result.out)
     cells = {c["id"]: c for c in data["cells"]}
     assert cells["unit/s3-cas"] == {
         "id": "unit/s3-cas",
@@ -184,16 +184,14 @@ def test_github_summary_is_appended(project: Path) -> None:
     assert text.startswith("earlier step\n## Test matrix: state-proxy\n")
     assert "<summary>❌ <code>unit/s3-cas</code> 1 of 1 test failed</summary>" in text
     assert "````text\n```x``` <b>\n```x``` <b>\n````" in text  # the fence outlasts the backticks
-    assert "::error title=unit/s3-cas::failed: 1 of 1 test failed" in result.output
+    assert "::error title=unit/s3-cas::failed: 1 of 1 test failed" in (result.out + result.err)
 
 
 def test_github_summary_outside_actions_is_a_usage_error(project: Path) -> None:
     all_results(project)
-    result = CliRunner(env={"GITHUB_STEP_SUMMARY": None}).invoke(
-        cli, ["-C", str(project), "report", "--github-summary"]
-    )
-    assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2
-    assert "$GITHUB_STEP_SUMMARY is not set" in str(result.exception)
+    result = report(project, "--github-summary", env={"GITHUB_STEP_SUMMARY": None})
+    assert (result.code, result.out) == (2, ""), result
+    assert "$GITHUB_STEP_SUMMARY is not set" in result.err and "Traceback" not in result.err
 
 
 def test_files_without_stamps_are_attributed_by_path(project: Path, tmp_path: Path) -> None:
@@ -209,18 +207,19 @@ def test_files_without_stamps_are_attributed_by_path(project: Path, tmp_path: Pa
         },
     )
     result = report(project, str(artifacts), "--json", "-")
-    cells = {c["id"]: c for c in json.loads(result.stdout)["cells"]}
+    cells = {c["id"]: c for c in json.loads(result.out)["cells"]}
     assert (cells["unit/s3-lww"]["status"], cells["unit/s3-lww"]["tests"]["passed"]) == (
         "passed",
         2,
     )
     assert cells["component/s3-cas"]["status"] == "failed"
     assert cells["integration/sqs-gcs"]["status"] == cells["e2e/sqs-gcs"]["status"] == "missing"
-    assert (
-        f"warning: {artifacts / 'stray/notes.xml'}: ignored, no matrixgen.cell property"
-        in result.output
+    assert f"warning: {artifacts / 'stray/notes.xml'}: ignored, no matrixgen.cell property" in (
+        result.out + result.err
     )
-    assert "its cell e2e/removed-cell is not in the matrix (stale result?)" in result.output
+    assert "its cell e2e/removed-cell is not in the matrix (stale result?)" in (
+        result.out + result.err
+    )
 
 
 def test_every_corpus_file_becomes_a_cell_error_and_never_a_crash(project: Path) -> None:
@@ -238,7 +237,7 @@ def test_every_corpus_file_becomes_a_cell_error_and_never_a_crash(project: Path)
             shutil.copy(source, target)
             placed[cell.id] = source.name
         result = report(project, str(folder), "--json", "out.json", "--html", "out.html")
-        assert result.exit_code == 1
+        assert result.code == 1
         data = json.loads((project / "out.json").read_text())
         statuses = {c["id"]: (c["status"], c["reason"]) for c in data["cells"]}
         for cell_id, name in placed.items():
@@ -252,13 +251,14 @@ def test_every_corpus_file_becomes_a_cell_error_and_never_a_crash(project: Path)
 
 
 def test_a_missing_results_folder_argument_is_a_usage_error(project: Path) -> None:
-    result = CliRunner().invoke(cli, ["-C", str(project), "report", str(project / "nope")])
-    assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2
-    assert "does not exist; pass the folder `matrixgen run` wrote" in str(result.exception)
+    result = report(project, str(project / "nope"))
+    assert (result.code, result.out) == (2, ""), result
+    assert "does not exist; pass the folder `matrixgen run` wrote" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_no_results_at_all_is_all_missing(project: Path) -> None:
     result = report(project, "--check-complete")
-    assert result.exit_code == 1
-    assert "warning: no results folder at" in result.output
+    assert result.code == 1
+    assert "warning: no results folder at" in (result.out + result.err)
     assert "❔" in (project / "docs/testing.md").read_text()

@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from support.cli import invoke
 
-from matrixgen.cli import cli, main
+from matrixgen.cli import main
 from matrixgen.errors import UsageError
 from matrixgen.load.matrix import load
 from matrixgen.plan.affected import affected_cells, changed_files, glob_pattern, matches
@@ -76,11 +76,9 @@ def repo(tmp_path: Path) -> Path:
 
 
 def affected(repo: Path, base: str = "main") -> list[str]:
-    result = CliRunner().invoke(
-        cli, ["-C", str(repo), "affected", "--base", base, "--json"], catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output
-    cells = json.loads(result.output)
+    result = invoke("-C", str(repo), "affected", "--base", base, "--json")
+    assert (result.code, result.err) == (0, ""), result
+    cells = json.loads(result.out)
     return [cell["id"] for cell in cells]
 
 
@@ -97,10 +95,9 @@ def test_a_value_path_selects_the_cells_with_that_value(repo: Path) -> None:
 
 def test_nothing_changed_selects_nothing_and_says_so(repo: Path) -> None:
     assert affected(repo) == []
-    result = CliRunner().invoke(
-        cli, ["-C", str(repo), "affected", "--base", "main"], catch_exceptions=False
-    )
-    assert "no cells affected (of 6); nothing to run" in result.output
+    result = invoke("-C", str(repo), "affected", "--base", "main")
+    assert result.code == 0, result
+    assert "no cells affected (of 6); nothing to run" in result.out
 
 
 def test_matrix_yaml_and_top_level_paths_select_every_cell(repo: Path) -> None:
@@ -158,16 +155,15 @@ def test_text_output_explains_each_file(repo: Path) -> None:
         repo,
         {"README.md": "more\n", "src/backends/s3.py": "a = 1\n", "tests/unit/test_a.py": "b = 2\n"},
     )
-    result = CliRunner().invoke(
-        cli, ["-C", str(repo), "affected", "--base", "main"], catch_exceptions=False
-    )
-    lines = result.output.splitlines()
+    result = invoke("-C", str(repo), "affected", "--base", "main")
+    assert (result.code, result.err) == (0, ""), result
+    lines = result.out.splitlines()
     assert lines[0].startswith("3 files changed since main (merge-base ")
     assert any(line.split() == ["README.md", "->", "no", "cell"] for line in lines)
     assert any(line.split() == ["src/backends/s3.py", "->", "backend=s3"] for line in lines)
     assert any(line.split() == ["tests/unit/test_a.py", "->", "level", "unit"] for line in lines)
-    assert "4 of 6 cells affected:" in result.output
-    assert "1 changed files match no `paths:`" in result.output
+    assert "4 of 6 cells affected:" in result.out
+    assert "1 changed files match no `paths:`" in result.out
 
 
 def test_unknown_base_is_a_usage_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -191,8 +187,9 @@ def test_outside_a_repository_is_a_usage_error(tmp_path: Path) -> None:
         pytest.skip("the temporary folder is inside a git repository")
     with pytest.raises(UsageError, match="not in a git repository"):
         changed_files(tmp_path, "main")
-    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "affected", "--base", "main"])
-    assert result.exit_code != 0
+    result = invoke("-C", str(tmp_path), "affected", "--base", "main")
+    assert (result.code, result.out) == (2, ""), result
+    assert "not in a git repository" in result.err
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from support.cli import invoke
 
-from matrixgen.cli import cli
 from matrixgen.load.matrix import load
 from matrixgen.plan.workflow import allocate, plan_outputs
 
@@ -35,8 +34,8 @@ def project(tmp_path: Path, github: str) -> Path:
 
 
 def render(root: Path) -> dict:  # type: ignore[type-arg]
-    result = CliRunner().invoke(cli, ["-C", str(root), "render"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    result = invoke("-C", str(root), "render")
+    assert (result.code, result.err) == (0, ""), result
     workflow = root / ".github/workflows/matrix.yml"
     lint = subprocess.run(
         [tool("actionlint"), "-oneline", str(workflow)], capture_output=True, text=True
@@ -166,12 +165,11 @@ def test_github_output_from_a_pull_request_diff(tmp_path: Path) -> None:
     git("add", ".")
     git("commit", "-qm", "gcs change")
     out = tmp_path / "github_output"
-    result = CliRunner(env={"GITHUB_OUTPUT": str(out)}).invoke(
-        cli,
-        ["-C", str(root), "affected", "--base", "main", "--github-output"],
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
+    result = invoke(
+        "-C", str(root), "affected", "--base", "main", "--github-output",
+        env={"GITHUB_OUTPUT": str(out)},
+    )  # fmt: skip
+    assert (result.code, result.err) == (0, ""), result
     outputs = dict(line.split("=", 1) for line in out.read_text().splitlines())
     selected = json.loads(outputs["cells"])
     assert selected and all("gcs" in cell for cell in selected)
@@ -186,12 +184,12 @@ def test_github_output_from_a_pull_request_diff(tmp_path: Path) -> None:
 
 def test_affected_needs_base_or_all(tmp_path: Path) -> None:
     root = project(tmp_path, SHARDED_AND_AFFECTED)
-    result = CliRunner().invoke(cli, ["-C", str(root), "affected"])
-    assert result.exit_code == 2 and "give --base REF, or --all" in result.output
-    result = CliRunner().invoke(
-        cli, ["-C", str(root), "affected", "--all", "--github-output"], env={"GITHUB_OUTPUT": ""}
-    )
-    assert result.exit_code != 0
+    result = invoke("-C", str(root), "affected")
+    assert (result.code, result.out) == (2, "") and "give --base REF, or --all" in result.err
+    result = invoke("-C", str(root), "affected", "--all", "--github-output",
+                    env={"GITHUB_OUTPUT": ""})  # fmt: skip
+    assert (result.code, result.out) == (2, ""), result
+    assert "GITHUB_OUTPUT" in result.err
 
 
 def test_allocate_follows_seconds_with_one_shard_at_least() -> None:
