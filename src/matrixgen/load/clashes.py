@@ -8,12 +8,11 @@ artifact names ignoring it. Each check runs only when its output is configured.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator, Mapping, Sequence
 
 from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
-from matrixgen.load.document import Document, PathKey, format_path
+from matrixgen.load.document import Document, PathKey
 from matrixgen.load.github.checks import job_key
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.names import (
@@ -27,26 +26,26 @@ from matrixgen.load.names import (
     profile_path,
     tester_overlay_path,
 )
-from matrixgen.load.outputs import normalized, read_files, written_files
+from matrixgen.load.paths import normalized
 
 
-def check_level_names(doc: Document, model: MatrixFile) -> Iterator[Problem]:
-    """Names made from a level: its nox session function, its job id, its plan outputs."""
-    outputs = model.outputs
-    if outputs.nox is not None:
-        functions: dict[str, str] = {}
-        for level in model.levels:
-            name = function_name(level)
-            if name in functions:
-                yield doc.problem(
-                    ("levels", level),
-                    f"levels '{functions[name]}' and '{level}' both make the function "
-                    f"`{name}` of their nox sessions in {outputs.nox}; rename one of them",
-                    key=True,
-                )
-            functions.setdefault(name, level)
-    if outputs.github is None:
-        return
+def check_nox_names(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    """The nox session function each level makes (outputs.nox)."""
+    functions: dict[str, str] = {}
+    for level in model.levels:
+        name = function_name(level)
+        if name in functions:
+            yield doc.problem(
+                ("levels", level),
+                f"levels '{functions[name]}' and '{level}' both make the function "
+                f"`{name}` of their nox sessions in {model.outputs.nox}; rename one of them",
+                key=True,
+            )
+        functions.setdefault(name, level)
+
+
+def check_github_names(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    """The job id each level makes, and the plan job's outputs (outputs.github)."""
     jobs: dict[str, str] = {}
     clashing: set[str] = set()
     for level in model.levels:
@@ -95,27 +94,6 @@ def _plan_outputs(doc: Document, model: MatrixFile, clashing: set[str]) -> Itera
             taken.setdefault(name.lower(), f"the matrix of level '{level}'")
 
 
-def fixed_paths(doc: Document, model: MatrixFile) -> dict[str, str]:
-    """Files matrix.yaml reads or is, by normalized path: no output may be written there."""
-    taken = {normalized(Path(doc.file).name): "the matrix file itself"}
-    for where, path, what in read_files(model):
-        taken.setdefault(normalized(path), f"the {what} of {format_path(where[:2])}")
-    return taken
-
-
-def check_output_paths(doc: Document, model: MatrixFile) -> Iterator[Problem]:
-    """outputs.nox, outputs.github.file, outputs.docs.file and outputs.schema: one file each,
-    none read."""
-    taken = fixed_paths(doc, model)
-    for where, path in written_files(model):
-        if normalized(path) in taken:
-            yield doc.problem(
-                where,
-                f"{path} is {taken[normalized(path)]}; give each output a file of its own",
-            )
-        taken.setdefault(normalized(path), f"also written by {format_path(where)}")
-
-
 def has_profile(model: MatrixFile, cell: Cell) -> bool:
     """Render writes a compose profile for a cell with an overlay, compose files of its own
     (`compose.files`), or a service with a file."""
@@ -160,9 +138,23 @@ def check_value_names(doc: Document, model: MatrixFile) -> Iterator[Problem]:
 
 
 def check_cell_names(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:
+    """What every cell is named after its id, whatever the outputs: its results files."""
     yield from _ids(doc, model, cells)
-    yield from _profiles(doc, model, cells)
+
+
+def check_profile_names(
+    doc: Document, model: MatrixFile, cells: Sequence[Cell], taken: Mapping[str, str]
+) -> Iterator[Problem]:
+    """The files and the compose project of each cell's profile (outputs.compose); `taken`:
+    the paths no output may write (matrix.yaml, the files it reads, the other outputs)."""
+    yield from _profiles(doc, model, cells, taken)
     yield from _compose_projects(doc, model, cells)
+
+
+def check_artifact_names(
+    doc: Document, model: MatrixFile, cells: Sequence[Cell], _taken: Mapping[str, str]
+) -> Iterator[Problem]:
+    """The CI artifact each cell's job uploads (outputs.github)."""
     yield from _artifacts(doc, model, cells)
 
 
@@ -225,16 +217,15 @@ def _compose_projects(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -
             )
 
 
-def _profiles(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iterator[Problem]:
+def _profiles(
+    doc: Document, model: MatrixFile, cells: Sequence[Cell], taken: Mapping[str, str]
+) -> Iterator[Problem]:
     """Each profile comes with the cell's env file and, with a tester, its overlay
     (`x.yml`, `x.env`, `x.tester.yml`): no two of them may be one file, so a cell named
     `x.tester` beside a cell `x` with a tester is refused here, not when render meets it."""
     pattern = model.outputs.compose
     if pattern is None:
         return
-    taken = fixed_paths(doc, model)
-    for where, path in written_files(model):
-        taken.setdefault(normalized(path), f"also written by {format_path(where)}")
     generated: dict[str, tuple[str, bool]] = {}  # path -> the cell, whether it is its profile
     for cell in cells:
         if not has_profile(model, cell):

@@ -18,7 +18,7 @@ from matrixgen.load.compose_files import ComposeFileError, read_compose_file
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.expand import SuiteSpec, suites
 from matrixgen.load.model import MatrixFile, SuiteFields
-from matrixgen.load.outputs import outside
+from matrixgen.load.paths import outside
 
 # What compose's env file reader takes as a name (`a b`, `a/b` are refused, `a:b` misread).
 ENV_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")

@@ -18,6 +18,7 @@ from matrixgen.load.model import NAME_PATTERN, MatrixFile
 from matrixgen.load.source import DEFAULT_FILE as DEFAULT_FILE  # re-exported
 from matrixgen.load.source import Source as Source
 from matrixgen.load.source import locate as locate
+from matrixgen.load.targets import TARGETS, models
 
 
 def read_document(source: Source, text: str | None = None) -> Document:
@@ -36,7 +37,7 @@ def validate_schema(doc: Document) -> MatrixFile:
             ]
         )
     try:
-        model = MatrixFile.model_validate(doc.data)
+        model = models()[1].model_validate(doc.data)
     except ValidationError as error:
         raise ConfigError(schema_problems(doc, error.errors(include_url=False))) from None
     # The model silently merges a repeated short-form value (`[x, y, x]`); say so.
@@ -245,15 +246,21 @@ def _allowed_keys(path: PathKey) -> list[str]:
         ("exclude", "#"): model.Exclude,
         ("overrides", "#"): model.Override,
         ("overrides", "#", "compose"): model.ComposeSettings,
-        ("outputs",): model.Outputs,
-        ("outputs", "github"): model.GithubOutput,
+        ("outputs",): models()[0],
         ("outputs", "github", "coverage"): model.Coverage,
         ("outputs", "github", "on"): model.GithubTriggers,
         ("outputs", "github", "on", "push"): model.GithubPush,
         ("outputs", "github", "on", "pull_request"): model.GithubPullRequest,
         ("axes", "*", "values", "*", "github"): model.GithubValue,
-        ("outputs", "docs"): model.DocsOutput,
     }
+    # Each output's settings, as the registry declares them.
+    shapes.update(
+        {
+            ("outputs", key): t.model
+            for key, t in TARGETS.items()
+            if hasattr(t.model, "model_fields")
+        }
+    )
     for level in (("levels", "*"), ("levels", "*", "suites", "*")):
         shapes.update(
             {

@@ -8,12 +8,7 @@ from pathlib import Path
 
 from matrixgen.errors import ConfigError, Problem, UsageError, did_you_mean
 from matrixgen.load.cells import Cell
-from matrixgen.load.clashes import (
-    check_cell_names,
-    check_level_names,
-    check_output_paths,
-    check_value_names,
-)
+from matrixgen.load.clashes import check_cell_names, check_value_names
 from matrixgen.load.document import Document
 from matrixgen.load.expand import Expansion, Removed, expand
 from matrixgen.load.github.checks import check_cells, check_github
@@ -26,6 +21,7 @@ from matrixgen.load.pruning import salvage
 from matrixgen.load.references import check_expansion, check_references
 from matrixgen.load.selection import select
 from matrixgen.load.size import check_size
+from matrixgen.load.targets import check_target_cells, check_targets
 from matrixgen.load.unused import check_unused_settings
 
 
@@ -89,6 +85,7 @@ def load(
     expansion = expand(model)
     problems = check_expansion(document, model, expansion)
     problems += check_cell_names(document, model, expansion.cells)
+    problems += check_target_cells(document, model, expansion.cells)
     problems += check_cells(document, model, expansion.cells)
     if problems:
         raise ConfigError(problems)
@@ -110,7 +107,6 @@ def check_model(document: Document, model: MatrixFile, root: Path | None) -> lis
         *check_harness(document, model, root),
         *check_env_names(document, model),
         *check_install_lines(document, model),
-        *check_level_names(document, model),
-        *check_output_paths(document, model),
+        *check_targets(document, model),
         *check_github(document, model),
     ]

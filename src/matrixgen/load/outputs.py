@@ -1,4 +1,5 @@
-"""Checks of the paths matrix.yaml names and of the install lines it renders.
+"""Checks of the paths matrix.yaml names and of the install lines it renders (the paths
+themselves: `paths`; what each output writes: the registry, `targets`).
 
 Paths (the compose files and overlays it reads, the outputs it writes) must stay inside
 the project folder, the folder of matrix.yaml; the files it reads must be there.
@@ -7,61 +8,17 @@ the project folder, the folder of matrix.yaml; the files it reads must be there.
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
 from matrixgen import DISTRIBUTION, __version__
 from matrixgen.errors import Problem
 from matrixgen.files import not_regular
-from matrixgen.load.document import Document, PathKey
-from matrixgen.load.model import MatrixFile, SuiteFields
-
-
-def normalized(path: str) -> str:
-    """`path` relative to the project folder as one spelling: `./a//b/../c` is `a/c`."""
-    return posixpath.normpath(path.replace("\\", "/"))
-
-
-def outside(path: str) -> bool:
-    """Absolute, or leaving the project folder through `..`."""
-    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).anchor:
-        return True
-    first = PurePosixPath(normalized(path)).parts[:1]
-    return first == ("..",)
-
-
-def read_files(model: MatrixFile) -> Iterator[tuple[PathKey, str, str]]:
-    """(key path, file, what it is) of every file matrix.yaml reads."""
-    for name, service in model.services.items():
-        if service.compose is not None:
-            yield ("services", name, "compose"), service.compose, "compose file"
-    for index, override in enumerate(model.overrides):
-        for position, overlay in enumerate(override.compose.overlays):
-            where: PathKey = ("overrides", index, "compose", "overlays", position)
-            yield where, overlay, "compose overlay"
-    for name, level in model.levels.items():
-        owners: list[tuple[PathKey, SuiteFields]] = [(("levels", name), level)]
-        owners += [
-            (("levels", name, "suites", s), suite) for s, suite in (level.suites or {}).items()
-        ]
-        for base, fields in owners:
-            for position, harness in enumerate(fields.compose.files if fields.compose else []):
-                yield (*base, "compose", "files", position), harness, "compose file"
-
-
-def written_files(model: MatrixFile) -> Iterator[tuple[PathKey, str]]:
-    """(key path, file) of the outputs that are one file; compose profiles are a pattern."""
-    outputs = model.outputs
-    if outputs.nox is not None:
-        yield ("outputs", "nox"), outputs.nox
-    if outputs.github is not None:
-        yield ("outputs", "github", "file"), outputs.github.file
-    if outputs.docs is not None:
-        yield ("outputs", "docs", "file"), outputs.docs.file
-    if outputs.schema_file is not None:
-        yield ("outputs", "schema"), outputs.schema_file
+from matrixgen.load.document import Document
+from matrixgen.load.model import MatrixFile
+from matrixgen.load.paths import normalized, outside, read_files
+from matrixgen.load.targets import written_files, written_patterns
 
 
 def check_paths(doc: Document, model: MatrixFile, root: Path | None) -> Iterator[Problem]:
@@ -82,10 +39,7 @@ def check_paths(doc: Document, model: MatrixFile, root: Path | None) -> Iterator
                 yield doc.problem(
                     where, f"no such file '{path}' ({relative}); create it or fix the path"
                 )
-    written = list(written_files(model))
-    if model.outputs.compose is not None:
-        written.append((("outputs", "compose"), model.outputs.compose))
-    for where, path in written:
+    for where, path in [*written_files(model), *written_patterns(model)]:
         if outside(path):
             yield doc.problem(where, _outside(path))
         elif normalized(path) == ".":

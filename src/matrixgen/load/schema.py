@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from matrixgen.load.model import MatrixFile
+from matrixgen.load.targets import models
 
 NULL = {"type": "null"}
 
 
 def schema_text() -> str:
-    schema = MatrixFile.model_json_schema(by_alias=True, mode="validation")
+    schema = models()[1].model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return (
         json.dumps(without_null_defaults(schema), indent=2, sort_keys=True, ensure_ascii=False)

@@ -1,6 +1,7 @@
 """`matrixgen render`: matrix → outputs in memory → compare with disk → write or check.
 
-One module per target (nox_sessions, compose, github, docs, schema) behind `target.Target`;
+One module per target (nox_sessions, compose, github, docs, schema) behind `target.Target`,
+paired with the outputs registry (`load.targets`) in `RENDERERS`;
 `writer` owns every decision about the disk.
 """
 
@@ -15,14 +16,54 @@ if TYPE_CHECKING:
     from matrixgen.load.matrix import Matrix
 
 
-def targets() -> list[Target]:
-    from matrixgen.render.compose import ComposeTarget
-    from matrixgen.render.docs import DocsTarget
-    from matrixgen.render.github import GithubTarget
+def _nox() -> Target:
     from matrixgen.render.nox_sessions import NoxTarget
+
+    return NoxTarget()
+
+
+def _compose() -> Target:
+    from matrixgen.render.compose import ComposeTarget
+
+    return ComposeTarget()
+
+
+def _github() -> Target:
+    from matrixgen.render.github import GithubTarget
+
+    return GithubTarget()
+
+
+def _docs() -> Target:
+    from matrixgen.render.docs import DocsTarget
+
+    return DocsTarget()
+
+
+def _schema() -> Target:
     from matrixgen.render.schema import SchemaTarget
 
-    return [NoxTarget(), ComposeTarget(), GithubTarget(), DocsTarget(), SchemaTarget()]
+    return SchemaTarget()
+
+
+# The renderer of each output of the registry (`load.targets.TARGETS`), by its key; made
+# only when rendering (jinja2 and the targets' modules load then, not at `--help`).
+RENDERERS: dict[str, Callable[[], Target]] = {
+    "nox": _nox,
+    "compose": _compose,
+    "github": _github,
+    "docs": _docs,
+    "schema": _schema,
+}
+
+
+def targets() -> list[Target]:
+    """A renderer per registered output, in the registry's order."""
+    from matrixgen.load.targets import TARGETS
+
+    missing = [key for key in TARGETS if key not in RENDERERS]
+    assert not missing, f"outputs without a renderer: {missing}"
+    return [RENDERERS[key]() for key in TARGETS]
 
 
 def render_all(matrix: Matrix) -> list[Rendered]:
