@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import Result
-
-from .golden import assert_golden
+from support.golden import assert_golden
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(path.name for path in CORPUS.glob("*.yaml"))

@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 import pytest
 from support.cli import Result
+from support.golden import assert_golden
 
-from .golden import HERE, REPO, assert_golden
+from .golden import HERE, REPO
 
 DESIGN = ("-C", "tests/data/design")
 CASES: dict[str, tuple[str, ...]] = {

@@ -1,8 +1,7 @@
-"""Fixture projects, golden files and the real consumers of generated files."""
+"""Fixture projects and the real consumers of generated files (golden files: support.golden)."""
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import shutil
@@ -16,7 +15,6 @@ import pytest
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
 GOLDEN = HERE / "golden"
-UPDATE = os.environ.get("MATRIXGEN_UPDATE_GOLDEN") == "1"
 
 
 def copy_fixture(name: str, destination: Path) -> Path:
@@ -30,25 +28,6 @@ def build_tree(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
-
-
-def assert_golden(actual: str, golden: Path) -> None:
-    """Compare with the golden file; MATRIXGEN_UPDATE_GOLDEN=1 rewrites it instead."""
-    if UPDATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        return
-    assert golden.exists(), f"{golden} missing: rerun with MATRIXGEN_UPDATE_GOLDEN=1"
-    expected = golden.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(True), actual.splitlines(True), str(golden), "rendered"
-            )
-        )
-        pytest.fail(
-            f"output differs from {golden.name} (MATRIXGEN_UPDATE_GOLDEN=1 updates):\n{diff}"
-        )
 
 
 # Tools of the dev extra that their packages ship for newer Pythons only (pyproject.toml

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support.golden import assert_golden
 
 from matrixgen.errors import MatrixgenError
 
 from .conftest import Project
-from .helpers import GOLDEN, assert_golden, check_schema, compose_config
+from .helpers import GOLDEN, check_schema, compose_config
 
 KVSTORE = Path(__file__).parents[1] / "compose" / "fixtures" / "kvstore"
 PROFILES = "testing/component/profiles"
@@ -44,7 +45,7 @@ def kvstore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
 )
 def test_kvstore_outputs_match_golden(kvstore: Project, name: str) -> None:
     assert kvstore.render() == 0
-    assert_golden(kvstore.read(f"{PROFILES}/{name}"), GOLDEN / "kvstore" / PROFILES / name)
+    assert_golden(GOLDEN / "kvstore" / PROFILES / name, kvstore.read(f"{PROFILES}/{name}"))
 
 
 def test_each_file_resolves_its_relative_paths_from_its_own_folder(kvstore: Project) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from support.golden import assert_golden
 
 from .conftest import Project
-from .helpers import GOLDEN, assert_golden
+from .helpers import GOLDEN
 
 GENERATED = [
     "noxfile.py",
@@ -23,7 +24,7 @@ GENERATED = [
 @pytest.mark.parametrize("path", GENERATED)
 def test_target_matches_golden(storage_proxy: Project, path: str) -> None:
     assert storage_proxy.render() == 0
-    assert_golden(storage_proxy.read(path), GOLDEN / "storage-proxy" / path)
+    assert_golden(GOLDEN / "storage-proxy" / path, storage_proxy.read(path))
 
 
 def test_profiles_exist_exactly_for_cells_with_services(storage_proxy: Project) -> None:

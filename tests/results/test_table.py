@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
-import os
 from pathlib import Path
 
 import pytest
+from support.golden import assert_golden
 
 from matrixgen.errors import OverwriteRefusedError
 from matrixgen.load.matrix import load
@@ -20,19 +19,8 @@ from .helpers import DESIGN
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("MATRIXGEN_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    expected = path.read_text(encoding="utf-8")
-    diff = "".join(
-        difflib.unified_diff(expected.splitlines(True), text.splitlines(True), name, "got")
-    )
-    assert text == expected, f"MATRIXGEN_UPDATE_GOLDEN=1 to accept:\n{diff}"
-
-
 def test_skeleton_of_the_design_matrix() -> None:
-    check_golden("skeleton.md", support_table(load(DESIGN)))
+    assert_golden(GOLDEN / "skeleton.md", support_table(load(DESIGN)))
 
 
 def test_skeleton_marks_declared_and_excluded_with_reasons() -> None:
