@@ -6,19 +6,18 @@ import fcntl
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_tools import FIXTURES, IMAGES, matrixgen
-
-from matrixgen.cli import main
+from engine_tools import FIXTURES, IMAGES
+from support.cli import process
 
 
 def _rendered(tmp_path: Path, fixture: str) -> Path:
     root = tmp_path / fixture
     shutil.copytree(FIXTURES / fixture, root)
-    done = matrixgen(root, "render")
+    done = process(root, "render")
     assert done.returncode == 0, done.stdout + done.stderr
     return root
 
@@ -50,24 +49,6 @@ def kv_images(docker_engine: dict[str, str]) -> Iterator[None]:
         ["docker", "rmi", *IMAGES], env=docker_engine, capture_output=True, timeout=120,
         check=False,
     )  # fmt: skip
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    """`matrixgen ARGS` in-process, through `main` as the console script runs it:
-    (exit code, stdout, stderr)."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 1
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 @pytest.fixture

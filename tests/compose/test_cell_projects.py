@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from engine_tools import matrixgen
+from support.cli import process
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -42,12 +42,12 @@ def test_each_cell_project_goes_down_after_a_pass_and_a_timeout_with_results_els
     sleeper: Path, tmp_path: Path, engine_turn: None, compose_engine: dict[str, str]
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
-    run = matrixgen(sleeper, "run", "--results", str(elsewhere), env=compose_engine)
+    run = process(sleeper, "run", "--results", str(elsewhere), env=compose_engine)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "could not clean up" not in run.stdout + run.stderr
     # The tester wrote through the mount of MATRIXGEN_RESULTS: --results, not ./results.
     assert not (sleeper / "results").exists()
-    report = matrixgen(sleeper, "report", str(elsewhere), "--json", "-")
+    report = process(sleeper, "report", str(elsewhere), "--json", "-")
     cells = {c["id"]: c for c in json.loads(report.stdout)["cells"]}
     assert cells["component/writes"]["status"] == "passed"
     assert cells["component/writes"]["tests"]["passed"] == 1

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import Result
 
-Cli = Callable[..., tuple[int, str, str]]
 V = Callable[[Path], tuple[int, str, str]]
 E = Callable[[Path], list[str]]
 
@@ -27,8 +27,12 @@ def project(root: Path, matrix: str, files: dict[str, str] | None = None) -> Pat
 
 
 @pytest.fixture
-def validate(cli: Cli) -> Callable[[Path], tuple[int, str, str]]:
-    return lambda root: cli("-C", str(root), "validate")
+def validate(matrixgen: Callable[..., Result]) -> Callable[[Path], tuple[int, str, str]]:
+    def run(root: Path) -> tuple[int, str, str]:
+        done = matrixgen("-C", str(root), "validate")
+        return done.code, done.out, done.err
+
+    return run
 
 
 @pytest.fixture

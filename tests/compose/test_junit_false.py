@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine_tools import matrixgen
+from support.cli import process
 
 MATRIX = """\
 version: 1
@@ -25,10 +25,10 @@ levels:
 
 def test_the_exit_code_decides_for_junit_false_and_the_report_agrees(tmp_path: Path) -> None:
     (tmp_path / "matrix.yaml").write_text(MATRIX)
-    run = matrixgen(tmp_path, "run")
+    run = process(tmp_path, "run")
     assert run.returncode == 1, run.stdout + run.stderr  # `broken` failed
     assert "PASSED check/ok" in run.stdout and "no test details (junit: false)" in run.stdout
-    report = matrixgen(tmp_path, "report", "--json", "-")
+    report = process(tmp_path, "report", "--json", "-")
     cells = {c["id"]: (c["status"], c["reason"]) for c in json.loads(report.stdout)["cells"]}
     assert cells == {
         "check/ok": ("passed", "no test details (junit: false)"),

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from engine_tools import compose, matrixgen, profiles
+from engine_tools import compose, profiles
+from support.cli import process
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -76,7 +77,7 @@ def test_each_profile_brings_up_its_cell_and_the_report_reads_what_the_tester_wr
         assert down.returncode == 0, down.stderr
     results = kvstore / "results" / "component"
     assert sorted(p.name for p in results.iterdir()) == ["api-memory.xml", "api-redis.xml"]
-    report = matrixgen(kvstore, "report", "--json", "-", env=env)
+    report = process(kvstore, "report", "--json", "-", env=env)
     cells = {c["id"]: c for c in json.loads(report.stdout)["cells"]}
     for cell in ("component/api-redis", "component/api-memory"):
         assert cells[cell]["status"] == "passed", cells[cell]
@@ -89,9 +90,9 @@ def test_matrixgen_run_drives_the_testers(
     kvstore: Path, engine_turn: None, compose_engine: dict[str, str], kv_images: None
 ) -> None:
     env = {**compose_engine, **HOST}
-    run = matrixgen(kvstore, "run", "component", "-j", "2", env=env, timeout=600)
+    run = process(kvstore, "run", "component", "-j", "2", env=env, timeout=600)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    report = matrixgen(kvstore, "report", "--json", "-", env=env)
+    report = process(kvstore, "report", "--json", "-", env=env)
     assert report.returncode == 0, report.stderr
     cells = {c["id"]: c for c in json.loads(report.stdout)["cells"]}
     for name in ("api-redis", "api-memory"):

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from engine_tools import compose, matrixgen
+from engine_tools import compose
+from support.cli import process
 
 from matrixgen.run.ledger import badge_path, compose_name, ledger_path, run_marker
 from matrixgen.run.processes import ours
@@ -90,7 +91,7 @@ def test_a_forged_ledger_brings_down_no_stack_it_names(
             "created": 1.0, "processes": [], "folders": [],
             "compose": [{"project": p, "file": str(f)} for p, f in entries],
         }))  # fmt: skip
-        done = matrixgen(sleeper, "clean", env=env)
+        done = process(sleeper, "clean", env=env)
         assert (done.returncode, done.stderr) == (1, "")
         refused = "not a name this run gave a compose project"
         assert done.stdout.splitlines() == [
@@ -102,7 +103,7 @@ def test_a_forged_ledger_brings_down_no_stack_it_names(
             f"(its containers come from {elsewhere}, not this project); its ledger {path} is kept",
         ]
         # and the clean that starts a run leaves them too
-        ran = matrixgen(sleeper, "run", "component/writes", env=env)
+        ran = process(sleeper, "run", "component/writes", env=env)
         assert ran.returncode == 0, ran.stdout + ran.stderr
         assert "its ledger" in ran.stdout
         assert [project_of(env, p) for p in stacks] == [["running", "volume"]] * 4
@@ -147,7 +148,7 @@ def test_a_killed_run_is_cleaned_up_completely(
     assert any(name.startswith("docker") for name in left), left  # the cell's `compose run`
     assert folders and all(f.is_dir() for f in folders)
     assert project_of(env, project) == UP
-    done = matrixgen(sleeper, "clean", env=env)
+    done = process(sleeper, "clean", env=env)
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
     (line,) = done.stdout.splitlines()
     assert line.startswith(f"cleaned up after run {ledger['run'][:8]} (pid {run.pid}, no ")

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from engine_tools import compose, matrixgen, profiles
+from engine_tools import compose, profiles
+from support.cli import process
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "state-proxy"
 
@@ -35,7 +36,7 @@ def test_the_committed_profiles_are_what_render_writes(example: Path) -> None:
     committed = generated(example)
     for path in committed:
         (example / path).unlink()
-    done = matrixgen(example, "render")
+    done = process(example, "render")
     assert done.returncode == 0, done.stderr
     assert generated(example) == committed, "re-render examples/state-proxy (`matrixgen render`)"
 

@@ -70,8 +70,8 @@ def invoke(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
 
 
 def process(
+    root: Path | None,
     *args: str,
-    root: Path | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = 300,
