@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from matrixgen.errors import ConfigError
+from matrixgen.load.fields import parse_duration
 from matrixgen.load.matrix import Matrix, load
-from matrixgen.load.model import parse_duration
 
 
 def matrix(text: str) -> Matrix:

@@ -14,7 +14,7 @@ import pytest
 from support.cli import Result
 
 from matrixgen.load.document import PathKey
-from matrixgen.load.model import Strict
+from matrixgen.load.fields import Strict
 from matrixgen.load.targets import TARGETS, Target, register, unregister
 from matrixgen.marks import HASH
 from matrixgen.render import RENDERERS

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from matrixgen.errors import ConfigError, Problem, did_you_mean
 from matrixgen.load.document import Document, PathKey, parse, read_text
-from matrixgen.load.model import NAME_PATTERN, MatrixFile
+from matrixgen.load.fields import NAME_PATTERN
+from matrixgen.load.model import MatrixFile
 from matrixgen.load.source import DEFAULT_FILE as DEFAULT_FILE  # re-exported
 from matrixgen.load.source import Source as Source
 from matrixgen.load.source import locate as locate
@@ -230,6 +231,7 @@ def short_form_problems(doc: Document) -> dict[PathKey, Problem]:
 def _allowed_keys(path: PathKey) -> list[str]:
     """Keys allowed in the mapping that holds `path`, for did-you-mean on unknown keys."""
     from matrixgen.load import model
+    from matrixgen.load.github import model as github_model
 
     parent = path[:-1]
     shapes: dict[tuple[str, ...], type] = {
@@ -240,18 +242,18 @@ def _allowed_keys(path: PathKey) -> list[str]:
         ("services", "*", "process"): model.Process,
         ("services", "*", "process", "ready"): model.Ready,
         ("services", "*", "install"): model.ServiceInstall,
-        ("services", "*", "install", "steps", "#"): model.GithubStep,
+        ("services", "*", "install", "steps", "#"): github_model.GithubStep,
         ("levels", "*"): model.Level,
         ("levels", "*", "suites", "*"): model.Suite,
         ("exclude", "#"): model.Exclude,
         ("overrides", "#"): model.Override,
         ("overrides", "#", "compose"): model.ComposeSettings,
         ("outputs",): models()[0],
-        ("outputs", "github", "coverage"): model.Coverage,
-        ("outputs", "github", "on"): model.GithubTriggers,
-        ("outputs", "github", "on", "push"): model.GithubPush,
-        ("outputs", "github", "on", "pull_request"): model.GithubPullRequest,
-        ("axes", "*", "values", "*", "github"): model.GithubValue,
+        ("outputs", "github", "coverage"): github_model.Coverage,
+        ("outputs", "github", "on"): github_model.GithubTriggers,
+        ("outputs", "github", "on", "push"): github_model.GithubPush,
+        ("outputs", "github", "on", "pull_request"): github_model.GithubPullRequest,
+        ("axes", "*", "values", "*", "github"): github_model.GithubValue,
     }
     # Each output's settings, as the registry declares them.
     shapes.update(
@@ -264,10 +266,10 @@ def _allowed_keys(path: PathKey) -> list[str]:
     for level in (("levels", "*"), ("levels", "*", "suites", "*")):
         shapes.update(
             {
-                (*level, "github"): model.GithubLevel,
-                (*level, "github", "install"): model.Install,
-                (*level, "github", "steps"): model.GithubSteps,
-                (*level, "github", "steps", "*", "#"): model.GithubStep,
+                (*level, "github"): github_model.GithubLevel,
+                (*level, "github", "install"): github_model.Install,
+                (*level, "github", "steps"): github_model.GithubSteps,
+                (*level, "github", "steps", "*", "#"): github_model.GithubStep,
             }
         )
     for shape, cls in shapes.items():

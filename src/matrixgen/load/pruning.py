@@ -22,8 +22,9 @@ from pydantic import ValidationError
 
 from matrixgen.errors import Problem
 from matrixgen.load.document import Document, PathKey, format_path
+from matrixgen.load.fields import NAME_PATTERN
 from matrixgen.load.loader import data_path, short_form_problems
-from matrixgen.load.model import NAME_PATTERN, Axis, AxisValue, Level, MatrixFile, Service, Suite
+from matrixgen.load.model import Axis, AxisValue, Level, MatrixFile, Service, Suite
 from matrixgen.load.references import check_references
 
 MAX_ROUNDS = 16

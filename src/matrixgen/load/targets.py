@@ -25,7 +25,8 @@ from matrixgen.errors import Problem
 from matrixgen.load import clashes
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
-from matrixgen.load.model import DocsOutput, GithubOutput, MatrixFile, Outputs
+from matrixgen.load.github.model import GithubOutput
+from matrixgen.load.model import DocsOutput, MatrixFile, Outputs
 from matrixgen.load.paths import normalized, read_files
 
 Paths = Callable[[Any], Iterable[tuple[PathKey, str]]]  # setting -> (key path in it, path)

@@ -29,8 +29,8 @@ from matrixgen.load.github.jobs import (
     display_names,
     shard_count,
 )
+from matrixgen.load.github.model import GithubOutput
 from matrixgen.load.matrix import Matrix
-from matrixgen.load.model import GithubOutput
 from matrixgen.load.names import job_id, shard_artifact_name
 from matrixgen.outcome import durations as recorded_durations
 from matrixgen.plan.shard import estimate, pack

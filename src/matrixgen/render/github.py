@@ -36,8 +36,14 @@ from matrixgen.load.github.jobs import (
     display_names,
     shard_count,
 )
+from matrixgen.load.github.model import (
+    ACTION_REF,
+    Coverage,
+    GithubOutput,
+    GithubStep,
+    GithubTriggers,
+)
 from matrixgen.load.matrix import Matrix
-from matrixgen.load.model import ACTION_REF, Coverage, GithubOutput, GithubStep, GithubTriggers
 from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
 from matrixgen.marks import HASH
 from matrixgen.render.target import Output, RenderContext, Rendered

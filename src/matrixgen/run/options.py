@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from matrixgen.errors import UsageError
-from matrixgen.load.model import parse_duration
+from matrixgen.load.fields import parse_duration
 
 SERVICE_MODES = ("auto", "native", "compose")
 SERVICE_STARTS = ("when-needed", "all")  # `--start`: just before a service's first cell, or at once

@@ -17,16 +17,14 @@ from dataclasses import dataclass
 from matrixgen.errors import Problem, did_you_mean
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey
-from matrixgen.load.model import (
+from matrixgen.load.github.model import (
     GithubJob,
     GithubLevel,
     GithubOutput,
     GithubService,
     GithubStep,
-    Level,
-    MatrixFile,
-    SuiteFields,
 )
+from matrixgen.load.model import Level, MatrixFile, SuiteFields
 
 PYTHON_AXIS = "python"
 # What `matrixgen run` can find and check (`run.interpreters`): CPython X.Y, or X.Yt for

@@ -15,8 +15,8 @@ from typing import Any
 
 from matrixgen.load.cells import Cell
 from matrixgen.load.github.checks import cell_github
+from matrixgen.load.github.model import GithubOutput
 from matrixgen.load.matrix import Matrix
-from matrixgen.load.model import GithubOutput
 from matrixgen.load.names import artifact_name
 
 DEFAULT_TIMEOUT_MINUTES = 360  # GitHub's own default for a job
