@@ -1,7 +1,7 @@
 """Any error while a service starts or is probed fails that service, in bounded time.
 
-Each probe below gets through `validate` (its placeholders are only filled at run time)
-and then raises something other than a readiness failure, or never answers. Before, the
+Each probe or setup below gets through `validate` (its placeholders are only filled at run
+time) and then raises something other than a readiness failure, or never answers. Before, the
 service stayed "starting" forever and `matrixgen run` with it.
 """
 
@@ -26,22 +26,17 @@ BROKEN = f"""\
     axes:
       backend:
         values:
-          nul: {{services: [nul]}}
-          badregex: {{services: [badregex]}}
+          badsetup: {{services: [badsetup]}}
           badport: {{services: [badport]}}
           badhost: {{services: [badhost]}}
           silent: {{services: [silent]}}
           stuck: {{services: [stuck]}}
     services:
-      nul:
+      badsetup:
         process:
-          command: [sh, -c, 'echo booting nul; echo ready now; exec sleep 60']
+          command: [sh, -c, 'echo booting badsetup; echo ready now; exec sleep 60']
           ready: {{log: "ready now"}}
-        setup: [[echo, "a\\0b"]]
-      badregex:
-        process:
-          command: [sleep, "60"]
-          ready: {{log: "${{env.PATTERN}}"}}
+        setup: [["${{env.NO_SUCH_TOOL}}", --version]]
       badport:
         process:
           command: [sleep, "60"]
@@ -68,14 +63,16 @@ BROKEN = f"""\
 def test_every_error_fails_its_service_and_the_run_ends(project: Project) -> None:
     project.write(BROKEN)
     began = time.monotonic()
-    code = project.run(jobs=6, env={"PATTERN": "(", "BADPORT": "http", "BADHOST": "a..b"})
+    code = project.run(
+        jobs=5,
+        env={"NO_SUCH_TOOL": "matrixgen-no-such-program", "BADPORT": "http", "BADHOST": "a..b"},
+    )
     elapsed = time.monotonic() - began
     assert code == 1, project.output
     assert elapsed < 15, project.output  # 2 s timeouts, 5 s stop grace at most
     expected = {
-        "nul": "service nul could not be started: ValueError: embedded null byte",
-        "badregex": "service badregex could not be started: re.error: missing ), "
-        "unterminated subpattern at position 0",
+        "badsetup": "service badsetup setup `matrixgen-no-such-program --version` could not "
+        "start: No such file or directory",
         "badport": "service badport could not be started: ValueError: invalid literal for "
         "int() with base 10: 'http'",
         "badhost": "service badhost could not be started: UnicodeError: encoding with 'idna' "
@@ -89,7 +86,26 @@ def test_every_error_fails_its_service_and_the_run_ends(project: Project) -> Non
         assert result["matrixgen.reason"] == reason
         assert f"service {name} failed: {reason}" in project.output
     # The reason comes with the tail of the service's log.
-    assert "booting nul\nready now" in project.result("component/nul")["junit.error"]
+    assert "booting badsetup\nready now" in project.result("component/badsetup")["junit.error"]
     assert "listening" in project.result("component/silent")["junit.error"]
     assert "start component/" not in project.output  # no cell ran against a broken service
-    assert "6 error" in project.output
+    assert "5 error" in project.output
+
+
+def test_a_value_in_a_log_probe_is_matched_as_text(project: Project) -> None:
+    """`ready: {log: "ready ${env.MARK}"}` with MARK=`(1)`: matched as those three characters,
+    not read as a regular expression (an invalid one failed the service; `.` matched any)."""
+    project.write(
+        """\
+        version: 1
+        services:
+          literal:
+            process:
+              command: [sh, -c, 'echo "ready x1y"; echo "ready (1)"; exec sleep 60']
+              ready: {log: "ready ${env.MARK}"}
+              timeout: 10s
+        levels:
+          unit: {services: [literal], run: PROGRAM pass}
+        """
+    )
+    assert project.run(env={"MARK": "(1)"}) == 0, project.output
