@@ -7,15 +7,10 @@ import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
+from support.project import Project
 
-from matrixgen.load.matrix import load
-from matrixgen.render import render_outputs
-
-WORKFLOW = ".github/workflows/matrix.yml"
 # git without the machine's configuration: no init.defaultBranch, no identity.
 GIT_ENV = {
     "GIT_CONFIG_GLOBAL": os.devnull,
@@ -33,36 +28,6 @@ def git(cwd: Path, *args: str) -> str:
         env={**os.environ, **GIT_ENV},
     )  # fmt: skip
     return done.stdout.strip()
-
-
-class Project:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.lines: list[str] = []
-
-    def write(self, relative: str, text: str) -> None:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-    def read(self, relative: str) -> str:
-        return (self.root / relative).read_text(encoding="utf-8")
-
-    def render(self, *, check: bool = False) -> int:
-        self.lines = []
-        return render_outputs(
-            load(self.root), check=check, dry_run=False, force=False, echo=self.lines.append
-        )
-
-    def workflow(self) -> dict[str, Any]:
-        assert self.render() == 0, self.lines
-        loaded: dict[Any, Any] = yaml.safe_load(self.read(WORKFLOW))
-        loaded["on"] = loaded.pop(True)  # YAML 1.1 reads the key `on` as true; GitHub does not
-        return loaded
-
-    @property
-    def path(self) -> Path:
-        return self.root / WORKFLOW
 
 
 @pytest.fixture
