@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from matrixgen import DISTRIBUTION, __version__
+from matrixgen.load.runtimes import CHOICES as RUNTIME_CHOICES
 
 if TYPE_CHECKING:
     from matrixgen.load.matrix import Matrix
@@ -237,7 +238,7 @@ class RunCommand(click.Command):
 @click.option(
     "--services",
     "services_mode",
-    type=click.Choice(["auto", "native", "compose"]),
+    type=click.Choice(RUNTIME_CHOICES),
     default="auto",
     show_default=True,
     help="How services run: compose files where a Docker engine answers (auto), processes, "

@@ -12,6 +12,7 @@ from pathlib import Path
 from matrixgen.errors import UsageError, did_you_mean
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
+from matrixgen.load.runtimes import PREFERENCE, RUNTIMES, choose
 from matrixgen.run.interpreters import missing
 from matrixgen.run.options import RunOptions
 from matrixgen.run.requirements import docker_engine_answers, unmet
@@ -30,32 +31,27 @@ def plan(
             raise UsageError(f"--provided: unknown service '{name}'{did_you_mean(name, services)}")
     needed = sorted({name for cell in cells for name in cell.services})
     started = [name for name in needed if name not in options.provided]
-    wants_engine = options.services_mode == "compose" or (
-        options.services_mode == "auto" and any(services[n].compose for n in started)
+    choice = options.services_mode
+    wants_engine = any(
+        RUNTIMES[runtime].needs_engine and RUNTIMES[runtime].runs(services[name])
+        for name in started
+        for runtime in PREFERENCE[choice]
     )
     engine = wants_engine and docker_engine_answers(options.env)
-    if options.services_mode == "compose" and started and not engine:
+    if choice == "compose" and started and not engine:
         raise UsageError(
             "--services compose: no Docker engine answers `docker info`; use --services native"
         )
     modes: dict[str, str] = {}
     cant: dict[str, str] = {}
     for name in needed:
-        service = services[name]
-        if name in options.provided:
-            modes[name] = "provided"
-        elif service.compose and (
-            options.services_mode == "compose" or (options.services_mode == "auto" and engine)
-        ):
-            modes[name] = "compose"
-        elif service.process is not None:
-            modes[name] = "native"
-        elif options.services_mode == "native":
-            cant[name] = f"service {name} has no `process:` to run it natively (--services native)"
+        chosen = choose(
+            name, services[name], choice=choice, engine=engine, provided=name in options.provided
+        )
+        if chosen.runtime:
+            modes[name] = chosen.runtime
         else:
-            cant[name] = (
-                f"service {name} runs only under Docker (`compose:`) and no Docker engine answers"
-            )
+            cant[name] = chosen.why
     runnable: list[Cell] = []
     skipped: list[tuple[Cell, str]] = []
     for cell in cells:

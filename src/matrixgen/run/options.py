@@ -9,8 +9,9 @@ from typing import Any, TextIO
 
 from matrixgen.errors import UsageError
 from matrixgen.load.fields import parse_duration
+from matrixgen.load.runtimes import CHOICES
 
-SERVICE_MODES = ("auto", "native", "compose")
+SERVICE_MODES = CHOICES  # the runtimes a run may be told to use (`load.runtimes`)
 SERVICE_STARTS = ("when-needed", "all")  # `--start`: just before a service's first cell, or at once
 PROVIDED_HOST = "127.0.0.1"  # where a service given as NAME=PORT listens (a CI job's containers)
 

@@ -20,11 +20,11 @@ from pathlib import Path
 from matrixgen.load.model import Ready, Service
 from matrixgen.load.placeholders import fill_argv, substitute
 from matrixgen.probe import aprobe_until
-from matrixgen.run.ledger import Ledger, compose_name
+from matrixgen.run.ledger import Ledger
 from matrixgen.run.logs import Log, Watch
 from matrixgen.run.processes import HOST, free_port, spawn, tail, terminate
+from matrixgen.run.runtimes import Runtime, runtime
 
-STOP_GRACE = 5.0
 PROBE_LIMIT = 2.0  # seconds one http, tcp or log probe may take
 COMMAND_LIMIT = 5.0  # seconds one ready command may take
 TIMEOUT = 30.0  # seconds a provided service without `process:` may take to accept connections
@@ -42,7 +42,7 @@ class _Exited(Exception):
 class RunningService:
     name: str
     service: Service
-    mode: str  # "native", "compose" or "provided"
+    mode: str  # its runtime: a name of `load.runtimes.RUNTIMES` (native, compose, provided)
     root: Path
     base_env: Mapping[str, str]  # os env plus the run marker
     ledger: Ledger | None = None  # records what it starts, for a later `matrixgen clean`
@@ -54,6 +54,10 @@ class RunningService:
     started: float = 0.0
     ready_after: float = 0.0  # seconds from start to ready
     last_output: str = ""  # the tail of its log when it was stopped (the folder is gone)
+
+    @property
+    def runtime(self) -> Runtime:
+        return runtime(self.mode)
 
     @property
     def home(self) -> Path:
@@ -80,7 +84,7 @@ class RunningService:
     @property
     def described(self) -> str:
         """How it ran, for the results: native, compose, or provided at host:port."""
-        return f"provided {self.host}:{self.port}" if self.mode == "provided" else self.mode
+        return self.runtime.described(self)
 
     def fill(self, text: str) -> str:
         return substitute(text, self.values, self.base_env)
@@ -110,7 +114,7 @@ class RunningService:
         detail = f"\n--- last lines of {self.name}'s output ---\n{output}" if output else ""
         return ServiceFailed(f"service {self.name} {reason}{detail}")
 
-    async def _spawn(
+    async def spawn(
         self, what: str, argv: list[str], env: Mapping[str, str], cwd: Path
     ) -> asyncio.subprocess.Process:
         assert self.output is not None
@@ -120,7 +124,7 @@ class RunningService:
             return await starting
         return await self.ledger.start(f"{what} of service {self.name}", starting)
 
-    async def _settle(self, process: asyncio.subprocess.Process) -> None:
+    async def settle(self, process: asyncio.subprocess.Process) -> None:
         if self.output is not None:
             await self.output.settle(process.pid)
 
@@ -140,24 +144,10 @@ class RunningService:
         watch = None
         if ready is not None and ready.log is not None:
             watch = self.output.watch(self.fill_pattern(ready.log))
-        if self.mode == "provided":
-            if ready is None or watch is not None:
-                # Already running, with no output here to watch: probed as declared, else
-                # until its port accepts a connection.
-                ready, watch = Ready(tcp=f"{self.host}:{self.port}"), None
-        elif self.mode == "compose":
-            await self._compose("up", "-d", "--wait")
-        else:
-            assert process is not None  # the model guarantees one of process/compose
-            command = self.fill_argv(process.command)
-            env = {**self.base_env, **{k: self.fill(v) for k, v in process.env.items()}}
-            cwd = self.root / self.fill(process.cwd) if process.cwd else self.root
-            try:
-                self.process = await self._spawn("process", command, env, cwd)
-            except OSError as error:
-                raise self.failure(
-                    f"could not start `{command[0]}`: {error.strerror or error}"
-                ) from None
+        ready = self.runtime.ready(self, ready)
+        if ready is None or ready.log is None:
+            watch = None
+        await self.runtime.start(self)
         if ready is not None:
             await self._wait_ready(ready, process.timeout if process else TIMEOUT, watch)
         self.ready_after = time.monotonic() - self.started
@@ -172,7 +162,7 @@ class RunningService:
 
         async def attempt() -> None:
             if self.process is not None and self.process.returncode is not None:
-                await self._settle(self.process)
+                await self.settle(self.process)
                 raise _Exited(f"exited with code {self.process.returncode} before it was ready")
             left = max(0.05, min(limit, deadline - time.monotonic()))
             try:
@@ -207,7 +197,7 @@ class RunningService:
         timeout = self.service.process.timeout if self.service.process else 60.0
         env = {**self.base_env, **self.env}
         try:
-            process = await self._spawn("setup", argv, env, self.root)
+            process = await self.spawn("setup", argv, env, self.root)
         except OSError as error:
             raise self.failure(
                 f"setup `{' '.join(argv)}` could not start: {error.strerror or error}"
@@ -217,7 +207,7 @@ class RunningService:
         except asyncio.TimeoutError:
             await terminate(process, grace=1.0)
             raise self.failure(f"setup `{' '.join(argv)}` took over {timeout:g}s") from None
-        await self._settle(process)
+        await self.settle(process)
         if code != 0:
             raise self.failure(f"setup `{' '.join(argv)}` exited with code {code}")
 
@@ -227,18 +217,13 @@ class RunningService:
             await asyncio.Event().wait()
             return None
         code = await self.process.wait()
-        await self._settle(self.process)
+        await self.settle(self.process)
         return code
 
     async def stop(self) -> None:
         try:
-            if self.process is not None and self.process.returncode is None:
-                await terminate(self.process, grace=STOP_GRACE)
-            elif self.process is not None:
-                await terminate(self.process, grace=0.5)  # the leader died; its group may not have
-            if self.mode == "compose" and self.output is not None:
-                with contextlib.suppress(ServiceFailed, OSError):
-                    await self._compose("down", "--volumes", "--remove-orphans")
+            if self.output is not None:  # started: its runtime takes down what it brought up
+                await self.runtime.stop(self)
         finally:
             if self.output is not None:
                 await self.output.drain(0.5)
@@ -249,37 +234,6 @@ class RunningService:
                     self.ledger.remove_folder(self.folder)
                 else:
                     shutil.rmtree(self.folder, ignore_errors=True)
-
-    @property
-    def compose_file(self) -> Path:
-        assert self.service.compose is not None
-        return self.root / self.service.compose
-
-    @property
-    def project(self) -> str:
-        """`matrixgen-NAME-TOKEN`: the run's own (see `ledger.compose_name`)."""
-        run = self.ledger.run_id if self.ledger is not None else ""
-        return compose_name(f"matrixgen-{self.name}", self.root, run, self.compose_file)
-
-    async def _compose(self, *args: str) -> None:
-        file = self.compose_file
-        argv = ["docker", "compose", "-f", str(file), "-p", self.project, *args]
-        if self.ledger is not None and args[0] == "up":
-            self.ledger.compose_up(self.project, file)  # before: a killed run leaves it up
-        # Compose files map the chosen port with ${MATRIXGEN_PORT}.
-        env = {**self.base_env, "MATRIXGEN_PORT": str(self.port), "MATRIXGEN_SERVICE": self.name}
-        process = await self._spawn(f"docker compose {args[0]}", argv, env, self.root)
-        timeout = self.service.process.timeout if self.service.process else 120.0
-        try:
-            code = await asyncio.wait_for(process.wait(), timeout)
-        except asyncio.TimeoutError:
-            await terminate(process, grace=2.0)
-            raise self.failure(f"`docker compose {args[0]}` took over {timeout:g}s") from None
-        await self._settle(process)
-        if code != 0:
-            raise self.failure(f"`docker compose {args[0]}` exited with code {code}")
-        if self.ledger is not None and args[0] == "down":
-            self.ledger.compose_down(self.project)
 
 
 class _Retry(Exception):
@@ -345,7 +299,7 @@ def _tcp(host: str, port: int) -> _Check:
 def _command(argv: list[str], service: RunningService) -> _Check:
     async def check() -> None:
         try:
-            process = await service._spawn("ready command", argv, service.base_env, service.root)
+            process = await service.spawn("ready command", argv, service.base_env, service.root)
         except OSError as error:
             raise _Exited(f"ready command `{argv[0]}` could not start: {error}") from None
         try:

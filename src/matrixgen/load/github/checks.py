@@ -25,6 +25,7 @@ from matrixgen.load.github.model import (
     GithubStep,
 )
 from matrixgen.load.model import Level, MatrixFile, SuiteFields
+from matrixgen.load.runtimes import ci_choice
 
 PYTHON_AXIS = "python"
 # What `matrixgen run` can find and check (`run.interpreters`): CPython X.Y, or X.Yt for
@@ -69,7 +70,7 @@ def ci_services(model: MatrixFile, cell: Cell) -> tuple[tuple[str, ...], str]:
     with a Docker engine."""
     containers = tuple(s for s in cell.services if model.services[s].github is not None)
     others = [model.services[s] for s in cell.services if s not in containers]
-    return containers, "compose" if any(s.process is None for s in others) else "native"
+    return containers, ci_choice(others)
 
 
 def python_setup(version: str) -> tuple[str, bool]:

@@ -1,0 +1,65 @@
+"""`compose`: the service's `compose:` file brought up on a Docker engine, as a compose
+project of the run's own (`ledger.compose_name`), recorded before it starts so that a
+killed run leaves it to `matrixgen clean`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from matrixgen.load.model import Ready
+from matrixgen.run.ledger import compose_name
+from matrixgen.run.processes import terminate
+from matrixgen.run.runtimes.base import Handle
+
+DEFAULT_TIMEOUT = 120.0  # seconds `up --wait` or `down` may take without `process.timeout`
+
+
+def compose_file(handle: Handle) -> Path:
+    assert handle.service.compose is not None  # load.runtimes chose it: it has a file
+    return handle.root / handle.service.compose
+
+
+def project(handle: Handle) -> str:
+    """`matrixgen-NAME-TOKEN`: the run's own (see `ledger.compose_name`)."""
+    run = handle.ledger.run_id if handle.ledger is not None else ""
+    return compose_name(f"matrixgen-{handle.name}", handle.root, run, compose_file(handle))
+
+
+class Compose:
+    name = "compose"
+
+    async def start(self, handle: Handle) -> None:
+        await _compose(handle, "up", "-d", "--wait")
+
+    def ready(self, handle: Handle, declared: Ready | None) -> Ready | None:
+        return declared
+
+    async def stop(self, handle: Handle) -> None:
+        with contextlib.suppress(Exception):  # a failed down is what `clean` is for
+            await _compose(handle, "down", "--volumes", "--remove-orphans")
+
+    def described(self, handle: Handle) -> str:
+        return self.name
+
+
+async def _compose(handle: Handle, *args: str) -> None:
+    file, name = compose_file(handle), project(handle)
+    argv = ["docker", "compose", "-f", str(file), "-p", name, *args]
+    if handle.ledger is not None and args[0] == "up":
+        handle.ledger.compose_up(name, file)  # before: a killed run leaves it up
+    # Compose files map the chosen port with ${MATRIXGEN_PORT}.
+    env = {**handle.base_env, "MATRIXGEN_PORT": str(handle.port), "MATRIXGEN_SERVICE": handle.name}
+    process = await handle.spawn(f"docker compose {args[0]}", argv, env, handle.root)
+    timeout = handle.service.process.timeout if handle.service.process else DEFAULT_TIMEOUT
+    try:
+        code = await asyncio.wait_for(process.wait(), timeout)
+    except asyncio.TimeoutError:
+        await terminate(process, grace=2.0)
+        raise handle.failure(f"`docker compose {args[0]}` took over {timeout:g}s") from None
+    await handle.settle(process)
+    if code != 0:
+        raise handle.failure(f"`docker compose {args[0]}` exited with code {code}")
+    if handle.ledger is not None and args[0] == "down":
+        handle.ledger.compose_down(name)
