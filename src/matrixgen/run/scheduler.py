@@ -41,7 +41,7 @@ from matrixgen.run.options import RunOptions
 from matrixgen.run.processes import process_clock, sweep
 from matrixgen.run.progress import Progress
 from matrixgen.run.results_folder import ResultsFolder, not_writable
-from matrixgen.run.services import RunningService, ServiceFailed
+from matrixgen.run.service_pool import ServicePool
 
 # Every way a terminal or a supervisor asks a process to stop: the terminal closed or the
 # ssh connection dropped (SIGHUP), Ctrl-C (SIGINT), Ctrl-\ (SIGQUIT), kill/CI/systemd
@@ -79,13 +79,19 @@ class Scheduler:
         known = sorted(recorded.get(cell.id, 0.0) for cell in cells if cell.id in recorded)
         typical = known[len(known) // 2] if known else UNTIMED_CELL
         self.expected = {cell.id: recorded.get(cell.id, typical) for cell in cells}
-        self.modes = modes  # service -> native | compose, for the services these cells need
-        self.services: dict[str, RunningService] = {}
-        self.state: dict[
-            str, str
-        ] = {}  # service -> idle | starting | ready | failed | died | stopping | stopped
-        self.why: dict[str, str] = {}  # service -> what went wrong, with its log tail
-        self.remaining = {name: sum(name in c.services for c in cells) for name in modes}
+        self.pool = ServicePool(
+            matrix.model.services,
+            modes,
+            cells,
+            root=matrix.root,
+            base_env=self.base_env,
+            ledger=self.ledger,
+            progress=progress,
+            addresses=options.address,
+            on_change=self._notify,
+            on_death=self._abort_users,
+            spawn=lambda coroutine, stop: self._spawn(coroutine, stop=stop),
+        )
         self.running: dict[str, tuple[Cell, Abort]] = {}
         self.since: dict[str, float] = {}  # running cell -> its attempt's start (process_clock)
         self.changed = asyncio.Condition()
@@ -113,17 +119,8 @@ class Scheduler:
             self.scratch = self.ledger.make_folder()
         for cell, reason in self.skipped:
             self.skip(cell, reason)
-        for name in self.modes if self.broken is None else ():
-            self.state[name] = "idle"  # started by `_want` when one of the next cells needs it
-            self.services[name] = RunningService(
-                name,
-                self.matrix.model.services[name],
-                self.modes[name],
-                self.matrix.root,
-                self.base_env,
-                ledger=self.ledger,
-                **self.options.address(name),
-            )
+        if self.broken is None:
+            self.pool.prepare()  # each started by `_want` when one of the next cells needs it
         self._want()
         workers = [asyncio.ensure_future(self._worker()) for _ in range(self.options.jobs)]
         try:
@@ -138,12 +135,7 @@ class Scheduler:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await asyncio.gather(*self.stops, return_exceptions=True)
-        stops = [
-            self._stop_service(name)
-            for name, state in self.state.items()
-            if state not in ("idle", "stopped")
-        ]
-        await asyncio.gather(*stops, return_exceptions=True)
+        await self.pool.stop_all()
         if self.scratch is not None:
             self.ledger.remove_folder(self.scratch)
         orphans = reaper.orphans(
@@ -195,60 +187,11 @@ class Scheduler:
         async with self.changed:
             self.changed.notify_all()
 
-    # Services
-
-    async def _start_service(self, name: str) -> None:
-        service = self.services[name]
-        self.progress.service(name, "starting", f"{service.mode}, port {service.port}")
-        try:
-            await service.start()
-        except Exception as error:  # any error at all: never leave a service "starting"
-            # Stopped first, so that its log holds all it wrote; cells wait meanwhile.
-            self.state[name] = "stopping"
-            stopping = asyncio.ensure_future(service.stop())
-            self.stops.add(stopping)  # teardown awaits it even if this task is cancelled
-            stopping.add_done_callback(self.stops.discard)
-            with contextlib.suppress(Exception):
-                await asyncio.shield(stopping)
-            if not isinstance(error, ServiceFailed):
-                error = service.failure(f"could not be started: {_kind(error)}: {error}")
-            self.state[name], self.why[name] = "failed", str(error)
-            self.progress.service(name, "failed", str(error).splitlines()[0])
-            await self._notify()
-            return
-        self.state[name] = "ready"
-        self.progress.service(name, "ready", f"in {service.ready_after:.1f}s")
-        await self._notify()
-        code = await service.wait_exit()
-        if self.state[name] != "ready":
-            return  # we are stopping it
-        self.state[name] = "died"
-        self.why[name] = str(service.failure(f"exited with code {code} while cells were using it"))
-        self.progress.service(name, "died", f"exit code {code}")
+    def _abort_users(self, service: str, reason: str, details: str) -> None:
+        """A service died: every running cell that uses it stops with its reason."""
         for cell, abort in self.running.values():
-            if name in cell.services:
-                reason, _, details = self.why[name].partition("\n")
+            if service in cell.services:
                 abort.set(reason, details)
-        await self._stop_service(name, final="died")
-        await self._notify()
-
-    async def _stop_service(self, name: str, final: str = "stopped") -> None:
-        if self.state.get(name) in ("stopping", "stopped"):
-            return
-        was = self.state[name]
-        self.state[name] = "stopping"
-        try:
-            await self.services[name].stop()
-        finally:
-            self.state[name] = final if was in ("failed", "died") else "stopped"
-        if was not in ("failed", "died"):
-            self.progress.service(name, "stopped")
-
-    def _release(self, cell: Cell) -> None:
-        for name in cell.services:
-            self.remaining[name] -= 1
-            if self.remaining[name] == 0 and self.state.get(name) in ("starting", "ready"):
-                self._spawn(self._stop_service(name), stop=True)
 
     # Cells
 
@@ -266,9 +209,7 @@ class Scheduler:
             if self.options.start != "all" and index >= 2 * jobs and ahead / jobs > SERVICE_LEAD:
                 break
             for name in cell.services:
-                if self.state.get(name) == "idle":
-                    self.state[name] = "starting"
-                    self._spawn(self._start_service(name))
+                self.pool.want(name)
             ahead += self.expected[cell.id]
 
     async def _next(self) -> Cell | None:
@@ -278,10 +219,7 @@ class Scheduler:
                     return None
                 self._want()
                 for cell in self.pending:
-                    states = [self.state[s] for s in cell.services]
-                    if all(s == "ready" for s in states) or any(
-                        s in ("failed", "died") for s in states
-                    ):
+                    if self.pool.settled(cell):
                         self.pending.remove(cell)
                         return cell
                 await self.changed.wait()
@@ -291,7 +229,7 @@ class Scheduler:
             try:
                 await self._run_cell(cell)
             finally:
-                self._release(cell)
+                self.pool.release(cell)
                 await self._notify()
 
     def paths(self, cell: Cell) -> tuple[Path, Path]:
@@ -305,14 +243,12 @@ class Scheduler:
         except OSError as error:
             self.broke(error)
             return
-        broken = [s for s in cell.services if self.state[s] in ("failed", "died")]
-        if broken:
-            reason, _, details = self.why[broken[0]].partition("\n")
+        broken = self.pool.broken(cell)
+        if broken is not None:
+            reason, _, details = broken.partition("\n")
             self.fail(cell, reason, details)
             return
-        service_env: dict[str, str] = {}
-        for name in cell.services:
-            service_env.update(self.services[name].env)
+        service_env = self.pool.env(cell)
         python: cell_python.CellPython | None = None
         if cell.python is not None:
             assert self.scratch is not None
@@ -452,7 +388,7 @@ class Scheduler:
             python=python,
             pythons=pythons,
             args=self.options.extra_args if ran else (),
-            services={n: self.services[n].described for n in cell.services if n in self.services},
+            services=self.pool.described(cell),
             earlier=earlier or (),
         )
         try:
@@ -499,16 +435,6 @@ class Scheduler:
         for cell in self.pending:
             self._synthesize(cell, Status.NOT_RUN, f"stopped by {self.stopping}", "")
         self.pending.clear()
-
-
-def _kind(error: Exception) -> str:
-    """`ValueError`, `re.error`: the class as a reader would look it up."""
-    kind = type(error)
-    return (
-        kind.__qualname__
-        if kind.__module__ == "builtins"
-        else f"{kind.__module__}.{kind.__qualname__}"
-    )
 
 
 def order_longest_first(cells: list[Cell], durations: dict[str, float]) -> list[Cell]:
