@@ -196,20 +196,32 @@ class RunningService:
         argv = self.fill_argv(step)
         timeout = self.service.process.timeout if self.service.process else 60.0
         env = {**self.base_env, **self.env}
+        await self.run_step(f"setup `{' '.join(argv)}`", "setup", argv, env, timeout)
+
+    async def run_step(
+        self,
+        shown: str,
+        what: str,
+        argv: list[str],
+        env: Mapping[str, str],
+        timeout: float,
+        grace: float = 1.0,
+    ) -> None:
+        """Run one command of the service's (a setup step, `docker compose up`) to its end
+        within `timeout`; a command that cannot start, takes too long or fails fails the
+        service, as `shown` names it."""
         try:
-            process = await self.spawn("setup", argv, env, self.root)
+            process = await self.spawn(what, argv, env, self.root)
         except OSError as error:
-            raise self.failure(
-                f"setup `{' '.join(argv)}` could not start: {error.strerror or error}"
-            ) from None
+            raise self.failure(f"{shown} could not start: {error.strerror or error}") from None
         try:
             code = await asyncio.wait_for(process.wait(), timeout)
         except asyncio.TimeoutError:
-            await terminate(process, grace=1.0)
-            raise self.failure(f"setup `{' '.join(argv)}` took over {timeout:g}s") from None
+            await terminate(process, grace=grace)
+            raise self.failure(f"{shown} took over {timeout:g}s") from None
         await self.settle(process)
         if code != 0:
-            raise self.failure(f"setup `{' '.join(argv)}` exited with code {code}")
+            raise self.failure(f"{shown} exited with code {code}")
 
     async def wait_exit(self) -> int | None:
         """The exit code when the service process ends; never returns for compose services."""

@@ -36,6 +36,16 @@ class Handle(Protocol):
 
     async def settle(self, process: asyncio.subprocess.Process) -> None: ...
 
+    async def run_step(
+        self,
+        shown: str,
+        what: str,
+        argv: list[str],
+        env: Mapping[str, str],
+        timeout: float,
+        grace: float = 1.0,
+    ) -> None: ...
+
 
 class Runtime(Protocol):
     name: str

@@ -4,13 +4,11 @@ killed run leaves it to `matrixgen clean`."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from pathlib import Path
 
 from matrixgen.load.model import Ready
 from matrixgen.run.ledger import compose_name
-from matrixgen.run.processes import terminate
 from matrixgen.run.runtimes.base import Handle
 
 DEFAULT_TIMEOUT = 120.0  # seconds `up --wait` or `down` may take without `process.timeout`
@@ -51,15 +49,8 @@ async def _compose(handle: Handle, *args: str) -> None:
         handle.ledger.compose_up(name, file)  # before: a killed run leaves it up
     # Compose files map the chosen port with ${MATRIXGEN_PORT}.
     env = {**handle.base_env, "MATRIXGEN_PORT": str(handle.port), "MATRIXGEN_SERVICE": handle.name}
-    process = await handle.spawn(f"docker compose {args[0]}", argv, env, handle.root)
     timeout = handle.service.process.timeout if handle.service.process else DEFAULT_TIMEOUT
-    try:
-        code = await asyncio.wait_for(process.wait(), timeout)
-    except asyncio.TimeoutError:
-        await terminate(process, grace=2.0)
-        raise handle.failure(f"`docker compose {args[0]}` took over {timeout:g}s") from None
-    await handle.settle(process)
-    if code != 0:
-        raise handle.failure(f"`docker compose {args[0]}` exited with code {code}")
+    command = f"docker compose {args[0]}"
+    await handle.run_step(f"`{command}`", command, argv, env, timeout, grace=2.0)
     if handle.ledger is not None and args[0] == "down":
         handle.ledger.compose_down(name)
