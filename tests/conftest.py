@@ -177,14 +177,21 @@ def docker_engine() -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def compose_engine(
-    docker_engine: dict[str, str], test_tag: str, tmp_path_factory: pytest.TempPathFactory
+    docker_engine: dict[str, str],
+    test_tag: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[dict[str, str]]:
     """`docker_engine` for one test, which must leave no container, network or volume of
     its own; those of other tests, workers and jobs on the same engine are not counted
-    (`support.docker`)."""
+    (`support.docker`): its own are those of this worker's temp folders, and this
+    checkout's for the tests that bring stacks up there (`STACKS`, one at a time)."""
     before = docker.snapshot(docker_engine)
     yield docker_engine
-    roots = [tmp_path_factory.getbasetemp().resolve(), ROOT]
+    roots = [tmp_path_factory.getbasetemp().resolve()]
+    group = request.node.get_closest_marker("xdist_group")
+    if group is not None and group.args == ("stacks",):
+        roots.append(ROOT)
     left = docker.left_by(before, docker.snapshot(docker_engine), test_tag, roots)
     assert left == [], f"the test left {left} on the Docker engine"
 
@@ -207,15 +214,20 @@ def quick() -> Iterator[None]:
     assert time.monotonic() - start < 1.0
 
 
-# Fixtures whose tests share one resource of this host that no name can make per worker: the
-# Docker engine's checks count this checkout's compose projects (the bundled example's
-# profiles have fixed names and host ports). Under pytest-xdist (`--dist loadgroup`) each
-# group runs on one worker, one test at a time; the other workers run everything else.
-SHARED = {"docker_engine": "engine", "compose_engine": "engine"}
+# Tests that bring up compose stacks with fixed names or host ports, or from this checkout's
+# own folders (the bundled example's), where no name can be made per worker: the kvstore and
+# sleeper fixtures' profiles (fixed project names), the example's profiles (fixed names and
+# host ports) and its whole matrix run in place. Under pytest-xdist (`--dist loadgroup`)
+# they run on one worker, one at a time; every other test, those on the engine too, runs on
+# any worker. Only these tests count this checkout's compose projects as their own.
+STACKS = ("compose/", "examples/test_state_proxy.py", "examples/test_state_proxy_compose.py")
+TESTS = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        groups = {SHARED[name] for name in getattr(item, "fixturenames", ()) if name in SHARED}
-        for group in sorted(groups):
-            item.add_marker(pytest.mark.xdist_group(group))
+        where = Path(str(item.path)).resolve().relative_to(TESTS).as_posix()
+        if where.startswith(STACKS):
+            item.add_marker(pytest.mark.xdist_group("stacks"))
+        if "docker_engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.engine)
