@@ -73,7 +73,11 @@ def left_by(before: Engine, after: Engine, tag: str, roots: Iterable[Path]) -> l
     others = {name: row for name, row in after.containers.items() if name not in mine}
     other_projects = {row[0] for row in others.values() if row[0]}
     other_mounts = {m for row in others.values() for m in row[3].split(",") if m}
-    found = [f"container {name}" for name in sorted(mine - set(before.containers))]
+    found = [
+        f"container {name} (compose project {after.containers[name][0] or '-'}, "
+        f"from {after.containers[name][1] or '-'})"
+        for name in sorted(mine - set(before.containers))
+    ]
     found += [
         f"network {name}"
         for name, project in sorted(after.networks.items())
