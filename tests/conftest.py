@@ -214,13 +214,13 @@ def quick() -> Iterator[None]:
     assert time.monotonic() - start < 1.0
 
 
-# Tests that bring up compose stacks with fixed names or host ports, or from this checkout's
-# own folders (the bundled example's), where no name can be made per worker: the kvstore and
-# sleeper fixtures' profiles (fixed project names), the example's profiles (fixed names and
-# host ports) and its whole matrix run in place. Under pytest-xdist (`--dist loadgroup`)
-# they run on one worker, one at a time; every other test, those on the engine too, runs on
-# any worker. Only these tests count this checkout's compose projects as their own.
-STACKS = ("compose/", "examples/test_state_proxy.py", "examples/test_state_proxy_compose.py")
+# Tests that bring up compose stacks with fixed names or host ports, where no name can be made
+# per worker: the kvstore and sleeper fixtures' profiles (fixed project names), the example's
+# profiles brought up by hand (fixed names and host ports). Under pytest-xdist (`--dist
+# loadgroup`) they run on one worker, one at a time; every other test, those on the engine
+# too (the example's runs, on a copy each), runs on any worker. Only these tests count this
+# checkout's compose projects as their own.
+STACKS = ("compose/",)
 TESTS = Path(__file__).resolve().parent
 
 

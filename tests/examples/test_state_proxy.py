@@ -20,7 +20,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "state-proxy"
 EMULATORS = (
     "moto_server",
     "redis-server",
@@ -57,13 +56,13 @@ def example_ready(require_binary: object) -> None:
 
 @pytest.mark.usefixtures("example_ready")
 def test_the_whole_local_matrix_passes_and_leaves_nothing_running(
-    tmp_path: Path, compose_engine: dict[str, str]
+    tmp_path: Path, compose_engine: dict[str, str], example_copy: Path
 ) -> None:
     tag = uuid.uuid4().hex
     env = {**compose_engine, "STATE_PROXY_EXAMPLE_TEST": tag}
     env.pop("MATRIXGEN_NAMESPACE", None)
     results = tmp_path / "results"
-    matrixgen = [sys.executable, "-m", "matrixgen", "-C", str(EXAMPLE)]
+    matrixgen = [sys.executable, "-m", "matrixgen", "-C", str(example_copy)]
 
     run = subprocess.run(
         [*matrixgen, "run", "-j", "2", "--services", "native", "--results", str(results)],

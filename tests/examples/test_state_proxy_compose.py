@@ -15,16 +15,14 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "state-proxy"
-
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
 def test_component_integration_and_e2e_pass_through_compose(
-    tmp_path: Path, compose_engine: dict[str, str]
+    tmp_path: Path, compose_engine: dict[str, str], example_copy: Path
 ) -> None:
     results = tmp_path / "results"
-    matrixgen = [sys.executable, "-m", "matrixgen", "-C", str(EXAMPLE)]
+    matrixgen = [sys.executable, "-m", "matrixgen", "-C", str(example_copy)]
     run = subprocess.run(
         [*matrixgen, "run", "component", "integration", "e2e", "-j", "2", "--services", "compose",
          "--results", str(results)],
