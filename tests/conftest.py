@@ -39,12 +39,20 @@ KEPT_MATRIXGEN = (
 )  # fmt: skip
 
 
+# What pytest-xdist sets in a worker: a pytest that a test starts (a cell's, the example's)
+# would take itself for a worker (pytest-benchmark then warns, an error under
+# filterwarnings = error, and that pytest stops with exit code 3).
+XDIST_PREFIX = "PYTEST_XDIST_"
+
+
 def outer_variables(env: Mapping[str, str]) -> list[str]:
-    """The names of `env` a runner or an outer matrixgen run set, which a test must not see."""
+    """The names of `env` a runner, an outer matrixgen run or pytest-xdist set, which a test
+    must not see."""
     return [
         name
         for name in env
         if name in RUNNER_VARIABLES
+        or name.startswith(XDIST_PREFIX)
         or (name.startswith("MATRIXGEN_") and not name.startswith(KEPT_MATRIXGEN))
     ]
 

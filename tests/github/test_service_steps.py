@@ -49,6 +49,7 @@ outputs:
 """
 
 
+@pytest.mark.slow  # runs the workflow's jobs through tests/github/runner.py
 def test_the_steps_are_in_the_jobs_that_need_the_service_and_only_run_there(
     project: Callable[..., Project], tmp_path: Path
 ) -> None:

@@ -49,6 +49,7 @@ def tree(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow  # a render process per hash seed
 @pytest.mark.parametrize("name", sorted(PROJECTS))
 def test_render_is_byte_identical_under_every_hash_seed(name: str, tmp_path: Path) -> None:
     roots = {seed: tmp_path / f"seed-{seed}" for seed in SEEDS}

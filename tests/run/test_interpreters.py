@@ -324,7 +324,9 @@ def test_without_uv_pip_installs(
     assert run_in(result, "import pip, tinypkg; print(tinypkg.ANSWER)") == "42"  # pip's venv
 
 
-@pytest.mark.parametrize("uv", [True, False], ids=["uv", "pip"])
+@pytest.mark.parametrize(
+    "uv", [True, pytest.param(False, marks=pytest.mark.slow)], ids=["uv", "pip"]
+)  # pip: a venv and an install of its own, ~10 s
 def test_a_nested_requirements_file_is_found_from_the_project(
     uv: bool, env: dict[str, str], tmp_path: Path, require_python: Callable[[str], Path]
 ) -> None:
