@@ -47,10 +47,13 @@ def test_a_line_of_each_level_job_runs_green_step_by_step(
     shutil.copytree(ROOT, project, ignore=NOT_COPIED, symlinks=True)
     # The runner's Python: this one's packages are there, what the jobs install goes into it.
     python = tmp_path / "python"
-    venv.create(python, system_site_packages=True, with_pip=True)
-    if sys.prefix != sys.base_prefix:  # this Python is a venv (the checkout's .venv), whose
-        # packages a venv made from it does not see (its base is the base's): a path line,
-        # which loads none of that venv's .pth files (its editable matrixgen among them).
+    in_venv = sys.prefix != sys.base_prefix
+    # From the checkout's .venv, only its packages, not those of the Python it was made
+    # from: a machine's own Python may hold pytest plugins (pytest-benchmark) that turn
+    # the cells' pytest against xdist, which .venv has.
+    venv.create(python, system_site_packages=not in_venv, with_pip=True)
+    if in_venv:  # a venv made from a venv does not see its packages (its base is the base's):
+        # a path line, which loads none of that venv's .pth files (its editable matrixgen).
         site = sysconfig.get_path("purelib", vars={"base": str(python)})
         Path(site, "outer-venv.pth").write_text(sysconfig.get_path("purelib") + "\n")
     env = {
