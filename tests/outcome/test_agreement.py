@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from support.cli import process
 
 HERE = Path(__file__).parent
 FIXTURES = sorted([*HERE.joinpath("formats").iterdir(), *HERE.joinpath("corpus").iterdir()])
@@ -20,15 +20,8 @@ FIXTURES = sorted([*HERE.joinpath("formats").iterdir(), *HERE.joinpath("corpus")
 STAMPED_ELSEWHERE = {"nested.xml"}
 
 
-def matrixgen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "matrixgen", "-C", str(root), *args],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-
-
 def statuses(root: Path, results: str) -> dict[str, tuple[str, str | None]]:
-    done = matrixgen(root, "report", results, "--json", "-")
+    done = process(root, "report", results, "--json", "-")
     return {c["id"]: (c["status"], c["reason"]) for c in json.loads(done.stdout)["cells"]}
 
 
@@ -41,7 +34,7 @@ def test_run_and_report_agree_on_every_fixture(tmp_path: Path) -> None:
         "  wrote:\n    axes: [fixture]\n    run: cp fixtures/${fixture} ${junit}\n"
         "  exited:\n    axes: [fixture]\n    run: cp fixtures/${fixture} ${junit}; exit 3\n"
     )
-    run = matrixgen(tmp_path, "run", "-j", "2")
+    run = process(tmp_path, "run", "-j", "2")
     assert run.returncode == 1, run.stdout + run.stderr
     from_run = statuses(tmp_path, "results")
 

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 import psutil
 import pytest
+from support.cli import process as matrixgen_process
 
 from matrixgen.load.matrix import load
 from matrixgen.run import RunOptions, run_cells
@@ -100,6 +101,10 @@ class Project:
             return run_cells(matrix, matrix.select(selectors), options)
         finally:
             self.output = stream.getvalue()
+
+    def matrixgen(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """`matrixgen -C ROOT ARGS` in a process of its own, with this project's env."""
+        return matrixgen_process(self.root, *args, env=self.env, timeout=timeout)
 
     def cli(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         return subprocess.Popen(

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import psutil
@@ -24,13 +23,6 @@ from tests.run.test_signals import LONG, listeners, running
 pytestmark = [pytest.mark.services, pytest.mark.usefixtures("services_installed")]
 
 QUICK = LONG.replace('env: {CELL_SECONDS: "120"}', 'env: {CELL_SECONDS: "0"}')
-
-
-def matrixgen(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "matrixgen", "-C", str(project.root), *args],
-        env=project.env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
 
 
 def killed_run(project: Project) -> dict[str, object]:
@@ -83,7 +75,7 @@ def assert_nothing_left(project: Project, ledger: dict[str, object], folders: li
 def test_clean_stops_what_a_killed_run_left(project: Project) -> None:
     ledger = killed_run(project)
     folders = assert_left(project, ledger)
-    done = matrixgen(project, "clean")
+    done = project.matrixgen("clean")
     assert done.returncode == 0, done.stderr
     line = done.stdout.splitlines()[0]
     run_id, pid = str(ledger["run"]), ledger["pid"]
@@ -91,7 +83,7 @@ def test_clean_stops_what_a_killed_run_left(project: Project) -> None:
     assert "redis-server (pid " in line and "sh (pid " in line and "python (pid " in line
     assert all(f"removed {f}" in line for f in folders)
     assert_nothing_left(project, ledger, folders)
-    again = matrixgen(project, "clean")
+    again = project.matrixgen("clean")
     assert again.returncode == 0
     assert again.stdout.startswith("nothing to clean in ")
 

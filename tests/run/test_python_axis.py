@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support.cli import process
 
 from matrixgen.run.interpreters import find_interpreter
 
@@ -27,13 +27,6 @@ RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
 ELSEWHERE = next(v for v in ("3.10", "3.12", "3.13") if v != RUNNING)
 
 
-def matrixgen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "matrixgen", "-C", str(root), *args],
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-
-
 def need(*versions: str) -> None:
     for version in versions:
         if find_interpreter(version, dict(os.environ)) is None:
@@ -44,7 +37,7 @@ def need(*versions: str) -> None:
 
 
 def report(root: Path) -> dict[str, dict[str, object]]:
-    done = matrixgen(root, "report", "--json", "-")
+    done = process(root, "report", "--json", "-", timeout=600)
     return {cell["id"]: cell for cell in json.loads(done.stdout)["cells"]}
 
 
@@ -55,7 +48,7 @@ def test_each_cell_runs_on_its_python_or_is_skipped(tmp_path: Path) -> None:
         'version: 1\naxes:\n  python: ["3.10", "3.12", "3.99"]\n'
         "levels:\n  unit:\n    axes: [python]\n    run: python check.py ${junit}\n"
     )
-    done = matrixgen(tmp_path, "run", "-j", "2")
+    done = process(tmp_path, "run", "-j", "2", timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     for version in ("3.10", "3.12"):
         text = (tmp_path / "results" / "unit" / f"{version}.xml").read_text()
@@ -68,7 +61,7 @@ def test_each_cell_runs_on_its_python_or_is_skipped(tmp_path: Path) -> None:
         "Python 3.99 not found (looked on PATH, in pyenv and with uv)"
     )
     # A second run reuses the cells' environments.
-    again = matrixgen(tmp_path, "run", "unit/3.10")
+    again = process(tmp_path, "run", "unit/3.10", timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
 
 
@@ -79,7 +72,7 @@ def test_a_cell_that_calls_another_python_is_an_error(tmp_path: Path) -> None:
         f'version: 1\naxes:\n  python: ["{ELSEWHERE}"]\n'
         f"levels:\n  unit: {{axes: [python], run: '{sys.executable} check.py ${{junit}}'}}\n"
     )
-    done = matrixgen(tmp_path, "run")
+    done = process(tmp_path, "run", timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr
     cell = report(tmp_path)[f"unit/{ELSEWHERE}"]
     assert cell["status"] == "error"
@@ -130,7 +123,7 @@ def test_a_projects_own_sitecustomize_still_runs(tmp_path: Path) -> None:
         "levels:\n  unit:\n    axes: [python]\n    env: {PYTHONPATH: site}\n"
         "    run: python check.py ${junit}\n"
     )
-    done = matrixgen(tmp_path, "run")
+    done = process(tmp_path, "run", timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -26,13 +24,6 @@ TWO_LEVELS = """\
 """
 
 
-def matrixgen(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "matrixgen", "-C", str(project.root), *args],
-        env=project.env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-
-
 def test_a_second_run_into_the_same_folder_stops_at_once(project: Project) -> None:
     project.write(TWO_LEVELS)
     results = project.root / "results"
@@ -40,7 +31,7 @@ def test_a_second_run_into_the_same_folder_stops_at_once(project: Project) -> No
     try:
         probe_until(lambda: (project.records / "started-slow-slow").exists() or 1 / 0, timeout=60)
         began = time.monotonic()
-        second = matrixgen(project, "run", "quick")
+        second = project.matrixgen("run", "quick")
         assert time.monotonic() - began < 10
         assert second.returncode == 2
         assert second.stdout == ""
@@ -49,10 +40,10 @@ def test_a_second_run_into_the_same_folder_stops_at_once(project: Project) -> No
             "wait for it to end, or give this run its own folder with --results DIR\n"
         )
         assert not (project.records / "started-quick-quick").exists()  # it started nothing
-        cleaning = matrixgen(project, "clean")
+        cleaning = project.matrixgen("clean")
         assert cleaning.returncode == 2
         assert f"another matrixgen run (pid {first.pid})" in cleaning.stderr
-        elsewhere = matrixgen(project, "run", "quick", "--results", "other")
+        elsewhere = project.matrixgen("run", "quick", "--results", "other")
         assert elsewhere.returncode == 0, elsewhere.stdout
         assert (project.root / "other" / "quick" / "quick.xml").is_file()
         assert not (results / "quick").exists()
@@ -64,7 +55,7 @@ def test_a_second_run_into_the_same_folder_stops_at_once(project: Project) -> No
             first.kill()
     assert first.returncode == 130, output
     # Its lock went with it: the folder is free again.
-    after = matrixgen(project, "run", "quick")
+    after = project.matrixgen("run", "quick")
     assert after.returncode == 0, after.stdout + after.stderr
     assert (results / "quick" / "quick.xml").is_file()
 

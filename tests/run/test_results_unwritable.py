@@ -46,13 +46,6 @@ def tmpfs() -> Iterator[Mount]:
             subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
-def matrixgen(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "matrixgen", "-C", str(project.root), "run", *args],
-        env=project.env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-
-
 CELLS = f"""\
     version: 1
     levels:
@@ -69,7 +62,7 @@ CELLS = f"""\
 def test_a_read_only_results_folder(project: Project, tmpfs: Mount) -> None:
     project.write(CELLS)
     results = tmpfs(project.root / "results", "ro,size=1m")
-    done = matrixgen(project)
+    done = project.matrixgen("run")
     assert done.returncode == 2
     assert done.stderr == (
         f"{results}/.matrixgen: cannot write: Read-only file system; make it writable, "
@@ -83,7 +76,7 @@ def test_a_read_only_results_folder(project: Project, tmpfs: Mount) -> None:
 def test_a_full_disk_stops_the_run_with_one_line(project: Project, tmpfs: Mount) -> None:
     project.write(CELLS)
     results = tmpfs(project.root / "results", "size=64k")
-    done = matrixgen(project, "small", "chatty", "after")
+    done = project.matrixgen("run", "small", "chatty", "after")
     assert done.returncode == 2, done.stdout + done.stderr
     line = (
         f"{results}/chatty/chatty.log: cannot write: No space left on device; "
