@@ -23,7 +23,7 @@ from matrixgen.run.ledger import FOLDER, ledger_path
 from matrixgen.run.processes import free_port
 from tests.run.conftest import Project
 from tests.run.forged import forge, ledger
-from tests.run.test_leftovers import QUICK, matrixgen
+from tests.run.test_leftovers import QUICK
 from tests.run.test_signals import listeners
 
 pytestmark = [pytest.mark.services, pytest.mark.usefixtures("services_installed")]
@@ -87,7 +87,7 @@ def test_a_forged_ledger_stops_none_of_the_strangers_it_names(
         )
 
     line = forged()
-    done = matrixgen(project, "clean")
+    done = project.matrixgen("clean")
     assert (done.returncode, done.stdout, done.stderr) == (0, line + "\n", "")
     assert alive(strangers)
     line = forged()
@@ -145,7 +145,7 @@ def test_a_ledger_matrixgen_did_not_write_is_one_line_and_no_obstacle(project: P
     expected = [f"{path}: not a ledger matrixgen wrote ({why}); {IGNORED}"
                 for path, (_content, why) in sorted(junk.items())]  # fmt: skip
     project.write(QUICK)
-    done = matrixgen(project, "clean")
+    done = project.matrixgen("clean")
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == expected
     assert project.run() == 0, project.output  # ignored, not in the way
