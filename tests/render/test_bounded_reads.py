@@ -59,7 +59,7 @@ def test_a_planted_noxfile_or_docs_page_is_one_line_and_exit_2(
     before = snapshot(design)
     ran = matrixgen(design, "render", *(["--check"] if check else []))
     assert (ran.code, ran.out, ran.err) == (2, "", says.format(file=file))
-    assert ran.seconds < 10
+    # No hang: matrixgen() fails the test after its subprocess timeout.
     assert snapshot(design) == before  # nothing written, the planted file left as it is
     if kind == "fifo":
         assert (design / file).is_fifo()

@@ -41,7 +41,7 @@ def test_run_warns_and_writes_the_file_anew(ran: Path, kind: str) -> None:
     path = ran / "results/durations.json"
     plant(path, kind)
     done = matrixgen(ran, "run")
-    assert done.code == 0 and done.seconds < 10
+    assert done.code == 0
     warnings = [line for line in done.out.splitlines() if "durations" in line]
     assert len(warnings) == 1, done.out
     assert warnings[0].endswith(f"] {path}: " + IGNORED.format(why=IN_RESULTS[kind]))
@@ -53,10 +53,10 @@ def test_shard_warns_for_the_default_file_and_refuses_a_named_one(ran: Path, kin
     path = ran / "results/durations.json"
     plant(path, kind)
     done = matrixgen(ran, "shard", "--shards", "2")
-    assert done.code == 0 and done.seconds < 10
+    assert done.code == 0
     assert f"warning: {path}: " + IGNORED.format(why=IN_RESULTS[kind]) in done.out.splitlines()
     done = matrixgen(ran, "shard", "--shards", "2", "--durations", str(path))
-    assert (done.code, done.out) == (2, "") and done.seconds < 10
+    assert (done.code, done.out) == (2, "")
     assert done.err == f"{path}: cannot use these durations: {NAMED[kind]}; expected {SHAPE}\n"
 
 
@@ -65,7 +65,7 @@ def test_report_warns_and_never_reads_what_is_no_file(ran: Path, kind: str) -> N
     path = ran / "results/durations.json"
     plant(path, kind)
     done = matrixgen(ran, "report")
-    assert (done.code, done.err) == (0, "") and done.seconds < 10
+    assert (done.code, done.err) == (0, "")
     if kind in ("fifo", "dev-zero"):  # not report's to replace: left as it is
         why = IN_RESULTS[kind]
         assert f"warning: {path}: durations not recorded: {why}" in done.out.splitlines()

@@ -69,7 +69,9 @@ def test_every_error_fails_its_service_and_the_run_ends(project: Project) -> Non
     )
     elapsed = time.monotonic() - began
     assert code == 1, project.output
-    assert elapsed < 15, project.output  # 2 s timeouts, 5 s stop grace at most
+    # Bounded: 2 s probe timeouts and 5 s stop graces, nowhere near a hang; generous on a
+    # loaded machine, where a timed assertion would be noise.
+    assert elapsed < 60, project.output
     expected = {
         "badsetup": "service badsetup setup `matrixgen-no-such-program --version` could not "
         "start: No such file or directory",
