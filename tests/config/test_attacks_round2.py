@@ -5,16 +5,14 @@ tests/run/test_attacks_round2.py."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support.cli import Result
+from support.cli import Result, on_terminal
 
 from matrixgen.load.placeholders import fill_command
 
@@ -35,20 +33,6 @@ def check(
         return validate(matrixgen, tmp_path, monkeypatch, text, files)
 
     return run
-
-
-def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """The console script in a process of its own: the bytes that reach a terminal or CI log."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MATRIXGEN_"))}
-    base.pop("CI", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "matrixgen", "-C", str(root), *args],
-        capture_output=True,
-        env={**base, "NO_COLOR": "1", **(env or {})},
-        timeout=60,
-        check=False,
-    )
-    return done.returncode, (done.stdout + done.stderr).decode("utf-8", "surrogateescape")
 
 
 def assert_inert(output: str) -> None:
@@ -184,7 +168,7 @@ def test_suites_that_differ_only_in_case_are_refused(check: Validate) -> None:
 def test_debug_tracebacks_are_inert(tmp_path: Path) -> None:
     """`--debug` on a matrix file named with escape sequences: the traceback printed them
     raw; now as \\uXXXX, exit 2."""
-    code, output = cli(tmp_path, "--debug", "validate", "-f", f"m{ESCAPES}.yaml")
+    code, output = on_terminal(tmp_path, "--debug", "validate", "-f", f"m{ESCAPES}.yaml")
     assert code == 2, output
     assert "Traceback" in output and "\\u001b]0;pwned\\u0007" in output
     assert_inert(output)
@@ -210,7 +194,7 @@ def test_selectors_and_options_with_escapes_are_inert(tmp_path: Path, args: list
     (tmp_path / "matrix.yaml").write_text(
         "version: 1\naxes: {b: [x]}\nlevels:\n  unit: {axes: [b], run: touch RAN, junit: false}\n"
     )
-    code, output = cli(tmp_path, *args)
+    code, output = on_terminal(tmp_path, *args)
     assert code in (0, 2), output
     assert_inert(output)
     assert not (tmp_path / "RAN").exists()
@@ -227,7 +211,7 @@ def test_a_results_file_named_with_a_workflow_command_stays_one_line(tmp_path: P
     case = '<testsuite name="s" tests="1"><testcase name="t"/></testsuite>'
     (folder / "a\n::error title=pwned::injected.xml").write_text(case)
     (folder / "b\n::add-mask::secret.xml").write_text(case)
-    code, output = cli(tmp_path, "report", env={"GITHUB_ACTIONS": "true"})
+    code, output = on_terminal(tmp_path, "report", env={"GITHUB_ACTIONS": "true"})
     assert code == 0, output
     injected = [line for line in output.splitlines() if line.startswith(("::error t", "::add"))]
     assert injected == [], output
@@ -252,7 +236,7 @@ def test_labels_with_newlines_and_pipes_keep_one_table_row(tmp_path: Path) -> No
             """
         )
     )
-    code, output = cli(tmp_path, "render")
+    code, output = on_terminal(tmp_path, "render")
     assert code == 0, output
     page = (tmp_path / "docs" / "t.md").read_text()
     rows = [line for line in page.splitlines() if line.startswith("|")]
@@ -293,7 +277,7 @@ def test_a_run_timeout_in_other_digits_is_refused(tmp_path: Path, given: str) ->
     (tmp_path / "matrix.yaml").write_text(
         "version: 1\naxes: {b: [x]}\nlevels:\n  unit: {axes: [b], run: touch RAN, junit: false}\n"
     )
-    code, output = cli(tmp_path, "run", "--timeout", given)
+    code, output = on_terminal(tmp_path, "run", "--timeout", given)
     assert code == 2, output
     assert "--timeout:" in output and "is not a duration" in output, output
     assert not (tmp_path / "RAN").exists() and not (tmp_path / "results").exists()
@@ -315,7 +299,7 @@ def test_report_refuses_a_docs_page_linking_out_of_the_project(tmp_path: Path) -
         "version: 1\naxes: {b: [x]}\nlevels:\n  unit: {axes: [b], run: 'true', junit: false}\n"
         "outputs: {docs: {file: docs/testing.md, rows: [b], columns: level}}\n"
     )
-    code, output = cli(root, "report")
+    code, output = on_terminal(root, "report")
     assert code == 2, output
     assert "docs/testing.md" in output, output
     assert outside.read_text() == text
@@ -358,7 +342,7 @@ def test_github_expressions_in_labels_and_env_stay_text(
             """
         )
     )
-    code, output = cli(tmp_path, "render")
+    code, output = on_terminal(tmp_path, "render")
     assert code == 0, output
     workflow = tmp_path / ".github" / "workflows" / "m.yml"
     text = workflow.read_text()
@@ -386,7 +370,7 @@ def test_a_bom_and_crlf_matrix_renders_as_its_lf_twin(tmp_path: Path) -> None:
         root = tmp_path / name
         root.mkdir()
         (root / "matrix.yaml").write_bytes(data)
-        code, output = cli(root, "render")
+        code, output = on_terminal(root, "render")
         assert code == 0, output
         pages.append(((root / "noxfile.py").read_text(), (root / "docs" / "t.md").read_text()))
     assert pages[0] == pages[1]

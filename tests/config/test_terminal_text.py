@@ -5,12 +5,10 @@ command prints an escape sequence, C1 control or bidirectional override as `\\uX
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import on_terminal
 
 from matrixgen.terminal import inert
 from tests.results.helpers import junit
@@ -39,20 +37,6 @@ def yaml_quoted(text: str) -> str:
 def assert_inert(output: str) -> None:
     found = sorted({f"U+{ord(c):04X}" for c in output if c in ACTIVE})
     assert found == [], f"raw control characters reached the terminal: {found}\n{output!r}"
-
-
-def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """The console script in a process of its own: what bytes reach the terminal."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MATRIXGEN_"))}
-    base.pop("CI", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "matrixgen", "-C", str(root), *args],
-        capture_output=True,
-        env={**base, "NO_COLOR": "1", **(env or {})},
-        timeout=120,
-        check=False,
-    )
-    return done.returncode, (done.stdout + done.stderr).decode("utf-8", "surrogateescape")
 
 
 def test_inert_keeps_text_and_shows_each_control() -> None:
@@ -97,10 +81,10 @@ outputs:
 
 def test_list_and_explain_print_inert_text(project: Path) -> None:
     for args in (["list"], ["explain", "unit/s3"], ["explain", "unit/gone"], ["validate"]):
-        code, output = cli(project, *args)
+        code, output = on_terminal(project, *args)
         assert code == 0, output
         assert_inert(output)
-    code, output = cli(project, "list", "--json")
+    code, output = on_terminal(project, "list", "--json")
     listed = json.loads(output)  # `\uXXXX` is a JSON escape of the very same character
     assert listed[0]["labels"]["backend"] == ALL, listed
 
@@ -111,22 +95,22 @@ def test_validate_errors_print_inert_text(tmp_path: Path) -> None:
         f"version: 1\naxes:\n  b: [x]\nlevels:\n  unit: {{axes: [b], run: x, labl: {evil}}}\n"
         f"exclude:\n  - match: {{b: x}}\n    reason: {evil}\n"
     )
-    code, output = cli(tmp_path, "validate")
+    code, output = on_terminal(tmp_path, "validate")
     assert code == 2 and "labl" in output, output
     assert_inert(output)
     (tmp_path / "matrix.yaml").write_text(f"version: 1\naxes: {{{evil}: [x]}}\n")
-    code, output = cli(tmp_path, "validate")
+    code, output = on_terminal(tmp_path, "validate")
     assert code == 2, output
     assert_inert(output)
     assert "\\u001b]0;pwned" in output
 
 
 def test_render_check_diff_prints_inert_text(project: Path) -> None:
-    assert cli(project, "render")[0] == 0
+    assert on_terminal(project, "render")[0] == 0
     page = project / "docs" / "testing.md"
     end = "<!-- matrixgen:table:end -->"
     page.write_text(page.read_text().replace(end, f"{ALL}\n{end}"))  # a hand edit inside
-    code, output = cli(project, "render", "--check")
+    code, output = on_terminal(project, "render", "--check")
     assert code == 1, output
     assert_inert(output)
     assert "\\u001b]52;c;" in output
@@ -135,7 +119,7 @@ def test_render_check_diff_prints_inert_text(project: Path) -> None:
 @pytest.mark.parametrize("github", [False, True])
 def test_run_and_report_print_inert_text(project: Path, github: bool) -> None:
     env = {"GITHUB_ACTIONS": "true", "CI": "true"} if github else {}
-    code, output = cli(project, "run", "-v", env=env)
+    code, output = on_terminal(project, "run", "-v", env=env)
     assert code == 1, output
     assert_inert(output)
     # A JUnit from a pull request's artifact: C1 controls and a bidi override are valid
@@ -144,6 +128,6 @@ def test_run_and_report_print_inert_text(project: Path, github: bool) -> None:
     (project / "results" / "unit" / "gcs.xml").write_text(
         junit("unit/gcs", passed=0, failed=1, message=forged), encoding="utf-8"
     )
-    code, output = cli(project, "report", env=env)
+    code, output = on_terminal(project, "report", env=env)
     assert code in (0, 1), output
     assert_inert(output)

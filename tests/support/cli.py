@@ -85,3 +85,19 @@ def process(
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT if stderr_to_stdout else subprocess.PIPE,
         check=False,
     )  # fmt: skip
+
+
+def on_terminal(root: Path, *args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:
+    """`matrixgen -C ROOT ARGS` as a terminal shows it: exit code and stdout+stderr, the
+    bytes decoded as they came (control characters included), without the variables of a
+    CI runner or an outer matrixgen run, colour off."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MATRIXGEN_"))}
+    base.pop("CI", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "matrixgen", "-C", str(root), *args],
+        capture_output=True,
+        env={**base, "NO_COLOR": "1", **(env or {})},
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, (done.stdout + done.stderr).decode("utf-8", "surrogateescape")
