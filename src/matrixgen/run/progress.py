@@ -23,7 +23,7 @@ from matrixgen.ci import PLAIN, Provider, detect
 from matrixgen.load.cells import Cell
 from matrixgen.outcome import durations
 from matrixgen.outcome.attempts import attempt_path
-from matrixgen.outcome.status import Status
+from matrixgen.outcome.status import STAMPED, Status
 from matrixgen.run.attempt import Outcome
 from matrixgen.run.eta import clock, seconds_left
 from matrixgen.run.palette import SERVICE_STYLE, STATUS_STYLE, paint, wants_colour
@@ -36,20 +36,7 @@ if TYPE_CHECKING:
     from matrixgen.run.options import RunOptions
 
 INTERRUPTED = "interrupted"  # a cell stopped by Ctrl-C/SIGTERM: no status, no result
-ORDER = (
-    *(
-        s.value
-        for s in (
-            Status.PASSED,
-            Status.FLAKY,
-            Status.FAILED,
-            Status.ERROR,
-            Status.SKIPPED,
-            Status.NOT_RUN,
-        )
-    ),
-    INTERRUPTED,
-)
+ORDER = (*STAMPED, INTERRUPTED)  # the statuses a run stamps, in that order, then Ctrl-C
 
 
 def word(status: Status | None) -> str:
