@@ -100,7 +100,7 @@ def create_file(path: Path) -> int:
     Whatever was at `path` (a file, a symbolic link) is removed first: O_EXCL never
     follows a link, so the new file is always this one, and a link's target is untouched.
     """
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | BINARY
     for _ in range(3):
         try:
             return os.open(path, flags, 0o666)
@@ -122,7 +122,13 @@ _KINDS = (
     (stat.S_ISBLK, "a block device, not a regular file"),
 )
 # Never wait on a FIFO's writer, never follow a link the check did not see.
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+# Windows has none of the three, and opens in text mode (CRLF translated, Ctrl-Z read as
+# the end) unless told O_BINARY, which only Windows has.
+BINARY = getattr(os, "O_BINARY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0) | BINARY
+)
 
 
 def not_regular(mode: int) -> str | None:
@@ -205,7 +211,7 @@ def read_regular(
         why = not_regular((os.stat if links else os.lstat)(path).st_mode)
         if why is not None:
             return why
-        descriptor = os.open(path, _OPEN_FLAGS & ~os.O_NOFOLLOW if links else _OPEN_FLAGS)
+        descriptor = os.open(path, _OPEN_FLAGS & ~_NOFOLLOW if links else _OPEN_FLAGS)
     except OSError as error:
         return f"cannot read it: {error.strerror or error}"
     try:

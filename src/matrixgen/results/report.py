@@ -241,7 +241,8 @@ def append_whole(path: Path, text: str) -> None:
     summary (an unclosed `<details>` would swallow whatever a later step appends).
     Unbuffered, so that nothing is left to be flushed after the file is cut back."""
     data = text.encode("utf-8")
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)  # not on Windows
+    descriptor = os.open(path, flags, 0o666)
     try:
         start = os.lseek(descriptor, 0, os.SEEK_END)
         try:

@@ -33,6 +33,8 @@ from matrixgen.run.processes import MARKER_PREFIX, Badge, process_clock
 FOLDER = ".matrixgen"  # in the results folder: this file, the lock
 OWNER = ".matrixgen-run"  # in each data folder a run makes: the run's id (clean checks it)
 PREFIX = "matrixgen-"  # of data folders and compose projects of services
+# Never through a link; not inherited but where passed (pass_fds). Windows has neither flag.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 VERSION = 2  # 2: compose project names carry `compose_name`'s token; the badge file
 _tokens = itertools.count()
 
@@ -100,14 +102,14 @@ class Ledger:
     def begin(self) -> None:
         """Before anything starts: make the run's badge file and write the ledger."""
         path = badge_path(self.path)
-        made = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        made = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
         try:
             descriptor = os.open(path, made, 0o600)
             try:
                 os.write(descriptor, f"{self.run_id}\n".encode())
             finally:
                 os.close(descriptor)
-            self.badge = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            self.badge = os.open(path, os.O_RDONLY | _NOFOLLOW)
             info = os.fstat(self.badge)
             self.badge_id = (info.st_dev, info.st_ino)
         except OSError as error:

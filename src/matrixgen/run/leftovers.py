@@ -41,6 +41,7 @@ from matrixgen.marks import read_header
 from matrixgen.run import dead_runs
 from matrixgen.run.dead_runs import DeadRun
 from matrixgen.run.ledger import FOLDER, OWNER, PREFIX, badge_path, compose_name, same_process
+from matrixgen.run.platform import current as platform
 from matrixgen.run.processes import Badge, carries, ours, protected
 from matrixgen.run.requirements import docker_engine_answers
 
@@ -115,7 +116,7 @@ def _badge(run: DeadRun) -> Badge | None:
         info = os.lstat(badge_path(run.path))
     except OSError:
         return None
-    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_uid != os.geteuid():
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or not platform().own(info):
         return None
     return info.st_dev, info.st_ino
 
@@ -266,7 +267,7 @@ def _remove_folder(folder: Path, run_id: str) -> str | None:
         folder.is_absolute()
         and folder.name.startswith(PREFIX)
         and stat.S_ISDIR(info.st_mode)
-        and info.st_uid == os.geteuid()
+        and platform().own(info)
         and read_regular(folder / OWNER, 64) == run_id.encode()
     )
     if not owned:

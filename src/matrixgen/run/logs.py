@@ -16,10 +16,13 @@ import codecs
 import contextlib
 import os
 import re
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from matrixgen.files import create_file
+from matrixgen.run.platform import current as platform
 
 HEAD = 1 << 20  # the first MiB: how it started
 TAIL = 4 << 20  # the last 4 MiB: how it ended
@@ -65,6 +68,40 @@ class _Feed(asyncio.Protocol):
             self.done.set_result(None)
 
 
+class _ThreadReader(asyncio.BaseTransport):
+    """Reads a pipe in a thread of its own and hands what it reads to the loop: Windows'
+    proactor loop cannot watch an anonymous pipe (the portable platform). A thread per pipe,
+    not the loop's executor: a daemon may hold a pipe open for the whole run, and the
+    executor's few workers are what the runner stops services with."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, feed: _Feed) -> None:
+        super().__init__()
+        self.loop, self.fd, self.feed, self.closed = loop, fd, feed, False
+        threading.Thread(target=self._read, name=f"log pipe {fd}", daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            while chunk := os.read(self.fd, 65536):
+                if not self.closed:
+                    self._hand(self.feed.data_received, chunk)
+        except OSError:
+            pass
+        finally:
+            os.close(self.fd)
+            self._hand(self.feed.connection_lost, None)
+
+    def _hand(self, method: Callable[[Any], None], argument: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the run is over
+            self.loop.call_soon_threadsafe(method, argument)
+
+    def close(self) -> None:
+        """Stop keeping what comes; the thread ends at the pipe's EOF (its writers' end)."""
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+
 class Log:
     """One capped log file. `on_error` hears the first write that failed (a full disk);
     after it the output is still read (no child blocks on a full pipe) but not kept."""
@@ -99,6 +136,11 @@ class Log:
         future done at its EOF (every holder of the write end has closed it)."""
         read_end, write_end = os.pipe()
         loop = asyncio.get_running_loop()
+        if not platform().loop_reads_pipes:
+            feed = _Feed(self)
+            feed.connection_made(_ThreadReader(loop, read_end, feed))
+            self.feeds.add(feed)
+            return write_end, feed.done
         try:
             _transport, feed = await loop.connect_read_pipe(
                 lambda: _Feed(self), os.fdopen(read_end, "rb", buffering=0)
@@ -139,7 +181,7 @@ class Log:
     def _append(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            written = os.pwrite(self.fd, view, self.size)
+            written = platform().write_at(self.fd, view, self.size)
             self.size += written
             view = view[written:]
 
@@ -189,7 +231,7 @@ class Log:
 def _read(fd: int, offset: int, length: int) -> bytes:
     chunks = []
     while length > 0:
-        chunk = os.pread(fd, length, offset)
+        chunk = platform().read_at(fd, length, offset)
         if not chunk:
             break
         chunks.append(chunk)

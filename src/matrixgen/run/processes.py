@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import os
 import random
-import signal
 import socket
 import time
 from collections.abc import Iterable, Mapping
@@ -26,20 +25,13 @@ from typing import Any
 import psutil
 
 from matrixgen.run.logs import Log
+from matrixgen.run.platform import current as platform
 
 # Every process matrixgen starts carries `MATRIXGEN_RUN_<id>=1`; a nested run adds its own.
 MARKER_PREFIX = "MATRIXGEN_RUN_"
 HOST = "127.0.0.1"
 
 _taken: set[int] = set()
-
-
-def _ephemeral_range() -> tuple[int, int]:
-    try:
-        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
-        return int(low), int(high)
-    except (OSError, ValueError):
-        return 32768, 60999
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
@@ -56,7 +48,7 @@ def port_is_free(port: int, host: str = HOST) -> bool:
 
 def free_port(host: str = HOST) -> int:
     """A port nothing listens on, outside the ephemeral range, not handed out before in this run."""
-    low, high = _ephemeral_range()
+    low, high = platform().ephemeral_range()
     candidates = [p for p in range(10000, 65000) if not (low <= p <= high) and p not in _taken]
     for port in random.sample(candidates, k=min(200, len(candidates))):
         if port_is_free(port, host):
@@ -89,36 +81,33 @@ def tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _signal_all(processes: Iterable[psutil.Process], sig: int) -> None:
+def _stop_all(processes: Iterable[psutil.Process], *, force: bool) -> None:
+    """SIGTERM (force: SIGKILL) each; on Windows both are TerminateProcess."""
     for process in processes:
         with contextlib.suppress(psutil.Error):
-            process.send_signal(sig)
+            process.kill() if force else process.terminate()
 
 
 async def terminate(process: asyncio.subprocess.Process, *, grace: float = 3.0) -> int:
     """SIGTERM the session led by `process` and its descendants, then SIGKILL what is left.
 
-    Children start with `start_new_session=True`, so each leads its own process group
-    and `killpg` reaches grandchildren even when their parent died first; the psutil
+    On POSIX children start with `start_new_session=True`, so each leads its own process
+    group and `killpg` reaches grandchildren even when their parent died first; the psutil
     walk (taken before any signal, since orphans re-parent) catches those that left the
-    group. The direct child is reaped by asyncio, never by psutil, so its exit code stays right.
+    group, and is all there is on the portable platform. The direct child is reaped by
+    asyncio, never by psutil, so its exit code stays right.
     """
     descendants = tree(process.pid)[1:]
-    _signal_group(process.pid, signal.SIGTERM)
-    _signal_all(descendants, signal.SIGTERM)
+    platform().stop_group(process, force=False)
+    _stop_all(descendants, force=False)
     deadline = time.monotonic() + grace
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(process.wait(), grace)
     while any(_alive(p) for p in descendants) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    _signal_group(process.pid, signal.SIGKILL)
-    _signal_all([p for p in descendants if _alive(p)], signal.SIGKILL)
+    platform().stop_group(process, force=True)
+    _stop_all([p for p in descendants if _alive(p)], force=True)
     return await process.wait()
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
 
 
 def _alive(process: psutil.Process) -> bool:
@@ -136,15 +125,11 @@ Badge = tuple[int, int]
 
 
 def holds(process: psutil.Process, badge: Badge | None) -> bool:
-    """Whether `process` holds an open descriptor on the badge's file (/proc/PID/fd on
-    Linux; elsewhere the files psutil lists). Unreadable: no."""
+    """Whether `process` holds an open descriptor on the badge's file. Unreadable: no."""
     if badge is None:
         return False
     try:
-        if os.path.isdir("/proc/self/fd"):
-            paths = [entry.path for entry in os.scandir(f"/proc/{process.pid}/fd")]
-        else:  # pragma: no cover - not Linux
-            paths = [opened.path for opened in process.open_files()]
+        paths = platform().open_paths(process)
     except (OSError, psutil.Error):
         return False
     for path in paths:
@@ -204,9 +189,9 @@ def sweep(marker: str, badge: Badge | None = None, grace: float = 2.0) -> list[s
     for process in leftovers:
         with contextlib.suppress(psutil.Error):
             names.append(f"{process.name()} (pid {process.pid})")
-    _signal_all(leftovers, signal.SIGTERM)
+    _stop_all(leftovers, force=False)
     _gone, alive = psutil.wait_procs(leftovers, timeout=grace)
-    _signal_all(alive, signal.SIGKILL)
+    _stop_all(alive, force=True)
     psutil.wait_procs(alive, timeout=grace)
     return names
 
@@ -237,8 +222,11 @@ async def spawn(
 
     Its own session keeps Ctrl-C in the terminal from reaching it directly (the runner
     decides when it stops) and makes its process group killable as a whole. `badge`, the
-    descriptor of the run's badge file, stays open in it (see `Badge`).
+    descriptor of the run's badge file, stays open in it (see `Badge`; POSIX only).
     """
+    system = platform()
+    if isinstance(command, str) and (argv := system.shell(command, env)) is not None:
+        command = argv
     output, done = await log.pipe()
     try:
         options: dict[str, Any] = {
@@ -247,8 +235,7 @@ async def spawn(
             "stderr": asyncio.subprocess.STDOUT,
             "env": dict(env),
             "cwd": cwd,
-            "start_new_session": True,
-            "pass_fds": () if badge is None else (badge,),
+            **system.spawn_options(badge),
         }
         if isinstance(command, str):
             process = await asyncio.create_subprocess_shell(command, **options)

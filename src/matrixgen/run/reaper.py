@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import os
 import signal
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 
 import psutil
 
+from matrixgen.run.platform import current as platform
 from matrixgen.run.processes import Badge, holds, tree
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -38,10 +38,10 @@ SLACK = 0.05  # seconds: process start times are in clock ticks (10 ms)
 @contextlib.contextmanager
 def subreaper() -> Iterator[bool]:
     """Be a child subreaper while the block runs (Linux only; elsewhere, or when prctl
-    fails, nothing changes), then restore what was set before."""
+    fails, or on the portable platform, nothing changes), then restore what was set before."""
     libc = None
     before = ctypes.c_int(0)
-    if sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux") and platform().reaps_orphans:
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(before), 0, 0, 0)
@@ -75,11 +75,14 @@ def orphans(
     """Descendants of this process outside the trees of `keep` (what it runs now), outside
     its own session (its own helper commands, such as interpreter lookups, which it waits
     for), started at `since` or later (whatever its caller started before is not ours), and
-    carrying `marker` or holding `badge` (or ended: zombies)."""
+    carrying `marker` or holding `badge` (or ended: zombies). None on the portable
+    platform: without a subreaper or sessions, an orphan cannot be told from this process's
+    own helpers (the teardown's marker sweep still finds what carries the marker)."""
+    if not platform().reaps_orphans:
+        return []
     kept: set[int] = set()
     for pid in keep:
         kept.update(p.pid for p in tree(pid))
-    session = os.getsid(0)
     found = []
     try:
         descendants = psutil.Process().children(recursive=True)
@@ -89,7 +92,7 @@ def orphans(
         if process.pid in kept:
             continue
         try:
-            if os.getsid(process.pid) == session:
+            if platform().in_my_session(process.pid):
                 continue
             created = process.create_time()
             if created < since - SLACK:
