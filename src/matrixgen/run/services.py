@@ -1,15 +1,23 @@
 """One running service: a native process on a free port with a private data folder, a
 compose file brought up on a Docker engine, or one already running at an address given to
-the run (`--provided`, a CI job's service container). Started once per run, probed until
-ready, set up, and stopped with its whole process tree (a provided one is left running).
+the run (`--provided`, a CI job's service container). Started once per run (or once per
+cell, `scope: cell`), probed until ready, set up, and stopped with its whole process tree
+(a provided one is left running).
+
+A service is what its cells used (issue 21): where its runtime runs its process
+(`Runtime.holds_port`), a port already in use before it starts is an error naming the
+holder, a probe counts only while its own process tree listens on the probed port, and
+`gone` says when it stopped being so while cells use it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 import urllib.parse
@@ -17,17 +25,21 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from matrixgen.load.model import Ready, Service
 from matrixgen.load.placeholders import fill_argv, substitute
 from matrixgen.probe import aprobe_until
 from matrixgen.run.ledger import Ledger
 from matrixgen.run.logs import Log, Watch
-from matrixgen.run.processes import HOST, free_port, spawn, tail, terminate
+from matrixgen.run.ports import held_by_tree, holder
+from matrixgen.run.processes import HOST, free_port, port_is_free, spawn, terminate
 from matrixgen.run.runtimes import Runtime, runtime
 
 PROBE_LIMIT = 2.0  # seconds one http, tcp or log probe may take
 COMMAND_LIMIT = 5.0  # seconds one ready command may take
 TIMEOUT = 30.0  # seconds a provided service without `process:` may take to accept connections
+TAIL_BYTES = 8192  # of its log read for the last lines shown with a failure
 
 
 class ServiceFailed(Exception):
@@ -54,6 +66,10 @@ class RunningService:
     started: float = 0.0
     ready_after: float = 0.0  # seconds from start to ready
     last_output: str = ""  # the tail of its log when it was stopped (the folder is gone)
+    log_file: Path | None = None  # where its log goes (results/services/); else in its folder
+    instance: str = ""  # of a `scope: cell` service: which cell's instance (`c1`, `c2`, ...)
+    not_owned: str = ""  # the last probe that answered from a process not the service's
+    on_log_error: Callable[[OSError], None] | None = None  # a write into its log failed
 
     @property
     def runtime(self) -> Runtime:
@@ -70,14 +86,40 @@ class RunningService:
 
     @property
     def log(self) -> Path:
-        return self.home / "output.log"
+        return self.log_file if self.log_file is not None else self.home / "output.log"
+
+    @property
+    def probe_port(self) -> int | None:
+        """The port its ready probe reaches (tcp, http, or a command naming ${port}): the one
+        its own process must hold; None when the probe names none."""
+        process = self.service.process
+        ready = process.ready if process is not None else None
+        if ready is None:
+            return None
+        try:
+            if ready.tcp is not None:
+                return int(self.fill(ready.tcp).rpartition(":")[2])
+            if ready.http is not None:
+                parts = urllib.parse.urlsplit(self.fill(ready.http))
+                return parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return None  # the probe itself says so when it runs
+        if ready.command is not None and any("${port}" in item for item in ready.command):
+            return self.port
+        return None
+
+    @property
+    def fixed_port(self) -> int | None:
+        """The port it listens on whatever port matrixgen chose, when its probe names one."""
+        port = self.probe_port
+        return port if port is not None and port != self.port else None
 
     @property
     def values(self) -> dict[str, str]:
         return {
             "port": str(self.port),
             "host": self.host,
-            "dir": str(self.data_dir),
+            "dir": str(self.data_dir) if self.folder is not None else "",  # made at start
             "name": self.name,
         }
 
@@ -105,8 +147,8 @@ class RunningService:
         return {key: self.fill(value) for key, value in self.service.env.items()}
 
     def log_tail(self, lines: int = 30) -> str:
-        if self.folder is not None and self.folder.is_dir():
-            return tail(self.log, lines)
+        if self.output is not None and self.output.fd >= 0:
+            return _tail(self.log, lines)
         return "\n".join(self.last_output.splitlines()[-lines:])
 
     def failure(self, reason: str) -> ServiceFailed:
@@ -136,8 +178,15 @@ class RunningService:
         else:
             self.folder = Path(tempfile.mkdtemp(prefix="matrixgen-"))
         self.data_dir.mkdir()
-        self.output = Log(self.log)
+        self.output = Log(self.log, on_error=self.on_log_error)
         self.started = time.monotonic()
+        port = self.probe_port
+        if self.runtime.holds_port and port is not None and not port_is_free(port):
+            fix = "let matrixgen choose it: ${port}" if port != self.port else "run again"
+            raise self.failure(
+                f"cannot start: port {port} is already in use by {holder(port)}; stop that "
+                f"process, or {fix}"
+            )
         process = self.service.process
         ready = process.ready if process is not None else None
         # Watched from the first byte: output written before the probe starts counts too.
@@ -169,16 +218,40 @@ class RunningService:
                 await asyncio.wait_for(check(), left)
             except asyncio.TimeoutError:
                 raise _Retry("a probe got no answer in time") from None
+            self._owned()
 
         probing = aprobe_until(attempt, interval=ready.interval, timeout=timeout, retry=_Retry)
         try:
             await asyncio.wait_for(probing, timeout + 1.0)
         except _Exited as error:
-            raise self.failure(str(error)) from None
+            raise self.failure(f"{error}{self.not_owned}") from None
         except _Retry as error:
             raise self.failure(f"was not ready after {timeout:g}s ({error})") from None
         except asyncio.TimeoutError:
             raise self.failure(f"was not ready after {timeout:g}s") from None
+
+    def _owned(self) -> None:
+        """A probe that answered counts only when the service's own process tree listens on
+        the probed port: else a stranger on that port answered it."""
+        port = self.probe_port
+        if not self.runtime.holds_port or port is None or self.process is None:
+            return
+        if not held_by_tree(self.process.pid, port):
+            self.not_owned = f" (port {port} answered, but held by {holder(port)})"
+            raise _Retry(f"port {port} answers, but not from its own process{self.not_owned}")
+
+    def gone(self) -> str | None:
+        """Why it no longer is what its cells use (its process ended, or left its port);
+        None while it is, and for a runtime whose process is not its own."""
+        if not self.runtime.holds_port or self.process is None:
+            return None
+        code = self.process.returncode
+        if code is not None or not _running(self.process.pid):
+            return f"exited with code {code}" if code is not None else "exited"
+        port = self.probe_port
+        if port is not None and not held_by_tree(self.process.pid, port):
+            return f"no longer listens on port {port}"
+        return None
 
     def _probe(self, ready: Ready, watch: Watch | None) -> tuple[_Check, float]:
         """The check and how long one attempt may take."""
@@ -240,7 +313,7 @@ class RunningService:
             if self.output is not None:
                 await self.output.drain(0.5)
                 self.output.close()
-                self.last_output = self.log_tail()
+                self.last_output = _tail(self.log, 100)
             if self.folder is not None:
                 if self.ledger is not None:
                     self.ledger.remove_folder(self.folder)
@@ -250,6 +323,33 @@ class RunningService:
 
 class _Retry(Exception):
     """A readiness probe that did not succeed yet."""
+
+
+def _running(pid: int) -> bool:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
+
+
+def _tail(path: Path, lines: int) -> str:
+    """The last lines of its log: a bounded read of a regular file, never through a link."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return ""
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return ""
+        start = max(0, info.st_size - TAIL_BYTES)
+        data = os.pread(fd, TAIL_BYTES, start)
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+    return "\n".join(data.decode("utf-8", errors="replace").splitlines()[-lines:])
 
 
 _Check = Callable[[], Awaitable[None]]

@@ -22,6 +22,7 @@ class Handle(Protocol):
     ledger: Ledger | None
     port: int
     host: str
+    instance: str  # of a `scope: cell` service: which cell's instance; "" for the one
     process: asyncio.subprocess.Process | None
 
     def fill(self, text: str) -> str: ...
@@ -49,6 +50,10 @@ class Handle(Protocol):
 
 class Runtime(Protocol):
     name: str
+    # Whether the service's own process (`Handle.process`) listens on its port: then a probe
+    # counts only while its process tree holds the probed port, and a port in use before it
+    # starts is an error (compose publishes through the engine's proxy; provided is foreign).
+    holds_port: bool
 
     async def start(self, handle: Handle) -> None:
         """Bring the service up (it is probed and set up afterwards)."""

@@ -20,13 +20,16 @@ def compose_file(handle: Handle) -> Path:
 
 
 def project(handle: Handle) -> str:
-    """`matrixgen-NAME-TOKEN`: the run's own (see `ledger.compose_name`)."""
+    """`matrixgen-NAME-TOKEN`: the run's own (see `ledger.compose_name`); a `scope: cell`
+    instance adds its own (`matrixgen-NAME-c2-TOKEN`), so instances never share a project."""
     run = handle.ledger.run_id if handle.ledger is not None else ""
-    return compose_name(f"matrixgen-{handle.name}", handle.root, run, compose_file(handle))
+    stem = f"matrixgen-{handle.name}" + (f"-{handle.instance}" if handle.instance else "")
+    return compose_name(stem, handle.root, run, compose_file(handle))
 
 
 class Compose:
     name = "compose"
+    holds_port = False
 
     async def start(self, handle: Handle) -> None:
         await _compose(handle, "up", "-d", "--wait")

@@ -11,6 +11,7 @@ STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL of its process tree
 
 class Native:
     name = "native"
+    holds_port = True
 
     async def start(self, handle: Handle) -> None:
         process = handle.service.process

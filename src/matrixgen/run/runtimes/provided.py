@@ -9,6 +9,7 @@ from matrixgen.run.runtimes.base import Handle
 
 class Provided:
     name = "provided"
+    holds_port = False
 
     async def start(self, handle: Handle) -> None:
         return None
