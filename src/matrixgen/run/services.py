@@ -32,6 +32,7 @@ from matrixgen.load.placeholders import fill_argv, substitute
 from matrixgen.probe import aprobe_until
 from matrixgen.run.ledger import Ledger
 from matrixgen.run.logs import Log, Watch
+from matrixgen.run.platform import current as platform
 from matrixgen.run.ports import held_by_tree, holder
 from matrixgen.run.processes import HOST, free_port, port_is_free, spawn, terminate
 from matrixgen.run.runtimes import Runtime, runtime
@@ -344,7 +345,7 @@ def _tail(path: Path, lines: int) -> str:
         if not stat.S_ISREG(info.st_mode):
             return ""
         start = max(0, info.st_size - TAIL_BYTES)
-        data = os.pread(fd, TAIL_BYTES, start)
+        data = platform().read_at(fd, TAIL_BYTES, start)  # no os.pread on Windows
     except OSError:
         return ""
     finally:
