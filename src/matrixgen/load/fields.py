@@ -112,3 +112,26 @@ class Strict(BaseModel):
     # so building each model's own validator too was wasted: ~15 ms of an uncached
     # `list`, which pays pydantic before its first cell (bench/list.py).
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        # Building a schema, pydantic asks `inspect.signature` of every default factory
+        # whether it takes the validated data. For the builtins `list` and `dict` that
+        # means importing tokenize and parsing their text signature (dict's fails, and is
+        # tried again for each field): ~15 ms for the ~45 factories of matrix.yaml's
+        # models, of an uncached `list` (bench/list.py). Plain functions making the same
+        # empty containers are read from their code object.
+        super().__pydantic_init_subclass__(**kwargs)
+        for info in cls.__pydantic_fields__.values():
+            info.default_factory = _FACTORIES.get(info.default_factory, info.default_factory)
+
+
+def _empty_list() -> list[Any]:
+    return []
+
+
+def _empty_dict() -> dict[Any, Any]:
+    return {}
+
+
+_FACTORIES: dict[object, Any] = {list: _empty_list, dict: _empty_dict}
