@@ -7,7 +7,13 @@ the workflow's, job's and step's env, after `${{ }}` in it is evaluated
 (`expressions`); `$GITHUB_OUTPUT` of a step with an `id` feeds `steps.<id>.outputs` and
 the job's `outputs:`. Actions are done by what they do to the workspace: checkout leaves
 a git checkout as actions/checkout leaves it (detached, no `origin/HEAD`), setup-python
-checks its inputs (the files `cache-dependency-path` lists must exist), upload-artifact
+checks its inputs (the files `cache-dependency-path` lists must exist) and puts the Python
+asked for first on PATH: the runner's own interpreter when it is that version (it holds
+what the tests installed), else a fresh venv of this machine's interpreter for it (pyenv,
+Debian's pypy3), as a job's fresh tool-cache Python; with `update-environment: false` it
+only answers `python-path`, with the runner's own interpreter, which holds matrixgen (there
+is no package index to install it from here). `$GITHUB_PATH` lines go first on PATH for
+the later steps, as on GitHub. upload-artifact
 copies the files its `path:` lines select (`!` excludes, hidden files left out unless
 `include-hidden-files`, rooted at their common folder) under a name no other artifact
 may have, and download-artifact copies every artifact matching `pattern` into `path`,
@@ -23,15 +29,20 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import platform
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from matrixgen import pythons
+from matrixgen.run import interpreters
 
 from .expressions import condition, interpolate, to_string, truthy, value_of
 
@@ -57,6 +68,7 @@ class LineRun:
     setup_python: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     containers: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> ports
+    action_outputs: dict[str, str] = field(default_factory=dict)  # of the last action step
 
 
 @dataclass
@@ -164,7 +176,9 @@ class Runner:
             "GITHUB_WORKSPACE": str(workspace),
             "GITHUB_STEP_SUMMARY": str(summary),
             "GITHUB_EVENT_NAME": self.event,
+            "RUNNER_TEMP": str(scratch / "temp"),
         }
+        (scratch / "temp").mkdir()
         contexts["github"]["workspace"] = str(workspace)
         for key, value in {**self.workflow.get("env", {}), **job.get("env", {})}.items():
             env[key] = to_string(value_of(value, contexts, _ok()))
@@ -204,10 +218,17 @@ class Runner:
                 outcome, output, outputs = self.run_step(
                     script, step, step_env, workspace, scratch / f"step-{index}"
                 )
+                # $GITHUB_PATH: each line goes first on PATH for the later steps.
+                added = (scratch / f"step-{index}.path").read_text(encoding="utf-8").split("\n")
+                for folder in filter(None, added):
+                    env["PATH"] = os.pathsep.join([folder, env["PATH"]])
                 if step.get("id"):
                     steps_context[step["id"]] = {"outputs": outputs, "outcome": outcome}
             else:
+                line.action_outputs = {}
                 outcome, output = self.use(step, contexts, status, workspace, line)
+                if step.get("id"):
+                    steps_context[step["id"]] = {"outputs": line.action_outputs, "outcome": outcome}
             line.steps.append(StepRecord(name, outcome, output))
             if outcome == "failure":
                 line.result = "failure"
@@ -281,7 +302,9 @@ class Runner:
         script_file.write_text(script, encoding="utf-8")
         output_file = base.with_suffix(".output")
         output_file.touch()
-        env = {**env, "GITHUB_OUTPUT": str(output_file)}
+        path_file = base.with_suffix(".path")
+        path_file.touch()
+        env = {**env, "GITHUB_OUTPUT": str(output_file), "GITHUB_PATH": str(path_file)}
         cwd = workspace / step.get("working-directory", ".")
         done = subprocess.run(
             [*SHELL, str(script_file)],
@@ -318,12 +341,43 @@ class Runner:
             for path in inputs.get("cache-dependency-path", "").split():
                 if not (workspace / path).is_file():
                     return "failure", f"cache-dependency-path: no file {path}"
-            return "success", ""
+            return self.setup_python(inputs, line)
         if action == "actions/upload-artifact":
             return self.upload(inputs, workspace)
         if action == "actions/download-artifact":
             return self.download(inputs, workspace)
         return "success", f"not run here: {step['uses']}"
+
+    def setup_python(self, inputs: Mapping[str, str], line: LineRun) -> tuple[str, str]:
+        own = Path(sys.executable)
+        if inputs.get("update-environment") == "false":
+            line.action_outputs = {
+                "python-path": str(own),
+                "python-version": platform.python_version(),
+            }
+            return "success", f"python-path {own}"
+        value = inputs["python-version"] + ("t" if inputs.get("freethreaded") == "true" else "")
+        wanted = pythons.parse(value)
+        if isinstance(wanted, str):
+            return "failure", f"setup-python: {value}: {wanted}"
+        if wanted.matches(interpreters.describe(own)):
+            folder = own.parent
+        else:
+            found = interpreters.find_interpreter(value, line.env)
+            if found is None:
+                return "failure", f"setup-python: no Python {value} on this machine"
+            venv = Path(line.env["RUNNER_TEMP"]) / f"toolcache-{value}"
+            argv = ["uv", "venv", "--quiet", "--seed", "--no-project", "--python", str(found)]
+            made = subprocess.run(
+                [*argv, str(venv)],
+                env=line.env, capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            if made.returncode != 0:
+                return "failure", made.stdout + made.stderr
+            folder = venv / "bin"
+        line.env["PATH"] = os.pathsep.join([str(folder), line.env["PATH"]])
+        line.action_outputs = {"python-path": str(folder / "python")}
+        return "success", f"python {value}: {folder}"
 
     def checkout(self, workspace: Path, inputs: Mapping[str, str]) -> tuple[str, str]:
         """As actions/checkout leaves a pull request's checkout: HEAD detached at the commit,

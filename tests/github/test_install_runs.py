@@ -48,7 +48,7 @@ def test_install_lines_that_name_other_files_install_in_every_job(
     )  # fmt: skip
     jobs = runner.run(only=["unit"])
     line = jobs["unit"].lines[0]
-    install = step(line, "Install matrixgen and the cell's Python packages")
+    install = step(line, "Install the project and the cell's Python packages")
     assert install.outcome == "success", install.output
     assert "Requirement already satisfied: click" in install.output  # the nested -r
     workspace = Path(line.env["GITHUB_WORKSPACE"])

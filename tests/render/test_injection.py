@@ -29,7 +29,8 @@ HOSTILE = [
 ALLOWED_EXPRESSIONS = re.compile(
     r"\$\{\{ (matrix\.\w+|github\.(workflow|ref|workspace)|!cancelled\(\)|'\$\{\{'"
     r"|github\.event_name == 'pull_request' && github\.ref \|\| github\.run_id"
-    r"|github\.event\.repository\.default_branch \|\| github\.ref_name) \}\}"
+    r"|github\.event\.repository\.default_branch \|\| github\.ref_name"
+    r"|steps\.matrixgen-python\.outputs\.python-path) \}\}"
 )
 
 

@@ -58,7 +58,7 @@ def test_each_cell_runs_on_its_python_or_is_skipped(tmp_path: Path) -> None:
     assert cells["unit/3.10"]["status"] == cells["unit/3.12"]["status"] == "passed"
     assert cells["unit/3.99"]["status"] == "skipped"
     assert cells["unit/3.99"]["reason"] == (
-        "Python 3.99 not found (looked on PATH, in pyenv and with uv)"
+        "Python 3.99 not found (looked for python3.99 on PATH, in pyenv and with uv)"
     )
     # A second run reuses the cells' environments.
     again = process(tmp_path, "run", "unit/3.10", timeout=600)

@@ -38,6 +38,29 @@ from matrixgen.load.github.model import (
 )
 
 
+class CellInstall(Strict):
+    """What a cell's own environment holds besides `outputs.install` and its services'
+    packages: pip lines, and the env they install under."""
+
+    pip: list[str] = Field(
+        default_factory=list,
+        description=(
+            "requirements.txt lines installed into the environment of each of its cells "
+            "(`lxml==4.9.3`, `-c constraints/oldest.txt`), paths relative to matrix.yaml."
+        ),
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Env while they install (CFLAGS, PIP_CONSTRAINT); part of the declaration.",
+    )
+
+
+CELL_INSTALL = (
+    "Packages in the environment of each of its cells (`matrixgen run`, nox and CI alike); "
+    "cells that declare different ones never share an environment."
+)
+
+
 class AxisValue(Strict):
     label: str | None = Field(None, description="Free text shown in tables; defaults to the value.")
     services: list[Name] = Field(
@@ -53,6 +76,7 @@ class AxisValue(Strict):
     env: dict[str, str] = Field(
         default_factory=dict, description="Env of every cell with this value."
     )
+    install: CellInstall = Field(default_factory=CellInstall, description=CELL_INSTALL)
     github: GithubValue | None = Field(None, description="Its cells' GitHub Actions jobs.")
     allowed_failure: bool | None = Field(
         None,
@@ -217,6 +241,7 @@ class SuiteFields(Strict):
     run: Command | None = None
     timeout: Duration | None = None
     env: dict[str, str] = Field(default_factory=dict)
+    install: CellInstall = Field(default_factory=CellInstall, description=CELL_INSTALL)
     paths: list[str] = Field(
         default_factory=list,
         description="Globs of files whose change affects every cell here (`matrixgen affected`).",

@@ -9,16 +9,15 @@ JUnit fixture through both and compare).
 from __future__ import annotations
 
 import contextlib
-import re
 import signal
 from dataclasses import dataclass
 
+from matrixgen import pythons
 from matrixgen.outcome import properties
 from matrixgen.outcome.junit import FLAKY_KINDS, JUnitFile
 from matrixgen.outcome.status import STAMPED, Status
 
 RAN = (Status.PASSED, Status.FLAKY, Status.FAILED)
-_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?(?:(?:a|b|rc)\d+)?(t)?$")
 
 
 @dataclass(frozen=True)
@@ -123,8 +122,6 @@ def checked_python(verdict: Verdict, recorded: str | None, declared: str | None)
 
 
 def python_matches(version: str, declared: str) -> bool:
-    """'3.10.13' is a '3.10'; '3.13.0t' (free-threaded) is a '3.13t' and not a '3.13'."""
-    have, want = _VERSION.match(version.strip()), _VERSION.match(declared.strip())
-    if have is None or want is None:
-        return version.strip() == declared.strip()
-    return have.group(1, 2) == want.group(1, 2) and bool(have.group(3)) == bool(want.group(3))
+    """'3.10.13' is a '3.10'; '3.13.0t' (free-threaded) is a '3.13t' and not a '3.13';
+    'pypy3.9.16-7.3.11' is a 'pypy3.9' (matrixgen.pythons)."""
+    return pythons.matches(version, declared)

@@ -28,7 +28,12 @@ import yaml
 
 from matrixgen.errors import ConfigError, TemplateError, did_you_mean
 from matrixgen.load.cells import Cell
-from matrixgen.load.github.checks import container_port_env, needs_closure, suite_steps
+from matrixgen.load.github.checks import (
+    container_port_env,
+    needs_closure,
+    suite_steps,
+    windows_label,
+)
 from matrixgen.load.github.jobs import (
     CellEntry,
     JobEntry,
@@ -49,6 +54,8 @@ from matrixgen.marks import HASH
 from matrixgen.render.target import Output, RenderContext, Rendered
 from matrixgen.render.templating import github_quote
 
+# The Python matrixgen itself runs on in a job, apart from the job's (the cell's) Python.
+MATRIXGEN_PYTHON = "3.12"
 # The actions the shipped templates use, at the major-version tags matrixgen is tested
 # with. A tag can be moved by whoever controls the action; `outputs.github.actions` pins
 # commits instead (see the README).
@@ -95,6 +102,7 @@ class JobSettings:
     # matrix line's `retries`, through env)
     services: str = "native"  # `--services` of `matrixgen run`, or '"$SERVICES"' (as retries)
     keys: tuple[str, ...] = ()  # matrix keys beyond cell, id, python, timeout, artifact
+    bash: bool = False  # a line runs on Windows, whose steps run in pwsh unless told bash
 
 
 def job_settings(entries: Sequence[JobEntry], extra: Sequence[str] = ()) -> JobSettings:
@@ -138,6 +146,7 @@ def job_settings(entries: Sequence[JobEntry], extra: Sequence[str] = ()) -> JobS
             if "env" not in keys:
                 keys.append("env")
     settings["env"] = tuple(env)
+    settings["bash"] = any(windows_label(line["runs-on"]) for line in lines)
     return JobSettings(**settings, keys=tuple(keys))
 
 
@@ -532,7 +541,9 @@ class GithubTarget:
             name=f"{matrix.model.name} matrix" if matrix.model.name else "matrix",
             jobs=workflow_jobs(matrix),
             runs_on=flow(github.runs_on),
-            install="\n".join(matrix.model.outputs.requirements),
+            install="\n".join(matrix.model.outputs.install),
+            matrixgen_line=matrix.model.outputs.matrixgen_line,
+            matrixgen_python=MATRIXGEN_PYTHON,
             matrix_file=context.source,
             coverage=coverage,
             events=events(github.on, branch),

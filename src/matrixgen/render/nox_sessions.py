@@ -37,7 +37,6 @@ level of matrix.yaml, e.g. nox -s "{example}", nox -t {tag}. Everything else her
 class Param:
     cell: str
     python: str | None
-    packages: list[str]
     tags: list[str]
 
 
@@ -48,26 +47,6 @@ class LevelSession:
     description: str
     python: bool
     params: list[Param]
-
-
-def pip_arguments(lines: list[str]) -> list[str]:
-    """Requirement lines as `pip install` arguments: '-e .[test]' is an option and its value;
-    any other line ('moto[server]', 'foo >= 1') is one requirement, spaces and all."""
-    arguments: list[str] = []
-    for line in lines:
-        option, _, value = line.strip().partition(" ")
-        if option.startswith("-") and value.strip():
-            arguments.extend([option, value.strip()])
-        else:
-            arguments.append(line.strip())
-    return arguments
-
-
-def cell_packages(matrix: Matrix, cell: Cell) -> list[str]:
-    lines: list[str] = []
-    for service in cell.services:
-        lines.extend(matrix.model.services[service].install.pip)
-    return pip_arguments(list(dict.fromkeys(lines)))
 
 
 def shared_names(matrix: Matrix) -> set[str]:
@@ -102,12 +81,7 @@ def level_sessions(matrix: Matrix) -> list[LevelSession]:
     sessions = []
     for level, cells in by_level.items():
         params = [
-            Param(
-                cell=cell.name,
-                python=cell.python,
-                packages=cell_packages(matrix, cell),
-                tags=cell_tags(cell, shared),
-            )
+            Param(cell=cell.name, python=cell.python, tags=cell_tags(cell, shared))
             for cell in cells
         ]
         python = any(p.python is not None for p in params)
@@ -164,7 +138,7 @@ class NoxTarget:
         body = context.templates.render(
             "nox-sessions.py.j2",
             levels=sessions,
-            install=pip_arguments(matrix.model.outputs.requirements),
+            matrixgen_line=matrix.model.outputs.matrixgen_line,
             matrix_args=matrix_args,
             example=example,
         )

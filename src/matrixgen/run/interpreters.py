@@ -1,14 +1,16 @@
 """The `python` axis: a cell with python X runs on interpreter X, or is skipped; never on another.
 
-find_interpreter (PATH, then pyenv, then uv; every candidate run once to check what it is)
--> prepare (the env as it is when its `python` already is X, else a venv per interpreter and
-requirement lines, installed once and stamped) -> Prepared | Missing.
+find_interpreter (the env's own `python` when it is X, as in a CI job set up for X; then
+PATH, pyenv and uv; every candidate run once to check what it is) -> prepare (a venv of that
+interpreter holding exactly the cell's requirement lines, installed once and stamped, shared
+by the cells that declare the same) -> Prepared | Missing. matrixgen itself never goes into
+it: it drives the venv from its own environment, so any interpreter can be a cell's.
+`fingerprint` tells whether a cell changed its venv while it ran (`cell_python`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -19,18 +21,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from matrixgen import pythons
 from matrixgen.errors import InstallError
 from matrixgen.files import read_regular
+from matrixgen.run.platform import current as platform
 
-# Printed by a candidate: its version, whether it is a free-threaded build (PEP 703: the
-# build flag, not sys._is_gil_enabled(), which PYTHON_GIL=1 can flip at run time), and the
-# executable behind it (a pyenv shim reports the real one).
-_PROBE = (
-    "import json, sys, sysconfig; print(json.dumps([list(sys.version_info[:5]), "
-    "bool(sysconfig.get_config_var('Py_GIL_DISABLED')), sys.executable]))"
-)
-_VERSION = re.compile(r"(\d+)\.(\d+)(t?)")
-_PRERELEASE = {"alpha": "a", "beta": "b", "candidate": "rc"}
+# Printed by a candidate: what it is, as `pythons` records it (implementation, version,
+# free-threaded build: PEP 703's build flag, not sys._is_gil_enabled(), which PYTHON_GIL=1 can
+# flip at run time), and the executable behind it (a pyenv shim reports the real one).
+_PROBE = pythons.describe_code() + "import sys\nprint(_describe() + '\\t' + sys.executable)\n"
 # What decides which interpreter a lookup finds; per-process caches are keyed on these so
 # that cells whose envs differ only in MATRIXGEN_* or their own `env:` share one lookup.
 _LOOKUP_VARS = ("PATH", "HOME", "PYENV_ROOT", "PYENV_VERSION", "VIRTUAL_ENV", "XDG_DATA_HOME")
@@ -46,13 +45,7 @@ LAYOUT = 1  # bump when what goes into a venv changes, so old venvs are not reus
 @dataclass(frozen=True)
 class _Facts:
     executable: Path
-    major: int
-    minor: int
-    full: str  # "3.10.13", "3.14.0rc1", "3.13.0t"
-    free_threaded: bool
-
-    def matches(self, wanted: tuple[int, int, bool]) -> bool:
-        return (self.major, self.minor, self.free_threaded) == wanted
+    full: str  # as `pythons` records it: "3.10.13", "3.14.0rc1", "3.13.0t", "pypy3.9.16-7.3.11"
 
 
 # Per process: an interpreter does not change under a running matrixgen.
@@ -62,17 +55,19 @@ _found: dict[tuple[str, tuple[str | None, ...]], _Facts | None] = {}
 
 @dataclass(frozen=True)
 class Prepared:
-    """Where a cell runs: `python` (full `version`), with `env` (the input env, activated)."""
+    """Where a cell runs: `python` of `venv` (its interpreter recorded as `version`), with
+    `env` (the input env, activated)."""
 
     python: Path
     version: str
     env: dict[str, str] = field(repr=False)
-    venv: Path | None  # None: the env's own `python` already was the version asked for
-    created: bool  # this call created and installed the venv (False: reused or none)
+    venv: Path
+    created: bool  # this call created and installed the venv (False: reused)
+    holds: frozenset[str] = frozenset()  # its distributions, as `installed` names them
 
     def apply(self, env: Mapping[str, str]) -> dict[str, str]:
-        """`env` with this venv activated (unchanged when there is no venv)."""
-        return _activate(env, self.venv) if self.venv else dict(env)
+        """`env` with this venv activated."""
+        return _activate(env, self.venv)
 
 
 @dataclass(frozen=True)
@@ -93,11 +88,6 @@ def _lookup_key(env: Mapping[str, str]) -> tuple[str | None, ...]:
     return tuple(env.get(name) for name in _LOOKUP_VARS)
 
 
-def _parse(version: str) -> tuple[int, int, bool] | None:
-    match = _VERSION.fullmatch(version)
-    return (int(match[1]), int(match[2]), bool(match[3])) if match else None
-
-
 def _probe(python: Path, env: Mapping[str, str], cwd: Path | None = None) -> _Facts | None:
     """Run the candidate once (cached): what it is, or None when it does not run."""
     key = (str(python), str(cwd), _lookup_key(env))
@@ -109,15 +99,10 @@ def _probe(python: Path, env: Mapping[str, str], cwd: Path | None = None) -> _Fa
 
 
 def _read_probe(output: str) -> _Facts | None:
-    try:
-        line = output.strip().rpartition("\n")[2]
-        (major, minor, micro, level, serial), free_threaded, executable = json.loads(line)
-    except (ValueError, TypeError):
+    full, tab, executable = output.strip().rpartition("\n")[2].partition("\t")
+    if not tab or not executable or not pythons.is_recorded(full):
         return None  # not the probe's answer: some wrapper that only looks like python
-    full = f"{major}.{minor}.{micro}"
-    if level in _PRERELEASE:
-        full += f"{_PRERELEASE[level]}{serial}"
-    return _Facts(Path(executable), major, minor, full + "t" * free_threaded, free_threaded)
+    return _Facts(Path(executable), full)
 
 
 def _call(
@@ -156,24 +141,28 @@ def _pyenv_root(env: Mapping[str, str]) -> Path | None:
     return Path(env["HOME"]) / ".pyenv" if env.get("HOME") else None
 
 
-def _pyenv(version: str, env: Mapping[str, str]) -> Iterator[Path]:
-    """`versions/<X.Y.*>/bin/python<version>` of pyenv, newest patch first, finals before rcs."""
+def _pyenv(python: pythons.Python, env: Mapping[str, str]) -> Iterator[Path]:
+    """The interpreters of pyenv's `versions/` folders for it, newest patch first, finals
+    before pre-releases: bin/python3.12 of 3.12.1, bin/python of pypy3.10-7.3.17."""
     root = _pyenv_root(env)
     if root is None:
         return
 
     def order(folder: Path) -> tuple[int, bool, str]:
-        match = re.fullmatch(r"\d+\.\d+\.(\d+)(.*)", folder.name)
+        rest = folder.name[len(python.pyenv_prefix) :]
+        match = re.match(r"(\d+)(.*)", rest)
         if match is None:
             return (-1, False, folder.name)
-        return (int(match[1]), match[2] in ("", "t"), folder.name)
+        return (int(match[1]), match[2] in ("", "t") or match[2].startswith("."), folder.name)
 
-    folders = (root / "versions").glob(f"{version.rstrip('t')}.*")
+    folders = (root / "versions").glob(f"{python.pyenv_prefix}*")
+    name = python.executables[0] if python.implementation == "cpython" else "python"
     for folder in sorted(folders, key=order, reverse=True):
-        yield folder / "bin" / f"python{version}"
+        if python.free_threaded == folder.name.endswith("t"):
+            yield folder / "bin" / name
 
 
-def _uv_find(version: str, env: Mapping[str, str]) -> Iterator[Path]:
+def _uv_find(python: pythons.Python, env: Mapping[str, str]) -> Iterator[Path]:
     """What `uv python find` answers, never downloading.
 
     A second ask with --managed-python: uv stops at the first broken interpreter on its
@@ -184,43 +173,49 @@ def _uv_find(version: str, env: Mapping[str, str]) -> Iterator[Path]:
         return
     uv_env = {**env, "UV_PYTHON_DOWNLOADS": "never"}
     for extra in ([], ["--managed-python"]):
-        code, output = _call([uv, "python", "find", *extra, version], uv_env, None, FIND_TIMEOUT)
+        request = [uv, "python", "find", *extra, python.uv_request]
+        code, output = _call(request, uv_env, None, FIND_TIMEOUT)
         if code == 0 and output.strip():
             yield Path(output.strip().splitlines()[-1])
 
 
-def _candidates(version: str, env: Mapping[str, str]) -> Iterator[Path]:
-    on_path = shutil.which(f"python{version}", path=env.get("PATH", os.defpath))
+def _candidates(python: pythons.Python, env: Mapping[str, str]) -> Iterator[Path]:
+    search = env.get("PATH", os.defpath)
     pyenv = _pyenv_root(env)
-    # A pyenv shim is a bash script that takes 0.2-0.4 s to run and leads only to a
-    # versions/ folder, which the next step looks in directly.
-    if on_path and not (pyenv and Path(on_path).parent == pyenv / "shims"):
-        yield Path(on_path)
-    yield from (path for path in _pyenv(version, env) if os.access(path, os.X_OK))
-    yield from _uv_find(version, env)  # last: it costs a process even when it finds nothing
+    for name in python.executables:
+        on_path = shutil.which(name, path=search)
+        # A pyenv shim is a bash script that takes 0.2-0.4 s to run and leads only to a
+        # versions/ folder, which the next step looks in directly.
+        if on_path and not (pyenv and Path(on_path).parent == pyenv / "shims"):
+            yield Path(on_path)
+    yield from (path for path in _pyenv(python, env) if os.access(path, os.X_OK))
+    yield from _uv_find(python, env)  # last: it costs a process even when it finds nothing
 
 
 def _find(version: str, env: Mapping[str, str]) -> _Facts | None:
     key = (version, _lookup_key(env))
-    wanted = _parse(version)
-    if key not in _found and wanted is not None:
-        probed = (_probe(candidate, env) for candidate in _candidates(version, env))
-        _found[key] = next((f for f in probed if f is not None and f.matches(wanted)), None)
+    python = pythons.parse(version)
+    if key not in _found and not isinstance(python, str):
+        probed = (_probe(candidate, env) for candidate in _candidates(python, env))
+        _found[key] = next((f for f in probed if f is not None and python.matches(f.full)), None)
     return _found.get(key)
 
 
 def find_interpreter(version: str, env: Mapping[str, str]) -> Path | None:
-    """An interpreter that is exactly `version` ("3.12"; "3.13t" = free-threaded), or None.
+    """An interpreter that is exactly the python value `version` ("3.12"; "3.13t" =
+    free-threaded; "pypy3.10"), or None.
 
-    Looked for as python<version> on PATH, in pyenv, then with uv; a candidate counts only
-    after running it, since a name can lie (a pyenv shim, a symlink to another version).
+    Looked for by name on PATH (python3.12, pypy3.10, pypy3), in pyenv, then with uv; a
+    candidate counts only after running it, since a name can lie (a pyenv shim, a symlink
+    to another version).
     """
     found = _find(version, env)
     return found.executable if found else None
 
 
 def describe(python: Path, env: Mapping[str, str] | None = None) -> str:
-    """The full version of an interpreter: "3.10.13", "3.13.0t" for a free-threaded build.
+    """What an interpreter is, as `pythons` records it: "3.10.13", "3.13.0t" for a
+    free-threaded build, "pypy3.9.16-7.3.11".
 
     `env` matters only for shims and interpreters that need LD_LIBRARY_PATH.
     """
@@ -238,31 +233,49 @@ def _activate(env: Mapping[str, str], venv: Path) -> dict[str, str]:
     return activated
 
 
-def _digest(base: _Facts, lines: Sequence[str]) -> str:
+def _digest(base: _Facts, lines: Sequence[str], install_env: Mapping[str, str], root: Path) -> str:
+    """What makes a venv what it is: the interpreter, the lines, the env they install under,
+    and the files they read (a requirements file, a local project's metadata), so that an
+    edited pyproject.toml makes a new venv rather than a stale one."""
     inputs = {
         "layout": LAYOUT,
         "python": str(base.executable.resolve()),
         "version": base.full,
         "requirements": list(lines),
+        "env": sorted(install_env.items()),
+        "files": _input_digests(lines, root),
     }
     return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
 
 
-def _stamped(venv: Path, digest: str) -> bool:
-    stamp = read_regular(venv / STAMP, 4096)  # bounded, as every read: a FIFO is no stamp
-    return stamp == digest.encode() and (venv / "bin" / "python").exists()
+_METADATA = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    # flock locks an open file description, so two threads of one process exclude each other
-    # as two processes do. The lock file stays: removing it would race with a waiter.
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def _input_digests(lines: Sequence[str], root: Path) -> dict[str, str]:
+    digests: dict[str, str] = {}
+    for line in lines:
+        word = line.split()[-1] if line.split() else ""
+        candidate = root / word.split("[", 1)[0]
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            files = [candidate / n for n in _METADATA] if candidate.is_dir() else [candidate]
+            for file in files:
+                data = read_regular(file, 16 * 2**20) if file.is_file() else ""
+                if isinstance(data, bytes):
+                    digests[str(file)] = hashlib.sha256(data).hexdigest()
+        except (OSError, ValueError):  # not a path at all ('pkg >= 1'; NUL): nothing to read
+            continue
+    return digests
+
+
+def _stamped(venv: Path, digest: str) -> bool:
+    """Whether `venv` was built for `digest` and still holds what was installed then."""
+    stamp = read_regular(venv / STAMP, 4096)  # bounded, as every read: a FIFO is no stamp
+    return stamp == digest.encode() and (venv / "bin" / "python").exists() and not changed(venv)
+
+
+def _locked(path: Path) -> contextlib.AbstractContextManager[None]:
+    # Two threads of one process exclude each other as two processes do (`platform`).
+    return platform().locked(path)
 
 
 def _run(command: list[str], what: str, env: Mapping[str, str], cwd: Path, timeout: float) -> None:
@@ -279,11 +292,17 @@ def _usable_uv(env: Mapping[str, str], cwd: Path) -> str | None:
 
 
 def _build(
-    venv: Path, base: _Facts, lines: Sequence[str], root: Path, env: Mapping[str, str]
+    venv: Path,
+    base: _Facts,
+    lines: Sequence[str],
+    root: Path,
+    env: Mapping[str, str],
+    install_env: Mapping[str, str],
 ) -> None:
-    """Create the venv from `base` and install `lines` into it, with uv when it runs, else pip."""
+    """Create the venv from `base` and install `lines` into it (under `install_env`: CFLAGS,
+    PIP_CONSTRAINT...), with uv when it runs, else pip."""
     uv = _usable_uv(env, root)
-    run_env = {**_activate(env, venv), "UV_PYTHON_DOWNLOADS": "never"}
+    run_env = {**_activate(env, venv), "UV_PYTHON_DOWNLOADS": "never", **install_env}
     python = venv / "bin" / "python"
     create = [str(base.executable), "-m", "venv", str(venv)]
     if uv:  # 0.1 s instead of 3-6 s; seeded with pip: a cell's `python -m pip` works there
@@ -316,24 +335,29 @@ def _nested_from(root: Path, line: str) -> str:
     return f"{found[1]} {(root / found[3].strip()).as_posix()}"
 
 
-def _interpreter(
-    version: str, env: Mapping[str, str], cwd: Path | None
-) -> tuple[_Facts, bool] | Missing:
-    """The interpreter for `version`: the env's own `python` (True) or one found (False)."""
-    wanted = _parse(version)
-    if wanted is None:
-        return Missing(version, f"python {version!r} is not a version such as 3.12 or 3.13t")
-    # Inside a nox session or a CI job set up for X, the env already is what the cell wants.
+def _interpreter(version: str | None, env: Mapping[str, str], cwd: Path | None) -> _Facts | Missing:
+    """The interpreter for the python value `version`: the env's own `python` when it is
+    that one (a CI job set up for it), else one found. None: the env's own `python`."""
+    python = pythons.parse(version) if version is not None else None
+    if isinstance(python, str):
+        return Missing(str(version), f"python {version!r} names no interpreter: {python}")
     current = shutil.which("python", path=env.get("PATH", os.defpath))
+    current = current or shutil.which("python3", path=env.get("PATH", os.defpath))
     facts = _probe(Path(current), env, cwd=cwd) if current else None
-    if facts is not None and facts.matches(wanted):
-        return facts, True
-    base = _find(version, env)
-    if base is None:
+    if python is None:
+        if facts is None:
+            return Missing("python", "no `python` or `python3` on PATH to make its venv from")
+        return facts
+    if facts is not None and python.matches(facts.full):
+        return facts
+    found = _find(python.value, env)
+    if found is None:
         return Missing(
-            version, f"Python {version} not found (looked on PATH, in pyenv and with uv)"
+            python.value,
+            f"Python {python.value} not found (looked for {', '.join(python.executables)} on "
+            "PATH, in pyenv and with uv)",
         )
-    return base, False
+    return found
 
 
 def missing(version: str, env: Mapping[str, str]) -> str | None:
@@ -342,25 +366,34 @@ def missing(version: str, env: Mapping[str, str]) -> str | None:
     return found.reason if isinstance(found, Missing) else None
 
 
-def prepare(
-    version: str, requirements: Sequence[str], root: Path, env: Mapping[str, str]
-) -> Prepared | Missing:
-    """The interpreter and env for a cell with python `version`, or why there is none.
+def venv_folder(root: Path) -> Path:
+    return root / ".matrixgen" / "venvs"
 
-    `requirements` are requirements.txt lines relative to `root`. A venv is installed once;
-    the stamp written after a successful install makes a re-run with the same interpreter
-    and lines skip straight to the answer. Blocking: call it from a worker thread.
+
+def prepare(
+    version: str | None,
+    requirements: Sequence[str],
+    root: Path,
+    env: Mapping[str, str],
+    install_env: Mapping[str, str] | None = None,
+) -> Prepared | Missing:
+    """The interpreter and venv for a cell with python `version` (None: the env's own
+    `python`), or why there is none.
+
+    `requirements` are requirements.txt lines relative to `root`, installed under
+    `install_env`. A venv is installed once; the stamp written after a successful install
+    makes a re-run with the same interpreter, lines and input files skip straight to the
+    answer. Blocking: call it from a worker thread.
     """
     found = _interpreter(version, env, root)
     if isinstance(found, Missing):
         return found
-    base, own = found
-    if own:
-        return Prepared(base.executable, base.full, dict(env), venv=None, created=False)
     lines = [line.strip() for line in requirements if line.strip()]
-    digest = _digest(base, lines)
-    folder = root / ".matrixgen" / "venvs"
-    venv = folder / f"{version}-{digest[:12]}"
+    install_env = dict(install_env or {})
+    digest = _digest(found, lines, install_env, root)
+    folder = venv_folder(root)
+    name = version or f"python{found.full}"
+    venv = folder / f"{name}-{digest[:12]}"
     created = False
     if not _stamped(venv, digest):
         folder.mkdir(parents=True, exist_ok=True)
@@ -368,10 +401,64 @@ def prepare(
             (folder / ".gitignore").write_text("*\n")
         with _locked(folder / f"{venv.name}.lock"):
             if not _stamped(venv, digest):  # else another cell finished it while we waited
-                shutil.rmtree(venv, ignore_errors=True)  # half made, or a failed install
-                _build(venv, base, lines, root, env)
+                shutil.rmtree(venv, ignore_errors=True)  # half made, failed, or changed
+                _build(venv, found, lines, root, env, install_env)
+                (venv / FINGERPRINT).write_text(fingerprint(venv))
                 partial = venv / f"{STAMP}.tmp"
                 partial.write_text(digest)
                 os.replace(partial, venv / STAMP)
                 created = True
-    return Prepared(venv / "bin" / "python", base.full, _activate(env, venv), venv, created)
+    holds = frozenset(installed(venv))
+    return Prepared(_venv_python(venv), found.full, _activate(env, venv), venv, created, holds)
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def discard(venv: Path) -> None:
+    """Make the next `prepare` build `venv` again: a cell changed what it holds."""
+    (venv / STAMP).unlink(missing_ok=True)
+
+
+FINGERPRINT = ".matrixgen-fingerprint"
+
+
+def fingerprint(venv: Path) -> str:
+    """What is installed in `venv`, cheaply: the names in its site-packages and bin folders,
+    with the identity of each distribution's metadata folder and the change time of each
+    file. `pip install` or `uninstall` adds, removes or replaces a `.dist-info` folder, a
+    `.pth` file or a script, so the fingerprint moves; importing (which writes __pycache__
+    folders) does not move it."""
+    entries: list[str] = []
+    for folder in sorted([*venv.glob("lib*/*/site-packages"), venv / "bin"]):
+        try:
+            with os.scandir(folder) as found:
+                for entry in found:
+                    if entry.name == "__pycache__":
+                        continue
+                    stat = entry.stat(follow_symlinks=False)
+                    if entry.is_dir(follow_symlinks=False):
+                        meta = entry.name.endswith((".dist-info", ".egg-info"))
+                        mark = str(stat.st_ino) if meta else "dir"
+                    else:
+                        mark = str(stat.st_mtime_ns)
+                    entries.append(f"{folder.name}/{entry.name}:{mark}")
+        except OSError:
+            entries.append(f"{folder.name}: unreadable")
+    return hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()
+
+
+def changed(venv: Path) -> bool:
+    """Whether `venv` no longer holds what was installed into it."""
+    recorded = read_regular(venv / FINGERPRINT, 4096)
+    return not isinstance(recorded, bytes) or recorded.decode() != fingerprint(venv)
+
+
+def installed(venv: Path) -> set[str]:
+    """The distributions in `venv`, as `name-version` of their .dist-info folders."""
+    names: set[str] = set()
+    for folder in venv.glob("lib*/*/site-packages"):
+        with contextlib.suppress(OSError):
+            names.update(p.name[: -len(".dist-info")] for p in folder.glob("*.dist-info"))
+    return names

@@ -16,20 +16,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from matrixgen import pythons
 from matrixgen.files import read_regular
-from matrixgen.outcome.verdict import python_matches
 
 LOG_VARIABLE = "MATRIXGEN_PYTHON_LOG"
 LOG_MAX_BYTES = 16 * 2**20  # a line per Python started: ~250,000 of them
-SITECUSTOMIZE = """\
-# Written by matrixgen run: note which Python runs in this cell, then step aside.
+# Python 3.6 onwards, PyPy and GraalPy run it: no f-strings, nothing newer than 3.4.
+SITECUSTOMIZE = (
+    "# Written by matrixgen run: note which Python runs in this cell, then step aside.\n"
+    + pythons.describe_code()
+    + """
 def _matrixgen_note():
     import os, sys
     log = os.environ.get("MATRIXGEN_PYTHON_LOG")
     if log:
-        v = sys.version_info
-        free = "t" if "t" in getattr(sys, "abiflags", "") else ""
-        line = "%d.%d.%d%s\\t%s\\n" % (v[0], v[1], v[2], free, sys.executable)
+        line = "%s\\t%s\\n" % (_describe(), sys.executable)
         try:
             fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
@@ -50,8 +51,9 @@ def _matrixgen_note():
 
 
 _matrixgen_note()
-del _matrixgen_note
+del _matrixgen_note, _describe
 """
+)
 
 
 def install(folder: Path) -> Path:
@@ -74,12 +76,12 @@ def watched(env: Mapping[str, str], folder: Path, log: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Seen:
-    versions: tuple[str, ...]  # "3.10.13" per distinct Python, in order of first start
+    versions: tuple[str, ...]  # "3.10.13", "pypy3.9.16-7.3.11" per distinct Python, in order
     executables: tuple[str, ...]
 
     def ran(self, declared: str) -> str | None:
         """The version that ran as declared, else None."""
-        return next((v for v in self.versions if python_matches(v, declared)), None)
+        return next((v for v in self.versions if pythons.matches(v, declared)), None)
 
 
 def read(log: Path) -> Seen:

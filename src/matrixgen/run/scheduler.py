@@ -250,7 +250,7 @@ class Scheduler:
             return
         service_env = self.pool.env(cell)
         python: cell_python.CellPython | None = None
-        if cell.python is not None:
+        if cell_python.has_environment(self.matrix, cell):
             assert self.scratch is not None
             got = await cell_python.prepare(self.matrix, cell, self.base_env, self.scratch)
             if isinstance(got, str):  # why its Python cannot be had

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from matrixgen import pythons
 from matrixgen.errors import Problem, did_you_mean
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey
@@ -28,9 +29,6 @@ from matrixgen.load.model import Level, MatrixFile, SuiteFields
 from matrixgen.load.runtimes import ci_choice
 
 PYTHON_AXIS = "python"
-# What `matrixgen run` can find and check (`run.interpreters`): CPython X.Y, or X.Yt for
-# the free-threaded build (PEP 703).
-PYTHON_VERSION = re.compile(r"(\d+)\.(\d+)(t?)")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Env names a job may not set: GitHub's own (ACTIONS_ALLOW_UNSECURE_COMMANDS re-enables
 # `::set-env::`), and the workflow's MATRIXGEN_FILE / MATRIXGEN_INSTALL.
@@ -73,14 +71,15 @@ def ci_services(model: MatrixFile, cell: Cell) -> tuple[tuple[str, ...], str]:
     return containers, ci_choice(others)
 
 
-def python_setup(version: str) -> tuple[str, bool]:
-    """setup-python's `python-version` and `freethreaded` for a python value: "3.14t" is
-    ("3.14", True). Spelled apart because `python-version: 3.14t` needs setup-python 5.5+,
-    and a range or a pre-release then needs the `freethreaded` input anyway."""
-    match = PYTHON_VERSION.fullmatch(version)
-    if match and match[3]:
-        return f"{match[1]}.{match[2]}", True
-    return version, False
+def python_setup(version: str) -> tuple[str, bool, bool]:
+    """setup-python's `python-version`, `freethreaded` and `allow-prereleases` for a python
+    value: "3.14t" is ("3.14", True, False), "3.15-dev" ("3.15", False, True), "pypy-3.10"
+    ("pypy3.10", False, False). Spelled apart because `python-version: 3.14t` needs
+    setup-python 5.5+, and a range or a pre-release then needs the `freethreaded` input."""
+    python = pythons.parse(version)
+    if isinstance(python, str):  # not a python value (validate refuses it on the axis)
+        return version, False, False
+    return python.setup_python, python.free_threaded, python.prerelease
 
 
 def level_and_suite(model: MatrixFile, cell: Cell) -> tuple[Level, SuiteFields | None]:
@@ -138,11 +137,10 @@ def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGith
             runs_on = _runs_on(job.runs_on)  # a conflict is a validate error (check_cells)
         env.update(job.env)
     parts = [part for part in (level, suite) if part is not None]
-    python, freethreaded = python_setup(cell.python or github.python)
-    prerelease = False
+    python, freethreaded, prerelease = python_setup(cell.python or github.python)
     if cell.python is not None:
         value = model.axes[PYTHON_AXIS].values.get(cell.python)
-        prerelease = bool(value and value.github and value.github.allow_prereleases)
+        prerelease = prerelease or bool(value and value.github and value.github.allow_prereleases)
     retries = next((p.retries for p in reversed(parts) if p.retries is not None), 0)
     containers, services = ci_services(model, cell)
     return CellGithub(
@@ -215,8 +213,8 @@ def check_github(doc: Document, model: MatrixFile) -> Iterator[Problem]:
                         f"(setup-python's input), and '{axis}' is not it; remove it",
                         key=True,
                     )
-            if axis == PYTHON_AXIS and github is not None:
-                yield from _check_python_value(doc, where, value)
+            if axis == PYTHON_AXIS:
+                yield from check_python_value(doc, where, value)
     for name, level in model.levels.items():
         where = ("levels", name)
         if level.github is not None:
@@ -259,21 +257,14 @@ def _check_containers(doc: Document, model: MatrixFile) -> Iterator[Problem]:
             yield from _check_env_name(doc, (*where, "env", env_name), env_name)
 
 
-def _check_python_value(doc: Document, where: PathKey, value: str) -> Iterator[Problem]:
-    if PYTHON_VERSION.fullmatch(value):
-        return
-    dev = re.fullmatch(r"(\d+\.\d+)(t?)-dev", value)
-    fix = (
-        f"write '{dev[1]}{dev[2]}' and set `github: {{allow-prereleases: true}}` on it"
-        if dev
-        else "write a CPython version such as 3.13, or 3.14t for the free-threaded build"
-    )
-    yield doc.problem(
-        where,
-        f"the python value '{value}' is not a version `matrixgen run` can find (X.Y, or X.Yt "
-        f"for free-threaded), so its CI job would skip its cells; {fix}",
-        key=True,
-    )
+def check_python_value(doc: Document, where: PathKey, value: str) -> Iterator[Problem]:
+    """A value of the `python` axis names one interpreter that `matrixgen run`, nox and
+    setup-python all know (`matrixgen.pythons`)."""
+    python = pythons.parse(value)
+    if isinstance(python, str):
+        yield doc.problem(
+            where, f"the python value '{value}' names no interpreter: {python}", key=True
+        )
 
 
 def _check_level(
@@ -342,14 +333,6 @@ def macos_label(labels: str | Sequence[str]) -> str | None:
 def _check_runner(doc: Document, where: PathKey, labels: str | Sequence[str]) -> Iterator[Problem]:
     if isinstance(labels, list) and not labels:
         yield doc.problem(where, "an empty list of runner labels; name at least one")
-    label = windows_label(labels)
-    if label is not None:
-        yield doc.problem(
-            where,
-            f"'{label}' is a Windows runner, where `matrixgen run` cannot run cells (it runs "
-            "each in its own POSIX process group and locks with fcntl); run them on Linux or "
-            "macOS, or leave Windows out of matrix.yaml",
-        )
 
 
 def _check_step(doc: Document, where: PathKey, step: GithubStep) -> Iterator[Problem]:
@@ -462,7 +445,8 @@ def check_cells(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iter
                     f"by {'.'.join(map(str, first))}; a cell has one runner: set it in one place",
                 )
         folded = cell_github(model, cell, github)
-        label = macos_label(folded.runs_on)
+        windows = windows_label(folded.runs_on)
+        label = macos_label(folded.runs_on) or windows
         apt = [*folded.apt, *(a for s in cell.services for a in model.services[s].install.apt)]
         if label is not None and apt:
             yield doc.problem(
@@ -472,15 +456,34 @@ def check_cells(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iter
                 key=True,
             )
         yield from _check_cell_containers(doc, model, cell, folded, label)
+        if windows is not None:
+            yield from _check_windows_services(doc, model, cell, folded, windows)
+
+
+def _check_windows_services(
+    doc: Document, model: MatrixFile, cell: Cell, folded: CellGithub, label: str
+) -> Iterator[Problem]:
+    """A Windows runner has no Linux containers: a service without `process:` would be
+    started by docker compose there (`ci_services`), and could not be."""
+    for name in cell.services:
+        if name not in folded.containers and model.services[name].process is None:
+            yield doc.problem(
+                ("services", name),
+                f"cell {cell.id} runs on '{label}', and service '{name}' has no `process:`, so "
+                "its job would start it with docker compose; a Windows runner runs no Linux "
+                "containers: give it a `process:` that runs on Windows, or run the cell on Linux",
+                key=True,
+            )
 
 
 def _check_cell_containers(
-    doc: Document, model: MatrixFile, cell: Cell, folded: CellGithub, macos: str | None
+    doc: Document, model: MatrixFile, cell: Cell, folded: CellGithub, label: str | None
 ) -> Iterator[Problem]:
-    if folded.containers and macos is not None:
+    """`label`: the runner's label when it is no Linux one (macOS, Windows)."""
+    if folded.containers and label is not None:
         yield doc.problem(
             ("services", folded.containers[0], "github"),
-            f"cell {cell.id} runs on '{macos}', and GitHub runs service containers on Linux "
+            f"cell {cell.id} runs on '{label}', and GitHub runs service containers on Linux "
             "runners only; run it on Linux, or drop `github:` to start the service natively",
             key=True,
         )

