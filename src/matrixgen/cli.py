@@ -18,6 +18,7 @@ from matrixgen import DISTRIBUTION, __version__
 from matrixgen.load.runtimes import CHOICES as RUNTIME_CHOICES
 
 if TYPE_CHECKING:
+    from matrixgen.load.cells import Cell
     from matrixgen.load.matrix import Matrix
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -259,6 +260,18 @@ class RunCommand(click.Command):
     metavar="NAME=[HOST:]PORT",
     help="A service already running there (a CI job's service container): used, not started.",
 )
+@click.option(
+    "--failed",
+    "only_failed",
+    is_flag=True,
+    help="Only the selected cells whose last result in the results folder failed or erred.",
+)
+@click.option(
+    "--skip-missing-interpreters/--no-skip-missing-interpreters",
+    default=None,
+    help="Skip a cell whose Python is not found here, or make it an error that fails the run "
+    "[default: an error under CI=true, skipped elsewhere].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Show failures only.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show commands and every cell's output.")
 @click.pass_obj
@@ -274,6 +287,8 @@ def run(
     services_mode: str,
     start: str,
     provided: tuple[str, ...],
+    only_failed: bool,
+    skip_missing_interpreters: bool | None,
     quiet: bool,
     verbose: bool,
     extra_args: tuple[str, ...],
@@ -307,8 +322,25 @@ def run(
         root=matrix.root,
         env=dict(os.environ),
         extra_args=extra_args,
+        skip_missing_interpreters=skip_missing_interpreters,
     )
-    sys.exit(run_cells(matrix, matrix.select(selectors), options))
+    cells = matrix.select(selectors)
+    if only_failed:
+        cells = last_failed(matrix, cells, options.results_dir)
+        if not cells:
+            echo(f"no selected cell's last result in {options.results_dir} failed or erred")
+            sys.exit(0)
+    sys.exit(run_cells(matrix, cells, options))
+
+
+def last_failed(matrix: Matrix, cells: list[Cell], results_dir: Path) -> list[Cell]:
+    """`run --failed`: the cells whose last result failed or erred (as pytest's --lf)."""
+    from matrixgen.outcome.status import Status
+    from matrixgen.results.collect import collect
+
+    statuses = collect(matrix, [results_dir]).statuses if results_dir.is_dir() else {}
+    bad = {Status.FAILED, Status.ERROR}
+    return [cell for cell in cells if cell.id in statuses and statuses[cell.id].status in bad]
 
 
 @cli.command(epilog=EXIT_CODES)

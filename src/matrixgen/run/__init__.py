@@ -14,7 +14,7 @@ from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.runtimes import PREFERENCE, RUNTIMES, choose
 from matrixgen.run.interpreters import missing
-from matrixgen.run.options import RunOptions
+from matrixgen.run.options import MustFail, RunOptions
 from matrixgen.run.requirements import docker_engine_answers, unmet
 
 __all__ = ["RunOptions", "clean_results", "plan", "run_cells"]
@@ -23,8 +23,9 @@ __all__ = ["RunOptions", "clean_results", "plan", "run_cells"]
 def plan(
     matrix: Matrix, cells: list[Cell], options: RunOptions
 ) -> tuple[list[Cell], list[tuple[Cell, str]], dict[str, str]]:
-    """Split cells into runnable and skipped (with why); pick native, compose or provided (an
-    address given with `--provided`) per service."""
+    """Split cells into runnable and skipped (with why: a `MustFail` reason makes the cell an
+    error instead); pick native, compose or provided (an address given with `--provided`)
+    per service."""
     services = matrix.model.services
     for name in options.provided:
         if name not in services:
@@ -55,11 +56,16 @@ def plan(
     runnable: list[Cell] = []
     skipped: list[tuple[Cell, str]] = []
     for cell in cells:
-        reason = (
-            unmet(cell.requires, options.env)
-            or next((cant[s] for s in cell.services if s in cant), None)
-            or (missing(cell.python, options.env) if cell.python is not None else None)
+        reason = unmet(cell.requires, options.env) or next(
+            (cant[s] for s in cell.services if s in cant), None
         )
+        lost = missing(cell.python, options.env) if cell.python and not reason else None
+        if lost and not options.skips_missing_interpreters:
+            reason = MustFail(
+                f"{lost}; under CI a missing interpreter fails the run "
+                "(--skip-missing-interpreters skips its cells instead)"
+            )
+        reason = reason or lost
         if reason:
             skipped.append((cell, reason))
         else:
@@ -93,7 +99,6 @@ def run_cells(matrix: Matrix, cells: list[Cell], options: RunOptions) -> int:
         try:
             for line in leftovers.clean(options.results_dir, options.env, root=options.root).lines:
                 progress.note(line)
-            folder.clear(cells)
             progress.begin(cells, modes, str(options.results_dir))
             scheduler = Scheduler(matrix, runnable, options, progress, modes, skipped, folder)
             return asyncio.run(execute(scheduler))

@@ -34,6 +34,10 @@ def parse_provided(specs: Sequence[str]) -> dict[str, tuple[str, int]]:
     return provided
 
 
+class MustFail(str):
+    """Why a cell cannot run, when that fails the run (an error of the cell), not a skip."""
+
+
 @dataclass(frozen=True)
 class RunOptions:
     root: Path
@@ -52,6 +56,15 @@ class RunOptions:
     live: bool | None = None  # None: a live view exactly when stream is a TTY and CI is unset
     # After `--`: every selected cell gets them, on every attempt (see placeholders.fill_command)
     extra_args: tuple[str, ...] = ()
+    # A cell whose interpreter is missing: skipped (True), or an error that fails the run
+    # (False). None: an error under CI (a CI job set up for it lost it), skipped elsewhere.
+    skip_missing_interpreters: bool | None = None
+
+    @property
+    def skips_missing_interpreters(self) -> bool:
+        if self.skip_missing_interpreters is not None:
+            return self.skip_missing_interpreters
+        return self.env.get("CI", "").strip().lower() in ("", "0", "false", "no")
 
     def address(self, service: str) -> dict[str, Any]:
         """`host` and `port` of a service given with `--provided`, else nothing (a free port)."""
@@ -77,6 +90,7 @@ class RunOptions:
         root: Path,
         env: dict[str, str],
         extra_args: tuple[str, ...] = (),
+        skip_missing_interpreters: bool | None = None,
     ) -> RunOptions:
         seconds: float | None = None
         if timeout is not None:
@@ -112,4 +126,5 @@ class RunOptions:
             quiet=quiet,
             verbose=verbose,
             extra_args=extra_args,
+            skip_missing_interpreters=skip_missing_interpreters,
         )

@@ -37,7 +37,7 @@ from matrixgen.run.attempt import (
 )
 from matrixgen.run.cell_compose import CellProject, cell_project
 from matrixgen.run.ledger import Ledger, ledger_path, run_marker
-from matrixgen.run.options import RunOptions
+from matrixgen.run.options import MustFail, RunOptions
 from matrixgen.run.processes import process_clock, sweep
 from matrixgen.run.progress import Progress
 from matrixgen.run.results_folder import ResultsFolder, not_writable
@@ -118,7 +118,10 @@ class Scheduler:
         with self.writing():
             self.scratch = self.ledger.make_folder()
         for cell, reason in self.skipped:
-            self.skip(cell, reason)
+            if isinstance(reason, MustFail):
+                self.fail(cell, reason)
+            else:
+                self.skip(cell, reason)
         if self.broken is None:
             self.pool.prepare()  # each started by `_want` when one of the next cells needs it
         self._want()
