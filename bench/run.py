@@ -21,6 +21,11 @@ when-needed`, the default; run first, on colder caches) and all started before a
     RESULT example_vs_lower_bound X <=1.25
 `--no-example` skips that part (it takes a few minutes).
 
+Last, the cost of a cell's own environment once it exists: one cell of a `python` axis
+(its venv of this Python, already built) against the same cell run in matrixgen's own
+environment, the two run in turns, each median of REPEATS:
+    RESULT env_reuse_overhead_seconds X <=0.2
+
 `--quick` (what the test suite runs, tests/test_bench.py): the generated project only, with
 one mode (3 cells) of 0.1 s each and no example; its figures show that the script works
 against the real services, they measure nothing.
@@ -33,6 +38,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -132,6 +138,36 @@ def example(folder: Path) -> list[tuple[str, str]]:
     ]
 
 
+ENV_MATRIX = """\
+version: 1
+axes:
+  python: ["VERSION"]
+levels:
+  own: {axes: [python], run: "python write.py ${junit}"}
+  plain: {run: "python write.py ${junit}"}
+"""
+WRITE = (
+    "import sys\n"
+    "open(sys.argv[1], 'w').write('<testsuite tests=\"1\"><testcase name=\"t\"/></testsuite>')\n"
+)
+
+
+def env_reuse(repeats: int) -> tuple[float, float]:
+    """Median seconds of `run own/X` (its venv built once before) and of `run plain`."""
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    with tempfile.TemporaryDirectory(prefix="matrixgen-bench-env-") as folder:
+        root = Path(folder)
+        (root / "matrix.yaml").write_text(ENV_MATRIX.replace("VERSION", version))
+        (root / "write.py").write_text(WRITE)
+        matrixgen(root, f"own/{version}")  # builds the venv
+        own: list[float] = []
+        plain: list[float] = []
+        for _ in range(repeats):  # in turns: a load spike hits both
+            own.append(matrixgen(root, f"own/{version}")[0])
+            plain.append(matrixgen(root, "plain")[0])
+    return statistics.median(own), statistics.median(plain)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -194,6 +230,9 @@ def main() -> None:
     print(textwrap.dedent("\n".join(f"{name:<{width}}  {value:>8}" for name, value in rows)))
     print(f"RESULT run_speedup_vs_serial {serial / parallel:.2f} >=3")
     print(f"RESULT run_vs_lower_bound {parallel / lower_bound:.2f} <=1.25")
+    own, plain = env_reuse(2 if args.quick else 9)
+    print(f"cell in its own existing venv {own:.3f}s, in matrixgen's environment {plain:.3f}s")
+    print(f"RESULT env_reuse_overhead_seconds {own - plain:.3f} <=0.2")
 
 
 if __name__ == "__main__":
