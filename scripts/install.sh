@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs matrixgen for development, with every real service its tests and the bundled
-# example run against: Debian packages (as root, or with sudo; scripts/apt-install.sh, which
+# Installs matrixgen for development, with every real service and interpreter its tests and
+# the bundled example run against: Debian packages (as root, or with sudo; scripts/apt-install.sh, which
 # starts none of their daemons) and, in this checkout's virtual environment .venv (made with
 # `python3`, or $PYTHON: Python >= 3.10), matrixgen with its development tools and the
 # example. Nothing else is installed into, started or stopped: the machine's Python and the
@@ -25,6 +25,9 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v chromium >/dev/null || need+=(chromium)
 command -v git >/dev/null || need+=(git)
 command -v java >/dev/null || need+=(default-jre-headless)
+# PyPy cells of the tests' python axes (Debian's pypy3: PyPy 7.3 for Python 3.9); the
+# CPython ones come from pyenv, which this machine has.
+command -v pypy3 >/dev/null || need+=(pypy3)
 # The generated workflows' steps say `sudo apt-get`, as on GitHub's runners; tests run them.
 command -v sudo >/dev/null || need+=(sudo)
 # Debian's own python3 makes virtual environments only with python3-venv (ensurepip).
