@@ -345,14 +345,6 @@ def test_steps_that_cannot_run_are_located_errors(
     ("text", "message"),
     [
         (
-            OS_AND_PYTHON.replace(
-                "mac: {github: {runs-on: macos-14,", "windows: {github: {runs-on: windows-latest,"
-            ),
-            "axes.os.values.windows.github.runs-on: 'windows-latest' is a Windows runner, where "
-            "`matrixgen run` cannot run cells (it runs each in its own POSIX process group and "
-            "locks with fcntl); run them on Linux or macOS, or leave Windows out of matrix.yaml",
-        ),
-        (
             OS_AND_PYTHON.replace("    run: ", "    github: {runs-on: big}\n    run: "),
             "levels.unit.github.runs-on: cell unit/3.13-linux would run on 'big' here and on "
             "'ubuntu-24.04' by axes.os.values.linux.github; a cell has one runner: set it in "
@@ -387,7 +379,6 @@ def test_steps_that_cannot_run_are_located_errors(
         ),
     ],
     ids=[
-        "windows",
         "two-runners",
         "apt-on-macos",
         "dev-suffix",

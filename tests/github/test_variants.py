@@ -1,17 +1,14 @@
 """Every new setting at once, in every workflow variant (cells, shards, affected cells,
 coverage), through actionlint, the workflow schema and zizmor; shards that keep apart
-cells of different runners; unambiguous nox value tags; `matrixgen run` on Windows."""
+cells of different runners; unambiguous nox value tags."""
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from render.helpers import nox_sessions
-from support.cli import invoke
 
 from matrixgen.load.matrix import load
 from matrixgen.plan.workflow import plan_outputs
@@ -164,19 +161,3 @@ def test_nox_tags_name_values_with_their_axes_where_bare_values_are_ambiguous(
         "integration(api-8)",
     }
     assert nox_sessions(made.root, "-t", "8") == []  # x or y? no bare tag says
-
-
-def test_matrixgen_run_on_windows_is_refused_with_what_to_do(
-    project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    project(everything(""))
-    monkeypatch.setattr(sys, "platform", "win32")
-    result = invoke("run", "unit")
-    assert (result.code, result.out) == (2, "")
-    assert (
-        "Error: matrixgen run does not run on Windows: it runs each cell in its own POSIX "
-        "process group and locks its results with fcntl; run it on Linux or macOS (or in WSL)"
-    ) in result.err
-    # Why: the runner needs POSIX-only modules.
-    source = Path(__file__).parents[2] / "src" / "matrixgen" / "run"
-    assert "import fcntl" in (source / "interpreters.py").read_text(encoding="utf-8")
