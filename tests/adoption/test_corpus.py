@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from render.helpers import tool, zizmor
+from support.cli import invoke
 
 from .corpus import CORPUS, Adoption, as_counts, cells_by_level
 
@@ -23,10 +23,12 @@ def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def matrixgen(root: Path, *args: str) -> str:
-    """The `matrixgen` command of this environment, as a user runs it."""
-    done = run([sys.executable, "-m", "matrixgen", "-C", str(root), *args], root)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    """`matrixgen -C ROOT ARGS` through `main`, as the console script runs it (in-process:
+    what is tested here is what it prints and writes, read by GitHub's rules and the
+    workflow's consumers, not the process)."""
+    done = invoke("-C", str(root), *args)
+    assert done.code == 0, done.out + done.err
+    return done.out
 
 
 def rendered(adoption: Adoption, tmp_path: Path) -> Path:

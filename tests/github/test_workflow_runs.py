@@ -162,6 +162,7 @@ def test_durations_of_every_cell_survive_the_merged_download_in_any_order(
     assert all(seconds > 0 for seconds in durations.values())
 
 
+@pytest.mark.slow  # the gate job, run through the runner
 def test_the_gate_points_origin_head_at_the_default_branch_before_render_check(
     clone: Callable[..., Project], tmp_path: Path
 ) -> None:
@@ -186,6 +187,7 @@ def test_the_gate_points_origin_head_at_the_default_branch_before_render_check(
     assert git_default_branch(fresh) == "master"
 
 
+@pytest.mark.slow  # the gate job, run through the runner
 def test_a_scheduled_run_names_the_default_branch_through_its_ref(
     clone: Callable[..., Project], tmp_path: Path
 ) -> None:
