@@ -31,6 +31,8 @@ EXPECTED = {
     },
 }
 SERVICES = {"run.py": ("moto_server", "redis-server")}  # it runs cells against the real ones
+# Slow even in its quick mode: it times about ten processes (render, validate, nox, list).
+PROCESSES = {"list.py"}
 
 
 def test_every_script_is_here() -> None:
@@ -40,7 +42,11 @@ def test_every_script_is_here() -> None:
 @pytest.mark.parametrize(
     "script",
     [
-        pytest.param(name, marks=pytest.mark.services) if name in SERVICES else name
+        pytest.param(name, marks=pytest.mark.services)
+        if name in SERVICES
+        else pytest.param(name, marks=pytest.mark.slow)
+        if name in PROCESSES
+        else name
         for name in sorted(EXPECTED)
     ],
 )
