@@ -31,6 +31,27 @@ _RECORDED = re.compile(
 
 
 @dataclass(frozen=True)
+class _Spelling:
+    """How each tool names an implementation's interpreters ({0}.{1}: the version; {t}: "t"
+    for a free-threaded build)."""
+
+    setup_python: str
+    executables: tuple[str, ...]
+    pyenv_prefix: str
+    uv_request: str
+
+
+_SPELLINGS = {
+    "cpython": _Spelling("{0}.{1}", ("python{0}.{1}{t}",), "{0}.{1}.", "{0}.{1}{t}"),
+    "pypy": _Spelling(
+        "pypy{0}.{1}", ("pypy{0}.{1}", "pypy{0}", "pypy"), "pypy{0}.{1}-", "pypy@{0}.{1}"
+    ),
+    # uv numbers GraalPy by its language version; setup-python and pyenv by its own.
+    "graalpy": _Spelling("graalpy-{0}.{1}", ("graalpy",), "graalpy-{0}.{1}.", "graalpy@{0}.{1}"),
+}
+
+
+@dataclass(frozen=True)
 class Python:
     """One interpreter a python value names."""
 
@@ -40,46 +61,30 @@ class Python:
     free_threaded: bool = False
     prerelease: bool = False
 
+    def _spell(self, template: str) -> str:
+        major, minor = self.version
+        return template.format(major, minor, t="t" if self.free_threaded else "")
+
     @property
     def setup_python(self) -> str:
         """setup-python's `python-version`: "3.14" for 3.14t (with `freethreaded`), "3.15"
         for 3.15-dev (with `allow-prereleases`), "pypy3.10", "graalpy-24.1"."""
-        major, minor = self.version
-        if self.implementation == "pypy":
-            return f"pypy{major}.{minor}"
-        if self.implementation == "graalpy":
-            return f"graalpy-{major}.{minor}"
-        return f"{major}.{minor}"
+        return self._spell(_SPELLINGS[self.implementation].setup_python)
 
     @property
     def executables(self) -> tuple[str, ...]:
         """Names to look for on PATH, most specific first."""
-        major, minor = self.version
-        if self.implementation == "pypy":
-            return (f"pypy{major}.{minor}", f"pypy{major}", "pypy")
-        if self.implementation == "graalpy":
-            return ("graalpy",)
-        return (f"python{major}.{minor}{'t' if self.free_threaded else ''}",)
+        return tuple(self._spell(name) for name in _SPELLINGS[self.implementation].executables)
 
     @property
     def pyenv_prefix(self) -> str:
         """The start of pyenv's folder names for it: "3.12.", "pypy3.10-", "graalpy-24.1."."""
-        major, minor = self.version
-        if self.implementation == "pypy":
-            return f"pypy{major}.{minor}-"
-        if self.implementation == "graalpy":
-            return f"graalpy-{major}.{minor}."
-        return f"{major}.{minor}."
+        return self._spell(_SPELLINGS[self.implementation].pyenv_prefix)
 
     @property
     def uv_request(self) -> str:
         """What `uv python find` takes for it."""
-        major, minor = self.version
-        if self.implementation == "pypy":
-            return f"pypy@{major}.{minor}"
-        if self.implementation == "graalpy":
-            return f"graalpy@{major}.{minor}"  # uv numbers GraalPy by its language version
-        return f"{major}.{minor}{'t' if self.free_threaded else ''}"
+        return self._spell(_SPELLINGS[self.implementation].uv_request)
 
     def matches(self, recorded: str) -> bool:
         """Whether an interpreter recorded as `recorded` ("3.10.13", "pypy3.9.16-7.3.11")

@@ -6,7 +6,6 @@ Real interpreters of this machine (pyenv, Debian's pypy3), real nox, real pip/uv
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,8 @@ import pytest
 from support.cli import process
 from support.project import Project, build_tree
 
-from matrixgen.run.interpreters import find_interpreter
+from run.test_interpreters import build_wheel
+from run.test_python_axis import need
 
 OLD = ["3.6", "3.9", "pypy3.9"]
 CHECK = """\
@@ -33,22 +33,8 @@ open(sys.argv[1], "w").write(
 """
 
 
-def need(*versions: str) -> None:
-    for version in versions:
-        if find_interpreter(version, dict(os.environ)) is None:
-            message = f"Python {version} is not installed here (pyenv; apt install pypy3)"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
-
-
 def wheel(root: Path) -> None:
     """A pure-Python wheel, made by hand: installs offline with pip and uv alike."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    try:
-        from test_interpreters import build_wheel
-    finally:
-        sys.path.pop(0)
     build_wheel(root)
 
 
