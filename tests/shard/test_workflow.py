@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from render.helpers import check_schema
 from support.cli import invoke
 
 from matrixgen.load.matrix import load
@@ -41,11 +42,7 @@ def render(root: Path) -> dict:  # type: ignore[type-arg]
         [tool("actionlint"), "-oneline", str(workflow)], capture_output=True, text=True
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    schema = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert schema.returncode == 0, schema.stdout + schema.stderr
+    check_schema("vendor.github-workflows", workflow)
     loaded = yaml.safe_load(workflow.read_text())
     assert isinstance(loaded, dict)
     return loaded
