@@ -100,9 +100,12 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
 def validate(obj: Context, file: str | None) -> None:
     """Check matrix.yaml; print every problem as FILE:LINE:COL."""
     from matrixgen.load.harness import junit_warnings
+    from matrixgen.load.service_scope import scope_warnings
 
     matrix = obj.load(file)
-    for warning in junit_warnings(matrix.document, matrix.model, matrix.cells):
+    warnings = junit_warnings(matrix.document, matrix.model, matrix.cells)
+    warnings += scope_warnings(matrix.document, matrix.model, matrix.cells)
+    for warning in sorted(warnings, key=lambda p: (p.line, p.column)):
         echo(str(warning), err=True)
     levels = {c.level for c in matrix.cells}
     cells = f"{len(matrix.cells)} cell" + ("s" if len(matrix.cells) != 1 else "")

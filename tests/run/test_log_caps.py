@@ -95,7 +95,7 @@ CHATTY = """\
             - 'yes "chatty service line" | head -c 200000000; echo READY-NOW; exec yes "more"'
           ready: {log: "READY-NOW"}
           timeout: 60s
-        env: {CHATTY_LOG: "${dir}/../output.log"}
+        env: {CHATTY_LOG: results/services/chatty.log}  # kept there (cwd: the project)
     levels:
       component:
         services: [chatty]
@@ -147,6 +147,8 @@ def test_a_chatty_service_and_cell_stay_within_bounds(project: Project) -> None:
     # 200 MB went by before READY-NOW, and the service went on writing while the cell ran.
     assert sizes["samples"] > 10
     assert sizes["max"] <= HEAD + 2 * TAIL + 512 * 1024
+    kept = project.root / "results" / "services" / "chatty.log"
+    assert kept.stat().st_size <= HEAD + TAIL + 100  # cut to head + tail when it stopped
     assert len(text) <= HEAD + TAIL + 100
     assert dropped is not None and int(dropped.group(1)) > 10 * MiB
     assert text.startswith(b"+ ") and text.endswith(b"the last line\n")

@@ -175,6 +175,14 @@ class Service(Strict):
         default_factory=dict, description="Env every cell using the service sees."
     )
     setup: list[list[str]] = Field(default_factory=list, description="argvs run once after ready.")
+    scope: Literal["shared", "cell", "exclusive"] = Field(
+        "shared",
+        description=(
+            "Which cells use one instance: `shared` (one for every cell, several at once), "
+            "`cell` (a fresh instance, port and data folder for each cell), `exclusive` "
+            "(one instance, one cell at a time)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _startable(self) -> Service:

@@ -71,7 +71,7 @@ def _describe(pid: int) -> str:
     with contextlib.suppress(psutil.Error):
         process = psutil.Process(pid)
         name = process.name()
-        command = " ".join(process.cmdline())
+        command = " ".join(" ".join(process.cmdline()).split())  # redis pads its title
     if len(command) > 200:
         command = command[:197] + "..."
     return f"{name} (pid {pid}" + (f": {command})" if command else ")")

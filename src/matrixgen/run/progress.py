@@ -81,6 +81,14 @@ class Progress:
             text = f"service {name} {state}" + (f": {detail}" if detail else "")
             self._line(text, SERVICE_STYLE.get(state))
 
+    def service_log(self, name: str, tail: str, log: Path | None) -> None:
+        """Why a service failed or died, in its own words: the last lines of its log (also
+        without -v), and where the whole log is kept."""
+        if tail:
+            self._raw(inert(_indent(tail)))
+        if log is not None:
+            self._line(f"service {name} log: {self._shown(log)}", SERVICE_STYLE.get("failed"))
+
     def started(self, cell: Cell, attempt: int, command: str | list[str]) -> None:
         if self.verbose:
             shown = command if isinstance(command, str) else " ".join(command)

@@ -1,21 +1,26 @@
 """The results folder a run owns while it runs.
 
-- An exclusive lock (flock on `<results>/.matrixgen/lock`, which holds the owner's pid): a
-  second run into the same folder stops at once, naming the first, instead of mixing
-  results with it. The kernel drops the lock when its holder dies, even by SIGKILL.
+- An exclusive lock on `<results>/.matrixgen/lock`, which holds the owner's pid (flock on
+  POSIX, a lock file elsewhere: `platform`): a second run into the same folder stops at
+  once, naming the first, instead of mixing results with it. A holder's death, even by
+  SIGKILL, frees it.
 - Real folders: a symbolic link planted inside (a level folder, `.matrixgen`) is
   replaced, never written through (`files.real_folder`, `files.create_file`).
 - Earlier attempts kept: under `--retries`, an attempt that is retried leaves its JUnit and
   log as `<cell>.attempt-N.xml` / `.log` (`outcome.attempts`), and a new run clears them.
+- A cell's files of an earlier run are cleared as this run starts the cell or writes a
+  result for it (`clear`), not when the run begins: an interrupted run leaves the cells it
+  never started as they were, result and log together, instead of an old log beside no
+  result, which `report` called missing (issue 21, item 5).
+- Each service's log: `services/<name>.log`, or `services/<name>/<level>/<cell>.log` for a
+  cell's own instance (`scope: cell`).
 - One located line when it cannot be written (read-only, no permission, a full disk):
   `ResultsFolderError`, exit 2.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import fcntl
 import glob
 import os
 from collections.abc import Iterable
@@ -28,8 +33,11 @@ from matrixgen.load.cells import Cell
 from matrixgen.outcome.attempts import EarlierAttempt, attempt_path, of_junit
 from matrixgen.outcome.junit import read_junit
 from matrixgen.run.ledger import FOLDER
+from matrixgen.run.platform import Lock
+from matrixgen.run.platform import current as platform
 
 LOCK = "lock"
+SERVICES = "services"  # the folder of service logs
 
 
 def not_writable(error: OSError, path: Path | str | None = None) -> ResultsFolderError:
@@ -46,7 +54,7 @@ def not_writable(error: OSError, path: Path | str | None = None) -> ResultsFolde
 @dataclass
 class ResultsFolder:
     path: Path
-    lock: int  # the open, locked lock file
+    lock: Lock  # held while the run runs
 
     @classmethod
     def take(cls, path: Path, *, create: bool = True) -> ResultsFolder | None:
@@ -55,47 +63,45 @@ class ResultsFolder:
             return None
         try:
             path.mkdir(parents=True, exist_ok=True)
-            lock = _open_lock(real_folder(path, FOLDER) / LOCK)
+            folder = real_folder(path, FOLDER)
         except OSError as error:
             raise not_writable(error) from None
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                os.close(lock)
-                raise not_writable(error, path) from None
-            other = os.pread(lock, 32, 0).decode(errors="replace").strip() or "unknown"
-            os.close(lock)
+            taken = platform().try_lock(folder / LOCK, _open_lock)
+        except OSError as error:  # named when it names its file: opening or writing the lock
+            raise not_writable(error, None if error.filename else path) from None
+        if isinstance(taken, str):
             raise ResultsFolderError(
-                f"{path}: another matrixgen run (pid {other}) is using this results folder; "
+                f"{path}: another matrixgen run (pid {taken}) is using this results folder; "
                 "wait for it to end, or give this run its own folder with --results DIR"
             ) from None
-        try:
-            os.ftruncate(lock, 0)
-            os.pwrite(lock, f"{os.getpid()}\n".encode(), 0)
-        except OSError as error:
-            os.close(lock)
-            raise not_writable(error, path / FOLDER / LOCK) from None
-        return cls(path, lock)
+        return cls(path, taken)
 
     def release(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.lock)
+        self.lock.release()
 
     def level(self, level: str) -> Path:
         """The folder of a level's results, a real one (a link there is replaced)."""
         return real_folder(self.path, level)
 
     def clear(self, cells: Iterable[Cell]) -> None:
-        """A result left from an earlier run must not pass for this run's."""
-        try:
-            for cell in cells:
-                folder = self.level(cell.level)
-                (folder / f"{cell.name}.xml").unlink(missing_ok=True)
-                for kept in sorted(folder.glob(f"{glob.escape(cell.name)}.attempt-*")):
-                    kept.unlink(missing_ok=True)
-        except OSError as error:
-            raise not_writable(error) from None
+        """A result left from an earlier run must not pass for this run's: called as the run
+        starts each cell, or writes a result for one it did not start. Its JUnit, log
+        and earlier attempts go (links among them are removed, never followed). Raises
+        OSError."""
+        for cell in cells:
+            folder = self.level(cell.level)
+            (folder / f"{cell.name}.xml").unlink(missing_ok=True)
+            (folder / f"{cell.name}.log").unlink(missing_ok=True)
+            for kept in sorted(folder.glob(f"{glob.escape(cell.name)}.attempt-*")):
+                kept.unlink(missing_ok=True)
+
+    def service_log(self, name: str, cell: Cell | None = None) -> Path:
+        """Where a service's log is kept, in real folders (a link there is replaced; the log
+        itself is made by `logs.Log`, which replaces a link too). Raises OSError."""
+        if cell is None:
+            return real_folder(self.path, SERVICES) / f"{name}.log"
+        return real_folder(self.path, SERVICES, name, cell.level) / f"{cell.name}.log"
 
     @staticmethod
     def keep_attempt(

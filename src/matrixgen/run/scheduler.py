@@ -91,6 +91,8 @@ class Scheduler:
             on_change=self._notify,
             on_death=self._abort_users,
             spawn=lambda coroutine, stop: self._spawn(coroutine, stop=stop),
+            log_path=folder.service_log,
+            on_write_error=self.broke,
         )
         self.running: dict[str, tuple[Cell, Abort]] = {}
         self.since: dict[str, float] = {}  # running cell -> its attempt's start (process_clock)
@@ -190,10 +192,11 @@ class Scheduler:
         async with self.changed:
             self.changed.notify_all()
 
-    def _abort_users(self, service: str, reason: str, details: str) -> None:
-        """A service died: every running cell that uses it stops with its reason."""
+    def _abort_users(self, service: str, reason: str, details: str, only: str | None) -> None:
+        """A service died: every running cell that uses it (or `only` that cell, whose own
+        instance it was) stops with its reason."""
         for cell, abort in self.running.values():
-            if service in cell.services:
+            if service in cell.services and only in (None, cell.id):
                 abort.set(reason, details)
 
     # Cells
@@ -224,6 +227,7 @@ class Scheduler:
                 for cell in self.pending:
                     if self.pool.settled(cell):
                         self.pending.remove(cell)
+                        self.pool.take(cell)
                         return cell
                 await self.changed.wait()
 
@@ -256,10 +260,16 @@ class Scheduler:
         if cell_python.has_environment(self.matrix, cell):
             assert self.scratch is not None
             got = await cell_python.prepare(self.matrix, cell, self.base_env, self.scratch)
-            if isinstance(got, str):  # why its Python cannot be had
-                self.fail(cell, got)
+            if isinstance(got, str):  # why its environment cannot be had, and the tool's output
+                reason, _, details = got.partition("\n")
+                self.fail(cell, reason, details)
                 return
             python = got
+        own = await self.pool.start_own(cell)  # its own instances (`scope: cell`)
+        if own is not None:
+            reason, _, details = own.partition("\n")
+            self.fail(cell, reason, details)
+            return
         timeout = self.options.timeout if self.options.timeout is not None else cell.timeout
         project = cell_project(self.matrix, cell, self.run_id)
         outcome = Outcome(Status.ERROR)
@@ -287,6 +297,25 @@ class Scheduler:
             except UnsafeValue as error:  # no quoting keeps it data where it stands
                 self.fail(cell, f"its run line cannot take a value: {error}")
                 return
+            if self.stopping == "interrupted":
+                # Stopped while it waited (its environment, its services): never started, so
+                # what an earlier run left of it stays as it was.
+                outcome = Outcome(Status.ERROR, "interrupted", attempt=attempt, interrupted=True)
+                break
+            # A service that died or lost its port while the cell waited (for its environment,
+            # between attempts) is not what the cell would use: an error, never a start.
+            gone = self.pool.check(cell)
+            if gone is not None and attempt == 1:
+                reason, _, details = gone.partition("\n")
+                self.fail(cell, reason, details)
+                return
+            if gone is not None:  # the earlier attempts, kept aside, stay in its result
+                outcome = self._as_error(cell, junit_path, gone, Outcome(Status.ERROR))
+                outcome.attempt = attempt
+                break
+            if attempt == 1 and not self._clear(cell):  # the results folder cannot be written
+                outcome = Outcome(Status.ERROR, "interrupted", attempt=attempt, interrupted=True)
+                break
             abort = Abort()
             if project is not None:  # before: a killed run leaves it to `matrixgen clean`
                 self.ledger.compose_up(project.name, project.profile)
@@ -315,6 +344,8 @@ class Scheduler:
                 if project is not None:
                     await self._down(cell, project)
             await self._stop_orphans()
+            if not outcome.interrupted:
+                outcome = self._served(cell, outcome, junit_path)
             if python is not None and not outcome.interrupted:
                 outcome, recorded, seen = python.judge(cell, outcome, pythons, junit_path)
             if not outcome.status.bad or self.stopping or attempt > self.options.retries:
@@ -338,6 +369,42 @@ class Scheduler:
         if retried:  # the reason names the tests that failed before, with the first message
             outcome = dataclasses.replace(outcome, reason=flaky_reason(outcome.attempt, earlier))
         self.finish(cell, outcome, status, ran=True, python=recorded, pythons=seen, earlier=earlier)
+
+    def _clear(self, cell: Cell) -> bool:
+        """Clear what an earlier run left of the cell, as it starts (`ResultsFolder.clear`);
+        False when the results folder cannot be written (the run stops)."""
+        try:
+            self.folder.clear([cell])
+        except OSError as error:
+            self.broke(error)
+            return False
+        return True
+
+    def _served(self, cell: Cell, outcome: Outcome, junit_path: Path) -> Outcome:
+        """The attempt as its services let it count: one whose service is no longer what it
+        used (died, or another process on its port) is an error, whatever it reported."""
+        gone = self.pool.check(cell)
+        if gone is None or outcome.status is Status.ERROR:
+            return outcome
+        return self._as_error(cell, junit_path, gone, outcome)
+
+    def _as_error(self, cell: Cell, junit_path: Path, why: str, outcome: Outcome) -> Outcome:
+        """The attempt made an error for `why` (a reason line, then details), its JUnit
+        replaced by one that says so."""
+        reason, _, details = why.partition("\n")
+        try:
+            stamp.synthesize(
+                junit_path,
+                cell,
+                outcome=Status.ERROR,
+                message=reason,
+                details=f"{outcome.output}\n{details}".strip(),
+                duration=outcome.duration,
+            )
+        except OSError as error:
+            self.broke(error)
+            return dataclasses.replace(outcome, interrupted=True)
+        return dataclasses.replace(outcome, status=Status.ERROR, reason=reason)
 
     async def _down(self, cell: Cell, project: CellProject) -> None:
         """Bring the cell's compose project down; teardown awaits it even if this task is
@@ -413,6 +480,7 @@ class Scheduler:
     def _synthesize(self, cell: Cell, status: Status, reason: str, details: str) -> None:
         try:
             junit_path, _ = self.paths(cell)
+            self.folder.clear([cell])  # an earlier run's log beside this result would mislead
             stamp.synthesize(
                 junit_path, cell, outcome=status, message=reason, details=details, duration=0.0
             )

@@ -1,10 +1,18 @@
-"""The services of one run: each started once when the scheduler asks, watched while its
-cells run, and stopped after its last cell (or at teardown).
+"""The services of one run: each started once when the scheduler asks (or once per cell),
+watched while its cells run, and stopped after its last cell (or at teardown).
 
-A service's state is idle, starting, ready, failed, died, stopping or stopped; `why` holds
-what went wrong, with its log tail. The pool tells the scheduler when a state changes
-(`on_change`) and when a service dies under running cells (`on_death`), and never decides
-which cell runs when: that is the scheduler's.
+A service's `scope:` says which cells use one instance (`load.service_scope`): `shared`, one
+instance for all, several cells at once; `exclusive`, one instance, one cell at a time;
+`cell`, an instance of each cell's own, started when the cell is taken (`start_own`) and
+stopped when it ends. A per-cell service on a fixed port, or provided at one address, has
+one instance at a time, so it is used one cell at a time too.
+
+A shared service's state is idle, starting, ready, failed, died, stopping or stopped; `why`
+holds what went wrong, with its log tail. The pool tells the scheduler when a state changes
+(`on_change`) and when a service dies under running cells (`on_death`), answers whether a
+cell's services are still what it uses (`check`, before and after each attempt), and never
+decides which cell runs when: that is the scheduler's. Each service's log is kept in the
+results folder (`results/services/`), and the last lines of one that failed are shown.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from matrixgen.run.progress import Progress
 from matrixgen.run.services import RunningService, ServiceFailed
 
 BAD = ("failed", "died")
+SHOWN_LINES = 10  # of a failed service's log, on the console
 
 
 class ServicePool:
@@ -37,64 +46,188 @@ class ServicePool:
         progress: Progress,
         addresses: Callable[[str], dict[str, Any]],  # `--provided` host and port
         on_change: Callable[[], Awaitable[None]],
-        on_death: Callable[[str, str, str], None],  # service, reason, details
+        on_death: Callable[[str, str, str, str | None], None],  # service, reason, details, cell
         spawn: Callable[[Coroutine[Any, Any, None], bool], None],  # a task kept alive
+        log_path: Callable[[str, Cell | None], Path] | None = None,  # results/services/...
+        on_write_error: Callable[[OSError], None] | None = None,  # the results folder
     ) -> None:
         self.specs, self.modes, self.root, self.base_env = specs, modes, root, base_env
         self.ledger, self.progress, self.addresses = ledger, progress, addresses
         self.on_change, self.on_death, self.spawn = on_change, on_death, spawn
-        self.services: dict[str, RunningService] = {}
+        self.log_path, self.on_write_error = log_path, on_write_error
+        self.services: dict[str, RunningService] = {}  # shared and exclusive: one instance
         self.state: dict[str, str] = {}
         self.why: dict[str, str] = {}
-        self.remaining = {name: sum(name in c.services for c in cells) for name in modes}
+        self.per_cell = {
+            name for name in modes if specs[name].scope == "cell" and modes[name] != "provided"
+        }
+        self.one_at_a_time = {name for name in modes if self._one_at_a_time(name)}
+        self.busy: dict[str, str] = {}  # a one-at-a-time service -> the cell using it
+        self.own: dict[str, dict[str, RunningService]] = {}  # cell id -> its own instances
+        self.instances = 0  # per-cell instances made so far (c1, c2, ...)
+        self.remaining = {
+            name: sum(name in c.services for c in cells)
+            for name in modes
+            if name not in self.per_cell
+        }
         self.stops: set[asyncio.Task[None]] = set()  # a failed start's stop, awaited at teardown
 
+    def _one_at_a_time(self, name: str) -> bool:
+        scope = self.specs[name].scope
+        if scope == "exclusive":
+            return True
+        if scope != "cell":
+            return False
+        if self.modes[name] == "provided":  # one address: the instance every cell gets
+            return True
+        # Two instances cannot both listen on a fixed port: one at a time (port 0 is never
+        # a probe's, so any port the probe names is fixed).
+        spec, mode = self.specs[name], self.modes[name]
+        return (
+            RunningService(name, spec, mode, self.root, self.base_env, port=0).fixed_port
+            is not None
+        )
+
+    def _make(self, name: str, cell: Cell | None = None) -> RunningService:
+        instance = ""
+        if cell is not None:
+            self.instances += 1
+            instance = f"c{self.instances}"
+        return RunningService(
+            name,
+            self.specs[name],
+            self.modes[name],
+            self.root,
+            self.base_env,
+            ledger=self.ledger,
+            instance=instance,
+            **self.addresses(name),
+        )
+
     def prepare(self) -> None:
-        """Every service idle, made but not started (`want` starts one)."""
+        """Every shared and exclusive service idle, made but not started (`want` starts one)."""
         for name in self.modes:
-            self.state[name] = "idle"
-            self.services[name] = RunningService(
-                name,
-                self.specs[name],
-                self.modes[name],
-                self.root,
-                self.base_env,
-                ledger=self.ledger,
-                **self.addresses(name),
-            )
+            if name not in self.per_cell:
+                self.state[name] = "idle"
+                self.services[name] = self._make(name)
 
     def want(self, name: str) -> None:
         if self.state.get(name) == "idle":
             self.state[name] = "starting"
             self.spawn(self._start(name), False)
 
+    def wants(self, cell: Cell) -> list[str]:
+        """The services of the cell that run once for many cells (`want` starts them)."""
+        return [name for name in cell.services if name not in self.per_cell]
+
     def settled(self, cell: Cell) -> bool:
         """Whether the cell can be taken: its services ready, or one of them failed (the
-        cell then fails with its reason)."""
-        states = [self.state[s] for s in cell.services]
-        return all(s == "ready" for s in states) or any(s in BAD for s in states)
+        cell then fails with its reason), and no one-at-a-time service of it in use."""
+        states = [self.state[s] for s in self.wants(cell)]
+        if any(s in BAD for s in states):
+            return True
+        free = not any(name in self.busy for name in cell.services)
+        return free and all(s == "ready" for s in states)
+
+    def take(self, cell: Cell) -> None:
+        """The cell is taken: its one-at-a-time services are its own until `release`, and
+        its per-cell instances are made (with their ports, so its env is known)."""
+        for name in cell.services:
+            if name in self.one_at_a_time:
+                self.busy[name] = cell.id
+        own = {name: self._make(name, cell) for name in cell.services if name in self.per_cell}
+        if own:
+            self.own[cell.id] = own
 
     def broken(self, cell: Cell) -> str | None:
         """Why a service of the cell failed or died (with its log tail), or None."""
-        bad = [s for s in cell.services if self.state[s] in BAD]
+        bad = [s for s in self.wants(cell) if self.state[s] in BAD]
         return self.why[bad[0]] if bad else None
+
+    def check(self, cell: Cell) -> str | None:
+        """Why the cell's services are not what it uses (failed, died, or no longer its own
+        process on its port), with the log tail; None when they all are."""
+        broken = self.broken(cell)
+        if broken is not None:
+            return broken
+        for name in cell.services:
+            service = self._instance(cell, name)
+            if service is None or service.output is None:
+                continue  # not started: `start_own` says why
+            gone = service.gone()
+            if gone is not None:
+                return str(service.failure(f"{gone} while cells were using it"))
+        return None
+
+    def _instance(self, cell: Cell, name: str) -> RunningService | None:
+        if name in self.per_cell:
+            return self.own.get(cell.id, {}).get(name)
+        return self.services.get(name)
 
     def env(self, cell: Cell) -> dict[str, str]:
         """What the cell's services add to its env."""
         found: dict[str, str] = {}
         for name in cell.services:
-            found.update(self.services[name].env)
+            service = self._instance(cell, name)
+            if service is not None:
+                found.update(service.env)
         return found
 
     def described(self, cell: Cell) -> dict[str, str]:
-        return {n: self.services[n].described for n in cell.services if n in self.services}
+        found = {}
+        for name in cell.services:
+            service = self._instance(cell, name)
+            if service is not None:  # how it served the cell: `native, cell`
+                scope = "cell" if name in self.per_cell else ""
+                scope = scope or ("exclusive" if name in self.one_at_a_time else "")
+                found[name] = service.described + (f", {scope}" if scope else "")
+        return found
+
+    async def start_own(self, cell: Cell) -> str | None:
+        """Start the cell's own instances (`scope: cell`), each watched until the cell ends;
+        why one could not be started (with its log tail), or None."""
+        own = self.own.get(cell.id, {})
+        failures = await asyncio.gather(
+            *(self._start_own(cell, service) for service in own.values())
+        )
+        return next((why for why in failures if why is not None), None)
+
+    async def _start_own(self, cell: Cell, service: RunningService) -> str | None:
+        shown = f"{service.name} ({cell.id})"
+        try:
+            await self._boot(service, shown, cell)
+        except ServiceFailed as error:
+            return str(error)
+        self.spawn(self._watch_own(cell, service, shown), False)
+        return None
+
+    async def _watch_own(self, cell: Cell, service: RunningService, shown: str) -> None:
+        code = await service.wait_exit()
+        if self.own.get(cell.id, {}).get(service.name) is not service:
+            return  # the cell ended: it is being stopped
+        why = str(service.failure(f"exited with code {code} while its cell was using it"))
+        self._show_failure(service, shown, "died", why, f"exit code {code}")
+        reason, _, details = why.partition("\n")
+        self.on_death(service.name, reason, details, cell.id)
 
     def release(self, cell: Cell) -> None:
-        """The cell is done: a service no remaining cell needs is stopped."""
+        """The cell is done: its own instances are stopped, its one-at-a-time services
+        freed, and a service no remaining cell needs is stopped."""
         for name in cell.services:
+            if self.busy.get(name) == cell.id:
+                del self.busy[name]
+            if name in self.per_cell:
+                continue
             self.remaining[name] -= 1
             if self.remaining[name] == 0 and self.state.get(name) in ("starting", "ready"):
                 self.spawn(self.stop(name), True)
+        for service in self.own.pop(cell.id, {}).values():
+            self.spawn(self._stop_own(cell, service), True)
+
+    async def _stop_own(self, cell: Cell, service: RunningService) -> None:
+        await service.stop()
+        if service.output is not None:
+            self.progress.service(f"{service.name} ({cell.id})", "stopped")
 
     async def stop_all(self) -> None:
         await asyncio.gather(*self.stops, return_exceptions=True)
@@ -103,16 +236,25 @@ class ServicePool:
             for name, state in self.state.items()
             if state not in ("idle", "stopped")
         ]
+        stops += [service.stop() for own in self.own.values() for service in own.values()]
+        self.own.clear()
         await asyncio.gather(*stops, return_exceptions=True)
 
-    async def _start(self, name: str) -> None:
-        service = self.services[name]
-        self.progress.service(name, "starting", f"{service.mode}, port {service.port}")
+    async def _boot(self, service: RunningService, shown: str, cell: Cell | None) -> None:
+        """Start the service, its log in the results folder; raises ServiceFailed (any
+        error at all becomes one), after stopping what started and showing why."""
+        try:
+            if self.log_path is not None:
+                service.log_file = self.log_path(service.name, cell)
+        except OSError as error:  # the results folder cannot be written: the run stops
+            if self.on_write_error is not None:
+                self.on_write_error(error)
+        service.on_log_error = self.on_write_error
+        self.progress.service(shown, "starting", f"{service.mode}, port {service.port}")
         try:
             await service.start()
         except Exception as error:  # any error at all: never leave a service "starting"
             # Stopped first, so that its log holds all it wrote; cells wait meanwhile.
-            self.state[name] = "stopping"
             stopping = asyncio.ensure_future(service.stop())
             self.stops.add(stopping)  # teardown awaits it even if this task is cancelled
             stopping.add_done_callback(self.stops.discard)
@@ -120,21 +262,35 @@ class ServicePool:
                 await asyncio.shield(stopping)
             if not isinstance(error, ServiceFailed):
                 error = service.failure(f"could not be started: {_kind(error)}: {error}")
+            why = str(error)
+            self._show_failure(service, shown, "failed", why, why.splitlines()[0])
+            raise ServiceFailed(why) from None
+        self.progress.service(shown, "ready", f"in {service.ready_after:.1f}s")
+
+    def _show_failure(
+        self, service: RunningService, shown: str, state: str, why: str, detail: str
+    ) -> None:
+        self.progress.service(shown, state, detail)
+        self.progress.service_log(shown, service.log_tail(SHOWN_LINES), service.log_file)
+
+    async def _start(self, name: str) -> None:
+        service = self.services[name]
+        try:
+            await self._boot(service, name, None)
+        except ServiceFailed as error:
             self.state[name], self.why[name] = "failed", str(error)
-            self.progress.service(name, "failed", str(error).splitlines()[0])
             await self.on_change()
             return
         self.state[name] = "ready"
-        self.progress.service(name, "ready", f"in {service.ready_after:.1f}s")
         await self.on_change()
         code = await service.wait_exit()
         if self.state[name] != "ready":
             return  # we are stopping it
         self.state[name] = "died"
         self.why[name] = str(service.failure(f"exited with code {code} while cells were using it"))
-        self.progress.service(name, "died", f"exit code {code}")
+        self._show_failure(service, name, "died", self.why[name], f"exit code {code}")
         reason, _, details = self.why[name].partition("\n")
-        self.on_death(name, reason, details)
+        self.on_death(name, reason, details, None)
         await self.stop(name, final="died")
         await self.on_change()
 
