@@ -302,12 +302,6 @@ def run(
     says ${args}, else at its end (`matrixgen run unit -- -k smoke -x`). The results record
     them, and `report` notes that such cells did not run as declared.
     """
-    if sys.platform == "win32":
-        # Before importing matrixgen.run, which needs fcntl: a clear refusal, not an ImportError.
-        raise click.UsageError(
-            "matrixgen run does not run on Windows: it runs each cell in its own POSIX process "
-            "group and locks its results with fcntl; run it on Linux or macOS (or in WSL)"
-        )
     from matrixgen.run import RunOptions, run_cells
 
     matrix = obj.load(file)
