@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matrixgen.cli import main
+from support.installed import with_record
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ def process(
     or another process sees); `env` is the whole environment when given."""
     argv = [sys.executable, "-m", "matrixgen", *(["-C", str(root)] if root else []), *args]
     return subprocess.run(
-        argv, cwd=cwd, env=None if env is None else dict(env), text=True, timeout=timeout,
+        argv, cwd=cwd, env=with_record(os.environ if env is None else env), text=True,
+        timeout=timeout,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT if stderr_to_stdout else subprocess.PIPE,
         check=False,
     )  # fmt: skip
@@ -96,7 +98,7 @@ def on_terminal(root: Path, *args: str, env: Mapping[str, str] | None = None) ->
     done = subprocess.run(
         [sys.executable, "-m", "matrixgen", "-C", str(root), *args],
         capture_output=True,
-        env={**base, "NO_COLOR": "1", **(env or {})},
+        env=with_record({**base, "NO_COLOR": "1", **(env or {})}),
         timeout=120,
         check=False,
     )

@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from matrixgen import DISTRIBUTION, __version__
+from matrixgen import DISTRIBUTION
 from matrixgen.load.fields import (
     NAME_LIST,
     Command,
@@ -36,6 +36,7 @@ from matrixgen.load.github.model import (
     GithubValue,
     Install,
 )
+from matrixgen.load.installed import installed
 
 
 class CellInstall(Strict):
@@ -337,12 +338,14 @@ class Outputs(Strict):
             "matrix.schema.json), current with the matrixgen that renders."
         ),
     )
-    matrixgen: str = Field(
-        default_factory=lambda: f"{DISTRIBUTION}=={__version__}",
+    matrixgen: str | None = Field(
+        None,
         description=(
             "The requirement line that installs matrixgen itself in each generated nox session "
-            f"and CI job [default: {DISTRIBUTION}==<the version that renders>]; point it at a "
-            "checkout with '-e path/to/matrixgen'."
+            "and CI job [default: the line that installs the matrixgen that renders, as it was "
+            f"installed: {DISTRIBUTION}==VERSION from an index, '{DISTRIBUTION} @ git+URL@COMMIT' "
+            "from git, none from a local folder]; point it at a checkout with "
+            "'-e path/to/matrixgen'."
         ),
     )
     install: list[str] = Field(
@@ -355,9 +358,23 @@ class Outputs(Strict):
     )
 
     @property
+    def matrixgen_line(self) -> str:
+        """The line that installs matrixgen: as set, else derived from how it was installed.
+
+        Validate refuses a matrix whose outputs install matrixgen when neither gives a line
+        (`load.outputs.check_install_lines`), so a rendered output always has one.
+        """
+        if self.matrixgen is not None:
+            return self.matrixgen
+        own = installed()
+        if own.line is None:
+            raise RuntimeError(f"no install line for matrixgen ({own.source}); validate first")
+        return own.line
+
+    @property
     def requirements(self) -> list[str]:
         """Every requirement line a session or job installs: matrixgen first, then the project's."""
-        return [self.matrixgen, *self.install]
+        return [self.matrixgen_line, *self.install]
 
     @model_validator(mode="before")
     @classmethod

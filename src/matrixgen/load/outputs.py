@@ -12,13 +12,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from matrixgen import DISTRIBUTION, __version__
+from matrixgen import DISTRIBUTION
 from matrixgen.errors import Problem
 from matrixgen.files import not_regular
 from matrixgen.load.document import Document
+from matrixgen.load.installed import Installed, installed
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.paths import normalized, outside, read_files
-from matrixgen.load.targets import written_files, written_patterns
+from matrixgen.load.targets import installing, written_files, written_patterns
 
 
 def check_paths(doc: Document, model: MatrixFile, root: Path | None) -> Iterator[Problem]:
@@ -65,21 +66,49 @@ _UNRELATED = re.compile(r"^\s*matrixgen\s*(?:$|[\[(<>=!~;@])", re.IGNORECASE)
 
 
 def check_install_lines(doc: Document, model: MatrixFile) -> Iterator[Problem]:
-    """Neither install line may name the index's `matrixgen`, an unrelated project."""
+    """Neither install line may name the index's `matrixgen`, an unrelated project; an
+    output that installs matrixgen needs a line for it, set or derived (`load.installed`)."""
     outputs = model.outputs
     unrelated = (
         "'matrixgen' on the package index is an unrelated project; matrixgen's own "
         f"distribution is '{DISTRIBUTION}', and `outputs.matrixgen` installs it"
     )
-    if _UNRELATED.match(outputs.matrixgen):
-        yield doc.problem(
-            ("outputs", "matrixgen"),
-            f"{unrelated}: write `{DISTRIBUTION}=={__version__}` here, "
-            "or remove the key for that default",
+    # Read only when a message or a rendered output needs it (importlib.metadata: ~9 ms).
+    if outputs.matrixgen is not None and _UNRELATED.match(outputs.matrixgen):
+        own = installed()
+        fix = (
+            f"write `{own.line}` here, or remove the key for that default"
+            if own.line is not None
+            else f"write `{_suggestion(doc, own)}` here"
         )
+        yield doc.problem(("outputs", "matrixgen"), f"{unrelated}: {fix}")
     for index, line in enumerate(outputs.install):
         if _UNRELATED.match(line):
+            default = f" (default {installed().line})" if installed().line is not None else ""
             yield doc.problem(
-                ("outputs", "install", index),
-                f"{unrelated} (default {DISTRIBUTION}=={__version__}): remove this line",
+                ("outputs", "install", index), f"{unrelated}{default}: remove this line"
             )
+    needing = installing(model)
+    if outputs.matrixgen is None and needing and (own := installed()).line is None:
+        keys = " and ".join(f"outputs.{key}" for key in needing)
+        install = "installs" if len(needing) == 1 else "install"
+        yield doc.problem(
+            ("outputs",),
+            f"no install line for matrixgen: {keys} {install} it in each session or job, "
+            f"and the matrixgen that renders is {own.source}, which a CI runner or another "
+            "machine cannot install; set the line, e.g. "
+            f'`outputs: {{matrixgen: "{_suggestion(doc, own)}"}}` (for runs on this machine), '
+            "or render with a matrixgen installed from a package index, a git URL or an "
+            "archive URL, whose line is the default",
+            key=True,
+        )
+
+
+def _suggestion(doc: Document, own: Installed) -> str:
+    """A line for `outputs.matrixgen` that installs the running matrixgen on this machine."""
+    if own.folder is not None:
+        root = Path(doc.file).absolute().parent
+        if os.path.commonpath([own.folder, root]) == root.anchor:  # nothing shared but `/`
+            return f"-e {own.folder.as_posix()}"
+        return f"-e {Path(os.path.relpath(own.folder, root)).as_posix()}"
+    return own.local_line or "-e path/to/matrixgen"

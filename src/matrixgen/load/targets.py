@@ -58,6 +58,7 @@ class Target:
     checks: Checks = _no_checks  # before expansion, when it is set
     cell_checks: CellChecks = _no_cell_checks  # after expansion, when it is set
     description: str = ""
+    installs: bool = False  # its files install `outputs.matrixgen` (a nox session, a CI job)
 
 
 TARGETS: dict[str, Target] = {}
@@ -112,6 +113,11 @@ def _set(model: MatrixFile) -> Iterator[tuple[Target, Any]]:
         value = setting(model, target.key)
         if value is not None:
             yield target, value
+
+
+def installing(model: MatrixFile) -> list[str]:
+    """The keys of the outputs set in matrix.yaml whose files install matrixgen."""
+    return [target.key for target, _value in _set(model) if target.installs]
 
 
 def written_files(model: MatrixFile) -> Iterator[tuple[PathKey, str]]:
@@ -174,7 +180,7 @@ def _register_builtins() -> None:
     def in_file(setting: GithubOutput | DocsOutput) -> Iterable[tuple[PathKey, str]]:
         return [(("file",), setting.file)]
 
-    register(Target("nox", str, files=whole, checks=clashes.check_nox_names))
+    register(Target("nox", str, files=whole, checks=clashes.check_nox_names, installs=True))
     register(Target("compose", str, patterns=whole, cell_checks=clashes.check_profile_names))
     register(
         Target(
@@ -183,6 +189,7 @@ def _register_builtins() -> None:
             files=in_file,
             checks=clashes.check_github_names,
             cell_checks=clashes.check_artifact_names,
+            installs=True,
         )
     )
     register(Target("docs", DocsOutput, files=in_file))
