@@ -64,7 +64,7 @@ def test_schema_and_reference_errors_at_once(
         "matrix.yaml:4:14: axes.mode[1]: YAML reads the unquoted off as the boolean false; "
         'quote it: "off"',
         "matrix.yaml:6:8: services.db.command: unknown key 'command'; "
-        "allowed keys: process, compose, github, install, env, setup",
+        "allowed keys: process, compose, github, install, env, setup, scope",
         # A reference error beside the schema errors of its level.
         "matrix.yaml:8:26: levels.unit.axes[1]: unknown axis 'mdoe' (did you mean 'mode'?)",
         "matrix.yaml:8:50: levels.unit.timeout: 'soon' is not a duration; "
