@@ -36,6 +36,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from matrixgen import DISTRIBUTION, __version__
+
 BACKENDS = [f"b{i:02d}" for i in range(25)]
 MODES = [f"m{i}" for i in range(10)]
 CELLS_PER_LEVEL = len(BACKENDS) * len(MODES)  # 250: under GitHub's 256 jobs per matrix
@@ -52,7 +54,9 @@ def matrix_yaml(levels: int) -> str:
     run = "pytest -m ${backend} --junitxml=${junit}"
     for index in range(levels):
         lines.append(f"  level{index}: {{axes: [backend, mode], run: '{run}'}}")
-    lines += ["outputs:", "  nox: noxfile.py"]
+    # The install line the sessions get, set: from a checkout's editable install matrixgen
+    # derives none (`load.installed`), and the bench measures listing, not installing.
+    lines += ["outputs:", "  nox: noxfile.py", f"  matrixgen: {DISTRIBUTION}=={__version__}"]
     return "\n".join(lines) + "\n"
 
 
