@@ -275,3 +275,49 @@ def test_an_interrupted_run_keeps_the_results_of_cells_it_never_reached(
     report = project.matrixgen("report", "--json", "-")
     cells = {cell["id"]: cell["status"] for cell in json.loads(report.stdout)["cells"]}
     assert cells == {"unit/a": "missing", "unit/b": "passed", "unit/c": "passed"}
+
+
+def test_ctrl_c_while_a_cell_waits_for_its_own_service_leaves_it_unstarted(
+    project: Project,
+) -> None:
+    """A cell taken, waiting for its per-cell service to be ready, when Ctrl-C comes: the
+    run stops at once (not after the service's 120 s timeout), the cell never starts, and
+    its earlier result and log stay as they were."""
+    go = project.records / "go"
+    project.write(
+        f"""\
+        version: 1
+        services:
+          slow:
+            scope: cell
+            process:
+              command: [sh, -c, 'until [ -e "{go}" ]; do sleep 0.05; done; echo up; exec sleep 600']
+              ready: {{log: "^up"}}
+              timeout: 120s
+        levels:
+          unit: {{services: [slow], run: PROGRAM pass}}
+        """
+    )
+    go.write_text("")
+    assert project.run() == 0, project.output
+    results = project.root / "results"
+    before = [(results / "unit" / f"unit.{kind}").read_bytes() for kind in ("xml", "log")]
+    kept = results / "services" / "slow" / "unit" / "unit.log"
+    for path in (go, kept, project.records / "started-unit-unit"):
+        path.unlink()
+    run = project.cli()
+    try:
+
+        def waiting() -> None:  # its instance was started: its log is kept in results
+            assert kept.is_file()
+
+        probe_until(waiting, timeout=60)
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=60)  # far less than the 120 s ready timeout
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 130, output
+    assert "start unit/unit" not in output and "INTERRUPTED unit/unit" in output
+    after = [(results / "unit" / f"unit.{kind}").read_bytes() for kind in ("xml", "log")]
+    assert after == before

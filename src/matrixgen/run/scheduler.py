@@ -178,6 +178,7 @@ class Scheduler:
         self.stopping = "interrupted"
         for _cell, abort in self.running.values():
             abort.set("interrupted")
+        self.pool.halt()  # a cell waiting for its own services does not wait on
         self._spawn(self._notify())
 
     @contextlib.contextmanager

@@ -71,6 +71,7 @@ class ServicePool:
             if name not in self.per_cell
         }
         self.stops: set[asyncio.Task[None]] = set()  # a failed start's stop, awaited at teardown
+        self.own_starts: set[asyncio.Future[list[str | None]]] = set()  # per-cell starts under way
 
     def _one_at_a_time(self, name: str) -> bool:
         scope = self.specs[name].scope
@@ -185,12 +186,29 @@ class ServicePool:
 
     async def start_own(self, cell: Cell) -> str | None:
         """Start the cell's own instances (`scope: cell`), each watched until the cell ends;
-        why one could not be started (with its log tail), or None."""
+        why one could not be started (with its log tail), or None (also when `halt` stopped
+        the start: the scheduler then sees the run stopping, and `release` stops them)."""
         own = self.own.get(cell.id, {})
-        failures = await asyncio.gather(
-            *(self._start_own(cell, service) for service in own.values())
-        )
+        if not own:
+            return None
+        starting = asyncio.gather(*(self._start_own(cell, service) for service in own.values()))
+        self.own_starts.add(starting)
+        try:
+            await asyncio.wait({starting})
+        finally:
+            self.own_starts.discard(starting)
+            if not starting.done():  # this task itself was cancelled
+                starting.cancel()
+        try:
+            failures = starting.result()
+        except asyncio.CancelledError:  # halted (a cancelled gather may hold it as its error)
+            return None
         return next((why for why in failures if why is not None), None)
+
+    def halt(self) -> None:
+        """Ctrl-C: per-cell starts under way stop waiting for their services to be ready."""
+        for starting in self.own_starts:
+            starting.cancel()
 
     async def _start_own(self, cell: Cell, service: RunningService) -> str | None:
         shown = f"{service.name} ({cell.id})"
