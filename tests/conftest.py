@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
-from support import docker
+from support import bytecode, docker, installed
 from support.cli import Result, invoke
 from support.processes import TEST_TAG, leftovers
 
@@ -36,6 +36,7 @@ RUNNER_VARIABLES = (
 KEPT_MATRIXGEN = (
     "MATRIXGEN_RUN_", "MATRIXGEN_CELL", "MATRIXGEN_PYTHON_LOG", TEST_TAG,
     "MATRIXGEN_UPDATE_GOLDEN", "MATRIXGEN_FUZZ_EXAMPLES", "MATRIXGEN_KEEP_SCREENSHOT",
+    "MATRIXGEN_PLATFORM",  # =portable: the suite on the code path Windows takes
 )  # fmt: skip
 
 
@@ -80,6 +81,15 @@ def test_tag(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield tag
     left = leftovers(tag)
     assert left == [], f"the test left processes running (killed now): {left}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _matrixgen_as_from_an_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests render with matrixgen's default install line, as from an index
+    (`support.installed`): from this editable checkout validate derives none."""
+    installed.as_from_an_index(tmp_path_factory.mktemp("index-install"))
+    yield
+    installed.undo()
 
 
 @pytest.fixture
@@ -230,6 +240,12 @@ def quick() -> Iterator[None]:
 # checkout's compose projects as their own.
 STACKS = ("compose/",)
 TESTS = Path(__file__).resolve().parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Bytecode despite PYTHONDONTWRITEBYTECODE (`support.bytecode`); matrixgen's is written
+    # by the controller alone (an xdist worker has `workerinput`), before the workers start.
+    bytecode.prepare(controller=not hasattr(config, "workerinput"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
