@@ -22,6 +22,7 @@ LAYERS = [
         "probe",
         "terminal",
         "ci",
+        "pythons",
     },  # "": the package itself (version, name)
     {"load"},
     {"outcome"},

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import platform
 import shlex
 import shutil
 import subprocess
@@ -349,32 +348,29 @@ class Runner:
         return "success", f"not run here: {step['uses']}"
 
     def setup_python(self, inputs: Mapping[str, str], line: LineRun) -> tuple[str, str]:
-        own = Path(sys.executable)
+        # The machine's `python` as the line sees it (a test may put its own first).
+        machine = Path(shutil.which("python", path=line.env["PATH"]) or sys.executable)
         if inputs.get("update-environment") == "false":
-            line.action_outputs = {
-                "python-path": str(own),
-                "python-version": platform.python_version(),
-            }
-            return "success", f"python-path {own}"
+            line.action_outputs = {"python-path": str(machine)}
+            return "success", f"python-path {machine}"
         value = inputs["python-version"] + ("t" if inputs.get("freethreaded") == "true" else "")
         wanted = pythons.parse(value)
         if isinstance(wanted, str):
             return "failure", f"setup-python: {value}: {wanted}"
-        if wanted.matches(interpreters.describe(own)):
-            folder = own.parent
-        else:
-            found = interpreters.find_interpreter(value, line.env)
-            if found is None:
-                return "failure", f"setup-python: no Python {value} on this machine"
-            venv = Path(line.env["RUNNER_TEMP"]) / f"toolcache-{value}"
-            argv = ["uv", "venv", "--quiet", "--seed", "--no-project", "--python", str(found)]
-            made = subprocess.run(
-                [*argv, str(venv)],
-                env=line.env, capture_output=True, text=True, timeout=300,
-            )  # fmt: skip
-            if made.returncode != 0:
-                return "failure", made.stdout + made.stderr
-            folder = venv / "bin"
+        if wanted.matches(interpreters.describe(machine, line.env)):
+            line.action_outputs = {"python-path": str(machine)}
+            return "success", f"python {value}: the machine's {machine}"
+        found = interpreters.find_interpreter(value, line.env)
+        if found is None:
+            return "failure", f"setup-python: no Python {value} on this machine"
+        venv = Path(line.env["RUNNER_TEMP"]) / f"toolcache-{value}"
+        argv = ["uv", "venv", "--quiet", "--seed", "--no-project", "--python", str(found)]
+        made = subprocess.run(
+            [*argv, str(venv)], env=line.env, capture_output=True, text=True, timeout=300
+        )
+        if made.returncode != 0:
+            return "failure", made.stdout + made.stderr
+        folder = venv / "bin"
         line.env["PATH"] = os.pathsep.join([str(folder), line.env["PATH"]])
         line.action_outputs = {"python-path": str(folder / "python")}
         return "success", f"python {value}: {folder}"

@@ -49,6 +49,16 @@ def steps_of(workflow: dict[str, Any], job: str) -> list[dict[str, Any]]:
     return steps
 
 
+def setup_of(workflow: dict[str, Any], job: str) -> dict[str, Any]:
+    """The setup-python step of the job's own Python (not matrixgen's, which leaves PATH)."""
+    return next(
+        step
+        for step in steps_of(workflow, job)
+        if str(step.get("uses", "")).startswith("actions/setup-python")
+        and "update-environment" not in step["with"]
+    )
+
+
 def test_runner_python_flavour_env_and_allowed_failure_come_from_the_values(
     project: Callable[..., Project],
 ) -> None:
@@ -84,7 +94,7 @@ def test_runner_python_flavour_env_and_allowed_failure_come_from_the_values(
     assert lines["3.15-linux"]["prerelease"] is True
     assert lines["3.15-linux"]["allowed-failure"] is True
     assert lines["3.15-linux"]["env"] == {}
-    setup = steps_of(workflow, "unit")[1]
+    setup = setup_of(workflow, "unit")
     assert setup["with"] == {
         "python-version": "${{ matrix.python }}",
         "freethreaded": "${{ matrix.freethreaded }}",
@@ -136,7 +146,7 @@ outputs:
         "artifact": "unit-3.14t-a",
     }
     steps = steps_of(workflow, "unit")
-    assert steps[1]["with"]["freethreaded"] is True
+    assert setup_of(workflow, "unit")["with"]["freethreaded"] is True
     run = next(s for s in steps if s.get("name") == "Run the cell")
     assert run["run"] == (
         'matrixgen run --file "$MATRIXGEN_FILE" --services native --retries 2 "$CELL"'
@@ -358,10 +368,9 @@ def test_steps_that_cannot_run_are_located_errors(
             "the Debian packages libpq-dev; run it on Linux or drop them",
         ),
         (
-            OS_AND_PYTHON.replace('"3.15": {github', '"3.15-dev": {github'),
-            "axes.python.values.3.15-dev: the python value '3.15-dev' is not a version "
-            "`matrixgen run` can find (X.Y, or X.Yt for free-threaded), so its CI job would skip "
-            "its cells; write '3.15' and set `github: {allow-prereleases: true}` on it",
+            OS_AND_PYTHON.replace('"3.15": {github', '"2.7": {github'),
+            "axes.python.values.2.7: the python value '2.7' names no interpreter: Python 2.7 "
+            "cannot be run by `matrixgen run`",
         ),
         (
             OS_AND_PYTHON.replace(
@@ -381,7 +390,7 @@ def test_steps_that_cannot_run_are_located_errors(
     ids=[
         "two-runners",
         "apt-on-macos",
-        "dev-suffix",
+        "python-2",
         "prereleases-off-python",
         "reserved-env",
     ],
@@ -499,7 +508,7 @@ def test_the_pip_cache_is_keyed_on_the_dependency_files_there_are(
     )
     workflow = made.workflow()
     for job in ("unit", "gate"):
-        assert steps_of(workflow, job)[1]["with"]["cache-dependency-path"] == (
+        assert setup_of(workflow, job)["with"]["cache-dependency-path"] == (
             "matrix.yaml\npyproject.toml\nrequirements-dev.txt\nrequirements.txt\n"
             "requirements/docs.txt\n"
         )
@@ -507,4 +516,34 @@ def test_the_pip_cache_is_keyed_on_the_dependency_files_there_are(
         "  github: .github/workflows/matrix.yml", "  github: {file: .github/workflows/matrix.yml, "
         "cache: false}"))  # fmt: skip
     workflow = made.workflow()
-    assert "cache" not in steps_of(workflow, "unit")[1]["with"]
+    assert "cache" not in setup_of(workflow, "unit")["with"]
+
+
+def test_every_python_flavour_goes_to_setup_python_in_its_own_spelling(
+    project: Callable[..., Project],
+) -> None:
+    made = project(
+        "version: 1\naxes:\n"
+        '  python: ["3.6", "3.14t", "3.15-dev", "pypy-3.10", "pypy3.11", "graalpy-24.1"]\n'
+        "levels:\n  unit: {axes: [python], run: 'python -m pytest --junitxml=${junit}'}\n"
+        "outputs:\n  matrixgen: matrixgen-cli==0.1.0\n"
+        "  github: {file: .github/workflows/matrix.yml, branch: main}\n"
+    )
+    workflow = made.workflow()
+    assert_valid(made.path)
+    lines = {
+        line["cell"]: (line["python"], line.get("freethreaded"), line.get("prerelease"))
+        for line in workflow["jobs"]["unit"]["strategy"]["matrix"]["include"]
+    }
+    assert lines == {
+        "3.6": ("3.6", False, False),
+        "3.14t": ("3.14", True, False),
+        "3.15-dev": ("3.15", False, True),
+        "pypy-3.10": ("pypy3.10", False, False),
+        "pypy3.11": ("pypy3.11", False, False),
+        "graalpy-24.1": ("graalpy-24.1", False, False),
+    }
+    # matrixgen itself: a Python of its own that leaves PATH to the cell's.
+    own = steps_of(workflow, "unit")[1]
+    assert own["id"] == "matrixgen-python"
+    assert own["with"] == {"python-version": "3.12", "update-environment": False}

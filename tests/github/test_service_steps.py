@@ -59,7 +59,7 @@ def test_the_steps_are_in_the_jobs_that_need_the_service_and_only_run_there(
     unit = workflow["jobs"]["unit"]
     names = [s.get("name") for s in unit["steps"]]
     installed = names.index("Install the emulator")
-    assert names.index("Install the project and the cell's Python packages") < installed
+    assert names.index("Install matrixgen apart from the job's Python") < installed
     assert installed < names.index("Run the cell")
     guarded = unit["steps"][installed]
     assert guarded["if"] == "contains(format(' {0} ', matrix.setup), ' emulator ')"

@@ -1,13 +1,12 @@
 """The generated sessions run for real under nox: `nox -s CELL -- ARGS` reaches the cell's
-command, and a second run reuses the venv, installing again only when its lines changed.
-
-nox's uv backend keeps the venvs quick to make (the same generated code runs pip's).
+command through `matrixgen run`, called from nox's own environment; the cell runs in the
+environment matrixgen makes for it (as outside nox), and a second session reuses it,
+building it again only when what it declares changed.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,13 +20,14 @@ from .helpers import run, tool
 pytestmark = pytest.mark.slow
 
 REPO = Path(matrixgen.__file__).resolve().parents[2]
+RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 MATRIX = """\
 version: 1
-axes: {b: [x, y]}
+axes: {python: ["RUNNING"], b: [x, y]}
 levels:
   unit:
-    axes: [b]
+    axes: [python, b]
     services: false
     run: python -m pytest tests -q -p no:cacheprovider -p no:randomly --junitxml=${junit}
 outputs:
@@ -59,38 +59,44 @@ def _tests_in(junit: Path) -> list[str]:
 def test_nox_passes_arguments_on_and_reuses_its_venv(
     project: Callable[[str], Project],
 ) -> None:
-    if shutil.which("uv") is None:
-        pytest.skip("uv is not installed")
-    proj = project(MATRIX.replace("REPO", REPO.as_posix()))
+    proj = project(MATRIX.replace("REPO", REPO.as_posix()).replace("RUNNING", RUNNING))
     proj.write("requirements.txt", "pytest\n")
     proj.write("tests/test_it.py", TESTS)
     assert proj.render() == 0
-    junit = proj.root / "results" / "unit" / "x.xml"
+    cell = f"{RUNNING}-x"
+    junit = proj.root / "results" / "unit" / f"{cell}.xml"
 
     def nox(*args: str) -> str:
-        done = run([tool("nox"), "--default-venv-backend", "uv", "-s", "unit(x)", *args], proj.root)
+        done = run([tool("nox"), "-s", f"unit({cell})", *args], proj.root)
         return done.stdout + done.stderr
 
+    def venvs() -> dict[str, int]:
+        folder = proj.root / ".matrixgen" / "venvs"
+        return {
+            p.name: (p / ".matrixgen-stamp").stat().st_mtime_ns
+            for p in folder.glob("*-*")
+            if p.is_dir()
+        }
+
     first = nox("--", "-k", "alpha")
-    assert "nox > matrixgen run unit/x -- -k alpha" in first, first
-    assert "Session unit(x) was successful" in first, first
+    assert f"-m matrixgen run unit/{cell} -- -k alpha" in first, first
+    assert "Session unit(" in first and "was successful" in first, first
     assert _tests_in(junit) == ["test_alpha"]
-    stamp = proj.root / ".nox" / "unit-x" / "matrixgen-install.json"
-    installed, read = json.loads(stamp.read_text())
-    assert installed == ["-e", REPO.as_posix(), "-r", "requirements.txt"]
-    assert sorted(read) == [f"{REPO.as_posix()}/pyproject.toml", "requirements.txt"]
+    assert not (proj.root / ".nox").exists()  # nox made no venv: matrixgen made the cell's
+    built = venvs()
+    assert len(built) == 1
 
     again = nox("--", "-k", "gamma")
-    assert "Reusing existing virtual environment" in again, again
-    assert "install lines unchanged" in again and "pip install" not in again, again
+    assert "was successful" in again, again
     assert _tests_in(junit) == ["test_gamma"]
+    assert venvs() == built  # reused as it was
 
-    proj.write("requirements.txt", "pytest\n# one more line: the venv gets it\n")
+    proj.write("requirements.txt", "pytest\n# one more line: a file it reads changed\n")
     changed = nox("--", "-k", "alpha")
-    assert "pip install" in changed and "install lines unchanged" not in changed, changed
-    assert "Session unit(x) was successful" in changed, changed
+    assert "was successful" in changed, changed
+    assert len(venvs()) == 2  # a venv for what the cell declares now
 
     plain = nox()  # no `--`: the cell as declared, every test
-    assert "nox > matrixgen run unit/x\n" in plain, plain
-    assert "Session unit(x) failed" in plain, plain
+    assert f"-m matrixgen run unit/{cell}\n" in plain, plain
+    assert "failed" in plain, plain
     assert _tests_in(junit) == ["test_alpha", "test_beta", "test_gamma"]

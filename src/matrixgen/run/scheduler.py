@@ -38,19 +38,16 @@ from matrixgen.run.attempt import (
 from matrixgen.run.cell_compose import CellProject, cell_project
 from matrixgen.run.ledger import Ledger, ledger_path, run_marker
 from matrixgen.run.options import MustFail, RunOptions
+from matrixgen.run.platform import current as platform
 from matrixgen.run.processes import process_clock, sweep
 from matrixgen.run.progress import Progress
 from matrixgen.run.results_folder import ResultsFolder, not_writable
 from matrixgen.run.service_pool import ServicePool
 
-# Every way a terminal or a supervisor asks a process to stop: the terminal closed or the
-# ssh connection dropped (SIGHUP), Ctrl-C (SIGINT), Ctrl-\ (SIGQUIT), kill/CI/systemd
-# (SIGTERM). All of them stop every cell and service, and the run exits 130.
 # `--start when-needed`: a service starts when the work ahead of its first cell is under
 # this many seconds per worker, about the boot of the slowest emulators (RabbitMQ 10 s).
 SERVICE_LEAD = 20.0
 UNTIMED_CELL = 5.0  # seconds: a cell's expected duration when none is recorded
-STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM)
 INTERRUPTED = 130
 
 
@@ -490,7 +487,7 @@ class Scheduler:
             self.statuses[cell.id] = None
             self.progress.finished(cell, Outcome(status, reason, interrupted=True), None)
             return
-        self.finish(cell, Outcome(status, reason), status, ran=False)
+        self.finish(cell, Outcome(status, reason, output=details), status, ran=False)
 
     def fail(self, cell: Cell, reason: str, details: str = "") -> None:
         """The cell could not run: an error saying why (a broken service, no Python)."""
@@ -525,17 +522,15 @@ def exit_code(statuses: dict[str, Status | None], interrupted: bool) -> int:
 async def execute(scheduler: Scheduler) -> int:
     """Run, and end with the exit code; raises ResultsFolderError (exit 2) when the results
     folder could not be written, after everything was stopped."""
-    loop = asyncio.get_running_loop()
-    for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, scheduler.interrupt, signum)
+    # Every way a terminal or a supervisor asks a process to stop (`Platform.stop_signals`)
+    # stops every cell and service, and the run exits 130.
+    remove = platform().on_stop(asyncio.get_running_loop(), scheduler.interrupt)
     start = time.monotonic()
     try:
         with reaper.subreaper():
             await scheduler.run()
     finally:
-        for signum in STOP_SIGNALS:
-            with contextlib.suppress(ValueError, RuntimeError):
-                loop.remove_signal_handler(signum)
+        remove()
         scheduler.not_run()
         with scheduler.writing():
             durations.record(scheduler.options.results_dir / durations.FILE, scheduler.durations)
