@@ -228,7 +228,7 @@ def describe(python: Path, env: Mapping[str, str] | None = None) -> str:
 def _activate(env: Mapping[str, str], venv: Path) -> dict[str, str]:
     # PYTHONHOME would point the venv's python at another installation's stdlib.
     activated = {name: value for name, value in env.items() if name != "PYTHONHOME"}
-    activated["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", os.defpath)])
+    activated["PATH"] = os.pathsep.join([str(venv_bin(venv)), env.get("PATH", os.defpath)])
     activated["VIRTUAL_ENV"] = str(venv)
     return activated
 
@@ -270,7 +270,7 @@ def _input_digests(lines: Sequence[str], root: Path) -> dict[str, str]:
 def _stamped(venv: Path, digest: str) -> bool:
     """Whether `venv` was built for `digest` and still holds what was installed then."""
     stamp = read_regular(venv / STAMP, 4096)  # bounded, as every read: a FIFO is no stamp
-    return stamp == digest.encode() and (venv / "bin" / "python").exists() and not changed(venv)
+    return stamp == digest.encode() and _venv_python(venv).exists() and not changed(venv)
 
 
 def _locked(path: Path) -> contextlib.AbstractContextManager[None]:
@@ -303,7 +303,7 @@ def _build(
     PIP_CONSTRAINT...), with uv when it runs, else pip."""
     uv = _usable_uv(env, root)
     run_env = {**_activate(env, venv), "UV_PYTHON_DOWNLOADS": "never", **install_env}
-    python = venv / "bin" / "python"
+    python = _venv_python(venv)
     create = [str(base.executable), "-m", "venv", str(venv)]
     if uv:  # 0.1 s instead of 3-6 s; seeded with pip: a cell's `python -m pip` works there
         create = [uv, "venv", "--quiet", "--seed", "--no-project", "--python", create[0], str(venv)]
@@ -412,8 +412,18 @@ def prepare(
     return Prepared(_venv_python(venv), found.full, _activate(env, venv), venv, created, holds)
 
 
+def venv_bin(venv: Path) -> Path:
+    """Where a venv keeps its interpreter and scripts: Scripts\\ on Windows, bin/ elsewhere."""
+    return venv / ("Scripts" if os.name == "nt" else "bin")
+
+
 def _venv_python(venv: Path) -> Path:
-    return venv / "bin" / "python"
+    return venv_bin(venv) / ("python.exe" if os.name == "nt" else "python")
+
+
+def _site_packages(venv: Path) -> list[Path]:
+    """lib/python3.X/site-packages (lib/pypy3.9/... for PyPy), Lib/site-packages on Windows."""
+    return [*venv.glob("lib*/*/site-packages"), *venv.glob("Lib/site-packages")]
 
 
 def discard(venv: Path) -> None:
@@ -431,7 +441,7 @@ def fingerprint(venv: Path) -> str:
     `.pth` file or a script, so the fingerprint moves; importing (which writes __pycache__
     folders) does not move it."""
     entries: list[str] = []
-    for folder in sorted([*venv.glob("lib*/*/site-packages"), venv / "bin"]):
+    for folder in sorted([*_site_packages(venv), venv_bin(venv)]):
         try:
             with os.scandir(folder) as found:
                 for entry in found:
@@ -458,7 +468,7 @@ def changed(venv: Path) -> bool:
 def installed(venv: Path) -> set[str]:
     """The distributions in `venv`, as `name-version` of their .dist-info folders."""
     names: set[str] = set()
-    for folder in venv.glob("lib*/*/site-packages"):
+    for folder in _site_packages(venv):
         with contextlib.suppress(OSError):
             names.update(p.name[: -len(".dist-info")] for p in folder.glob("*.dist-info"))
     return names
