@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -30,9 +29,8 @@ def test_a_second_run_into_the_same_folder_stops_at_once(project: Project) -> No
     first = project.cli("slow")
     try:
         probe_until(lambda: (project.records / "started-slow-slow").exists() or 1 / 0, timeout=60)
-        began = time.monotonic()
         second = project.matrixgen("run", "quick")
-        assert time.monotonic() - began < 10
+        assert first.poll() is None  # it did not wait for the first run's 120 s cell to end
         assert second.returncode == 2
         assert second.stdout == ""
         assert second.stderr == (
