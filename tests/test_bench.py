@@ -25,7 +25,8 @@ EXPECTED = {
     "list.py": {"list_vs_nox_1k", "list_first_vs_nox_1k", "help_overhead_ms"},
     "render.py": {"render_per_1k_cells"},
     "report.py": {"report_vs_junitparser_merge", "report_reader_vs_junitparser_parse"},
-    "run.py": {"run_speedup_vs_serial", "run_vs_lower_bound"},  # --quick leaves out the example
+    # --quick leaves out the example
+    "run.py": {"run_speedup_vs_serial", "run_vs_lower_bound", "env_reuse_overhead_seconds"},
     "shard.py": {
         f"shard_ratio_{case}_8" for case in ("uniform", "lognormal", "pareto", "recorded")
     },

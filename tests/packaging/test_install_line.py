@@ -6,6 +6,7 @@ install, a git repository over HTTP and on disk."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -74,12 +75,17 @@ def git_repository(tree: Path) -> str:
 def test_the_suites_editable_matrixgen_derives_no_line(tmp_path: Path) -> None:
     """The suite's own matrixgen is an editable install of this checkout: a matrix whose
     outputs install matrixgen must set the line, and the error names the folder to use."""
-    done = run([sys.executable, "-m", "matrixgen", "validate"], project(tmp_path / "p"))
+    folder = project(tmp_path / "p")
+    done = run([sys.executable, "-m", "matrixgen", "validate"], folder)
     assert done.returncode == 2
+    # Relative to matrix.yaml's folder where the two share more than `/` (a checkout under
+    # /tmp, as CI's fresh clone is), else the absolute folder.
+    shared = os.path.commonpath([ROOT, folder.absolute()]) != "/"
+    line = Path(os.path.relpath(ROOT, folder.absolute())).as_posix() if shared else ROOT
     assert done.stderr == (
         f"{WHERE} install it in each session or job, and the matrixgen that renders is an "
         f"editable install of the local folder {ROOT}, which a CI runner or another machine "
-        f'cannot install; set the line, e.g. `outputs: {{matrixgen: "-e {ROOT}"}}` (for runs '
+        f'cannot install; set the line, e.g. `outputs: {{matrixgen: "-e {line}"}}` (for runs '
         "on this machine), or render with a matrixgen installed from a package index, a git "
         "URL or an archive URL, whose line is the default\n"
     )
