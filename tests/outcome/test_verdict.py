@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from matrixgen import pythons
 from matrixgen.outcome.junit import read_junit
 from matrixgen.outcome.status import Status
 from matrixgen.outcome.verdict import (
@@ -15,7 +16,6 @@ from matrixgen.outcome.verdict import (
     exit_text,
     of_content,
     of_file,
-    python_matches,
 )
 
 
@@ -111,7 +111,7 @@ def test_a_stamp_never_makes_a_file_better_than_its_content(tmp_path: Path) -> N
     ],
 )
 def test_python_matches(version: str, declared: str, matches: bool) -> None:
-    assert python_matches(version, declared) is matches
+    assert pythons.matches(version, declared) is matches
 
 
 def test_checked_python_only_judges_cells_that_ran() -> None:

@@ -116,12 +116,6 @@ def checked_python(verdict: Verdict, recorded: str | None, declared: str | None)
             f"no record of the Python it ran on (the cell declares Python {declared}); "
             "run it with `matrixgen run`, which records it",
         )
-    if not python_matches(recorded, declared):
+    if not pythons.matches(recorded, declared):
         return Verdict(Status.ERROR, f"ran on Python {recorded}, not on Python {declared}")
     return verdict
-
-
-def python_matches(version: str, declared: str) -> bool:
-    """'3.10.13' is a '3.10'; '3.13.0t' (free-threaded) is a '3.13t' and not a '3.13';
-    'pypy3.9.16-7.3.11' is a 'pypy3.9' (matrixgen.pythons)."""
-    return pythons.matches(version, declared)

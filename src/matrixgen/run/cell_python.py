@@ -69,16 +69,6 @@ def declared(matrix: Matrix, cell: Cell) -> Declared:
     return Declared(list(dict.fromkeys(lines)), env, any(i.pip or i.env for i in own))
 
 
-def requirements(matrix: Matrix, cell: Cell) -> list[str]:
-    """The requirement lines of the cell's own environment."""
-    return declared(matrix, cell).lines
-
-
-def has_environment(matrix: Matrix, cell: Cell) -> bool:
-    """Whether the cell runs in a venv of its own (else in matrixgen's caller's env)."""
-    return cell.python is not None or declared(matrix, cell).own
-
-
 @dataclass(frozen=True)
 class CellPython:
     declared: str | None  # the python value; None: the env's own `python` was the base
@@ -129,9 +119,13 @@ class CellPython:
 
 async def prepare(
     matrix: Matrix, cell: Cell, env: Mapping[str, str], folder: Path
-) -> CellPython | str:
-    """The cell's environment, or why it cannot be had (an error of the cell, with the reason)."""
+) -> CellPython | str | None:
+    """The cell's environment, or why it cannot be had (an error of the cell, with the
+    reason); None when the cell declares neither a Python nor `install:` lines of its own,
+    and runs in the environment matrixgen was started in."""
     wanted = declared(matrix, cell)
+    if cell.python is None and not wanted.own:
+        return None
     try:
         prepared = await asyncio.to_thread(
             interpreters.prepare, cell.python, wanted.lines, matrix.root, env, wanted.env

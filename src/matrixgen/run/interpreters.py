@@ -228,7 +228,7 @@ def describe(python: Path, env: Mapping[str, str] | None = None) -> str:
 def _activate(env: Mapping[str, str], venv: Path) -> dict[str, str]:
     # PYTHONHOME would point the venv's python at another installation's stdlib.
     activated = {name: value for name, value in env.items() if name != "PYTHONHOME"}
-    activated["PATH"] = os.pathsep.join([str(venv_bin(venv)), env.get("PATH", os.defpath)])
+    activated["PATH"] = os.pathsep.join([str(_venv_bin(venv)), env.get("PATH", os.defpath)])
     activated["VIRTUAL_ENV"] = str(venv)
     return activated
 
@@ -366,10 +366,6 @@ def missing(version: str, env: Mapping[str, str]) -> str | None:
     return found.reason if isinstance(found, Missing) else None
 
 
-def venv_folder(root: Path) -> Path:
-    return root / ".matrixgen" / "venvs"
-
-
 def prepare(
     version: str | None,
     requirements: Sequence[str],
@@ -391,7 +387,7 @@ def prepare(
     lines = [line.strip() for line in requirements if line.strip()]
     install_env = dict(install_env or {})
     digest = _digest(found, lines, install_env, root)
-    folder = venv_folder(root)
+    folder = root / ".matrixgen" / "venvs"
     name = version or f"python{found.full}"
     venv = folder / f"{name}-{digest[:12]}"
     created = False
@@ -412,13 +408,13 @@ def prepare(
     return Prepared(_venv_python(venv), found.full, _activate(env, venv), venv, created, holds)
 
 
-def venv_bin(venv: Path) -> Path:
+def _venv_bin(venv: Path) -> Path:
     """Where a venv keeps its interpreter and scripts: Scripts\\ on Windows, bin/ elsewhere."""
     return venv / ("Scripts" if os.name == "nt" else "bin")
 
 
 def _venv_python(venv: Path) -> Path:
-    return venv_bin(venv) / ("python.exe" if os.name == "nt" else "python")
+    return _venv_bin(venv) / ("python.exe" if os.name == "nt" else "python")
 
 
 def _site_packages(venv: Path) -> list[Path]:
@@ -441,7 +437,7 @@ def fingerprint(venv: Path) -> str:
     `.pth` file or a script, so the fingerprint moves; importing (which writes __pycache__
     folders) does not move it."""
     entries: list[str] = []
-    for folder in sorted([*_site_packages(venv), venv_bin(venv)]):
+    for folder in sorted([*_site_packages(venv), _venv_bin(venv)]):
         try:
             with os.scandir(folder) as found:
                 for entry in found:

@@ -254,15 +254,12 @@ class Scheduler:
             self.fail(cell, reason, details)
             return
         service_env = self.pool.env(cell)
-        python: cell_python.CellPython | None = None
-        if cell_python.has_environment(self.matrix, cell):
-            assert self.scratch is not None
-            got = await cell_python.prepare(self.matrix, cell, self.base_env, self.scratch)
-            if isinstance(got, str):  # why its environment cannot be had, and the tool's output
-                reason, _, details = got.partition("\n")
-                self.fail(cell, reason, details)
-                return
-            python = got
+        assert self.scratch is not None
+        python = await cell_python.prepare(self.matrix, cell, self.base_env, self.scratch)
+        if isinstance(python, str):  # why its environment cannot be had, and the tool's output
+            reason, _, details = python.partition("\n")
+            self.fail(cell, reason, details)
+            return
         own = await self.pool.start_own(cell)  # its own instances (`scope: cell`)
         if own is not None:
             reason, _, details = own.partition("\n")
