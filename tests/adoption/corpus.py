@@ -34,11 +34,18 @@ class Adoption:
     # Original values that are not matrixgen names (axis -> original text -> value).
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # A key that names the runner, not a cell: (key, how `runs-on` is made of it). The
-    # generated job's runs-on must be that label.
+    # generated job of each cell must run on that label.
     runner: tuple[str, str] | None = None
+    # Whether that key is also an axis of matrix.yaml (its values carry their `runs-on`).
+    runner_axis: bool = False
+    # A key that only names the job (`name: ${{ matrix.name }}`), not a cell.
+    name_key: str | None = None
     # Keys that follow from another axis's value: key -> (axis, env variable of that
     # axis's values in matrix.yaml that holds the key's value).
     derived: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Keys whose values are lists, named in matrix.yaml by their items joined with a
+    # separator, as the workflow's `join(matrix.db, '-')` names them (key -> separator).
+    joined: Mapping[str, str] = field(default_factory=dict)
     # Whether matrix.yaml pins every action to a commit (zizmor then reports nothing).
     pinned: bool = False
 
@@ -68,23 +75,27 @@ class Adoption:
     def pairs(self, job: Mapping[str, Any]) -> Pairs:
         """One GitHub job as matrixgen would name it: renamed keys and values, the runner
         key and the derived keys left out (the tests check those apart)."""
-        left_out = set(self.derived) | ({self.runner[0]} if self.runner else set())
+        left_out = set(self.derived) | ({self.name_key} if self.name_key else set())
+        if self.runner and not self.runner_axis:
+            left_out.add(self.runner[0])
         named = set()
         for key, value in job.items():
             if key in left_out:
                 continue
             axis = self.axes.get(key, key)
-            text = text_of(value)
+            text = self.joined[key].join(value) if key in self.joined else text_of(value)
             named.add((axis, self.values.get(axis, {}).get(text, text)))
         return frozenset(named)
 
-    def runner_labels(self) -> dict[str, set[str]]:
-        """Per matrixgen level, the runner labels the original's jobs ask for."""
+    def runners(self) -> dict[str, Counter[tuple[Pairs, str]]]:
+        """Per matrixgen level, each original job (as pairs) with the runner label it asks for."""
         if self.runner is None:
             return {}
         key, label = self.runner
         return {
-            self.levels[job]: {label.format(text_of(entry[key])) for entry in expand(matrix)}
+            self.levels[job]: Counter(
+                (self.pairs(entry), label.format(text_of(entry[key]))) for entry in expand(matrix)
+            )
             for job, matrix in self.original().items()
         }
 
@@ -156,5 +167,36 @@ CORPUS = [
         "aiokafka",
         levels={"test-windows": "windows", "test-mac": "mac", "test-linux": "linux"},
         derived={"scala": ("kafka", "SCALA_VERSION")},
+    ),
+    # A PostgreSQL server axis with the service container's image tag taken from it, five
+    # jobs with their own requirement files, one that only lints.
+    Adoption(
+        "piccolo",
+        levels={job: job for job in ("linters", "integration", "postgres", "cockroach", "sqlite")},
+        axes={
+            "python-version": "python",
+            "postgres-version": "postgres",
+            "cockroachdb-version": "cockroachdb",
+        },
+    ),
+    # A service container whose whole image (MySQL or MariaDB, and its version) is a matrix
+    # value, written as a list the workflow joins; jobs named from their values.
+    Adoption(
+        "aiomysql",
+        levels={"tests": "tests"},
+        axes={"py": "python"},
+        joined={"db": "-"},
+        runner=("os", "{}"),
+    ),
+    # An include-only matrix of chosen jobs, each named by a matrix key and on a runner of
+    # its own (Windows, macOS, an older Ubuntu for Python 3.7); tox run through uv.
+    Adoption(
+        "boltons",
+        levels={"tests": "tests"},
+        runner=("os", "{}"),
+        runner_axis=True,
+        name_key="name",
+        derived={"tox": ("python", "TOX_ENV")},
+        pinned=True,
     ),
 ]

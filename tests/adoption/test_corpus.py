@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -49,10 +50,18 @@ def test_the_cells_are_the_jobs_github_makes_of_the_original_matrix(adoption: Ad
 
 
 @pytest.mark.parametrize("adoption", [a for a in CORPUS if a.runner], ids=lambda a: a.folder)
-def test_each_level_runs_on_the_original_runner(adoption: Adoption, tmp_path: Path) -> None:
+def test_each_job_runs_on_the_original_runner(adoption: Adoption, tmp_path: Path) -> None:
+    """The job's `runs-on`, or each line's where cells of the level differ."""
     jobs = yaml.safe_load(rendered(adoption, tmp_path).read_text(encoding="utf-8"))["jobs"]
-    for level, labels in adoption.runner_labels().items():
-        assert {jobs[level]["runs-on"]} == labels
+    for level, expected in adoption.runners().items():
+        job = jobs[level]
+        per_line = job["runs-on"] == "${{ matrix.runs-on }}"
+        lines = job["strategy"]["matrix"]["include"]
+        runs_on = Counter(
+            (frozenset(line["values"].items()), line["runs-on"] if per_line else job["runs-on"])
+            for line in lines
+        )
+        assert runs_on == expected
 
 
 @pytest.mark.parametrize("adoption", CORPUS, ids=IDS)
