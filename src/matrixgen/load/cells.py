@@ -24,7 +24,9 @@ class Cell:
     level_label: str = ""
     suite_count: int = 1  # suites in this cell's level; > 1 prefixes the name with the suite
     origin: str = "product"  # "product" or "include[N]"
-    harness: tuple[str, ...] = ()  # compose files of its level and suite (`compose.files`)
+    # Compose files of its level and suite (`compose.files`): each group one include entry,
+    # its files merged in order (`-f a.yml -f b.yml`).
+    harness: tuple[tuple[str, ...], ...] = ()
     tester: str | None = None  # the service of `harness` that runs its tests (`compose.tester`)
     junit: bool = True  # False: its command writes no JUnit; the exit code decides
     overrides: tuple[int, ...] = field(default=(), compare=False)  # indexes of overrides applied

@@ -26,7 +26,7 @@ class SuiteSpec:
     timeout: float | None
     env: dict[str, str]
     suite_count: int
-    harness: tuple[str, ...] = ()  # compose files: the level's, then the suite's
+    harness: tuple[tuple[str, ...], ...] = ()  # compose files: the level's, then the suite's
     tester: str | None = None
     junit: bool = True
     # `cells:`: the combinations listed (values in `axes` order), instead of their product
@@ -115,7 +115,12 @@ def value_combinations(spec: SuiteSpec) -> Iterable[tuple[str, ...]]:
 def _harness(level: Level, suite: SuiteFields) -> dict[str, Any]:
     """Compose files add up from level to suite; the suite's tester and `junit` win."""
     own = [level] if suite is level else [level, suite]
-    files = [f for fields in own if fields.compose for f in fields.compose.files]
+    files = [
+        (f,) if isinstance(f, str) else tuple(f)
+        for fields in own
+        if fields.compose
+        for f in fields.compose.files
+    ]
     testers = [fields.compose.tester for fields in own if fields.compose and fields.compose.tester]
     junit = suite.junit if "junit" in suite.model_fields_set else level.junit
     return {

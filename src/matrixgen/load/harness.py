@@ -38,11 +38,12 @@ def check_harness(doc: Document, model: MatrixFile, root: Path | None) -> Iterat
                 "add the compose file that defines it",
             )
             continue
-        if root is None or any(outside(f) or not (root / f).is_file() for f in spec.harness):
+        files = [f for group in spec.harness for f in group]
+        if root is None or any(outside(f) or not (root / f).is_file() for f in files):
             continue  # `check_paths` reports the missing file
         services: dict[str, bool] = {}
         readable = True
-        for file in spec.harness:
+        for file in files:
             try:
                 services.update(read_compose_file(root, file).services)
             except ComposeFileError as error:
@@ -54,7 +55,7 @@ def check_harness(doc: Document, model: MatrixFile, root: Path | None) -> Iterat
                         f"'{file}' is not a compose file matrixgen can read: {error}; fix it",
                     )
         if readable and spec.tester not in services:
-            named = ", ".join(spec.harness)
+            named = ", ".join(files)
             yield doc.problem(
                 where,
                 f"no service '{spec.tester}' in {named}"
@@ -81,8 +82,11 @@ def _tester_key(model: MatrixFile, spec: SuiteSpec) -> PathKey:
 
 def _file_key(model: MatrixFile, spec: SuiteSpec, file: str) -> PathKey:
     for base, fields in _owners(model, spec):
-        if fields.compose is not None and file in fields.compose.files:
-            return (*base, "compose", "files", fields.compose.files.index(file))
+        for position, item in enumerate(fields.compose.files if fields.compose else []):
+            if item == file:
+                return (*base, "compose", "files", position)
+            if not isinstance(item, str) and file in item:
+                return (*base, "compose", "files", position, item.index(file))
     return ("levels", spec.level)  # pragma: no cover - every harness file comes from an owner
 
 

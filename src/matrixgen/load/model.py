@@ -208,12 +208,14 @@ LevelAxes = Annotated[
 class Harness(Strict):
     """`compose:` of a level or suite: compose files that hold what its cells test."""
 
-    files: list[str] = Field(
+    files: list[str | Annotated[list[str], Field(min_length=1)]] = Field(
         default_factory=list,
         description=(
             "Compose files each profile of these cells includes besides its services' files: "
             "the system under test, a tester, one-shot setup services, named volumes. Each "
-            "is its own `include:` entry, read with the cell's env file (`${NAME}`)."
+            "is its own `include:` entry, read with the cell's env file (`${NAME}`); a list "
+            "of files is one entry, merged in order as `docker compose -f a.yml -f b.yml` "
+            "merges them (a service of one may use a volume of another)."
         ),
     )
     tester: Name | None = Field(

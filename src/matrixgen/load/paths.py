@@ -43,4 +43,9 @@ def read_files(model: MatrixFile) -> Iterator[tuple[PathKey, str, str]]:
         ]
         for base, fields in owners:
             for position, harness in enumerate(fields.compose.files if fields.compose else []):
-                yield (*base, "compose", "files", position), harness, "compose file"
+                where = (*base, "compose", "files", position)
+                if isinstance(harness, str):
+                    yield where, harness, "compose file"
+                else:  # files merged into one include entry
+                    for inner, file in enumerate(harness):
+                        yield (*where, inner), file, "compose file"

@@ -2,7 +2,9 @@
 
 - The profile (`gcs-lww.yml`): a project name of its own and one `include:` entry per file
   (the shared file of each service, then the level's and suite's `compose.files`), so
-  compose resolves each file's relative paths from that file's own folder. An overlay of
+  compose resolves each file's relative paths from that file's own folder; a list in
+  `compose.files` is one entry whose files compose merges in order (`-f a.yml -f b.yml`:
+  a service of one may use a volume another defines). An overlay of
   a matching override joins the entry of the file whose services it changes (compose's
   override rule: its paths then resolve from that file's folder); one that only adds
   services is an entry of its own. Every entry reads the cell's env file, for `${NAME}`.
@@ -91,12 +93,19 @@ def entries(matrix: Matrix, cell: Cell, read: Reader) -> list[Entry]:
     services = matrix.model.services
     shared = [services[s].compose for s in cell.services]
     found: list[Entry] = []
-    for path, is_shared in dict.fromkeys(
-        [(f, True) for f in shared if f] + [(f, False) for f in cell.harness]
-    ):
-        if any(path in entry.files for entry in found):
-            continue  # a service's file that is also a compose file of the level
-        found.append(Entry([path], dict(read(path).services), shared=is_shared))
+    groups = [((f,), True) for f in shared if f] + [(g, False) for g in cell.harness]
+    for group, is_shared in dict.fromkeys(groups):
+        # A file already included (a service's file that is also a compose file of the
+        # level) takes the rest of the group as its overlays.
+        entry = next((e for e in found if group[0] in e.files), None)
+        if entry is None:
+            entry = Entry([], {}, shared=is_shared)
+            found.append(entry)
+        for path in group:
+            if path not in entry.files:
+                entry.files.append(path)
+                for name, healthy in read(path).services.items():
+                    entry.services[name] = entry.services.get(name, False) or healthy
     for overlay in dict.fromkeys(cell.overlays):
         changes = read(overlay).services
         owners = [entry for entry in found if set(changes) & set(entry.services)]
