@@ -6,15 +6,14 @@ failed, each with file, line, column and key path.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from matrixgen.errors import ConfigError, Problem, did_you_mean
+from matrixgen.load.compiled import validate
 from matrixgen.load.document import Document, PathKey, parse, read_text
 from matrixgen.load.fields import NAME_PATTERN
 from matrixgen.load.model import MatrixFile
@@ -40,8 +39,7 @@ def validate_schema(doc: Document) -> MatrixFile:
             ]
         )
     try:
-        with _no_pydantic_plugins():
-            model = models()[1].model_validate(doc.data)
+        model = validate(models()[1], doc.data)
     except ValidationError as error:
         raise ConfigError(schema_problems(doc, error.errors(include_url=False))) from None
     # The model silently merges a repeated short-form value (`[x, y, x]`); say so.
@@ -49,26 +47,6 @@ def validate_schema(doc: Document) -> MatrixFile:
     if repeated:
         raise ConfigError(repeated.values())
     return model
-
-
-@contextmanager
-def _no_pydantic_plugins() -> Iterator[None]:
-    """The first validation builds the model's validator, and pydantic then looks for its
-    plugins: the entry points of every installed distribution, read file by file (~13 ms
-    of an uncached `list` in a virtualenv of 130 packages, bench/list.py). A plugin
-    observes an application's own models; matrix.yaml's are matrixgen's inner workings.
-    PYDANTIC_DISABLE_PLUGINS (pydantic's documented switch) is set for that build only,
-    and restored, so that no command matrixgen runs inherits it."""
-    name = "PYDANTIC_DISABLE_PLUGINS"
-    before = os.environ.get(name)
-    os.environ[name] = "__all__"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = before
 
 
 def _kind(value: Any) -> str:

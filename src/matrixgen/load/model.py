@@ -77,7 +77,9 @@ class AxisValue(Strict):
     env: dict[str, str] = Field(
         default_factory=dict, description="Env of every cell with this value."
     )
-    install: CellInstall = Field(default_factory=CellInstall, description=CELL_INSTALL)
+    install: CellInstall = Field(
+        default_factory=CellInstall.model_construct, description=CELL_INSTALL
+    )
     github: GithubValue | None = Field(None, description="Its cells' GitHub Actions jobs.")
     allowed_failure: bool | None = Field(
         None,
@@ -170,7 +172,8 @@ class Service(Strict):
         None, description="The GitHub service container CI jobs get for it instead."
     )
     install: ServiceInstall = Field(
-        default_factory=ServiceInstall, description="What CI installs for cells using it."
+        default_factory=ServiceInstall.model_construct,
+        description="What CI installs for cells using it.",
     )
     env: dict[str, str] = Field(
         default_factory=dict, description="Env every cell using the service sees."
@@ -252,7 +255,9 @@ class SuiteFields(Strict):
     run: Command | None = None
     timeout: Duration | None = None
     env: dict[str, str] = Field(default_factory=dict)
-    install: CellInstall = Field(default_factory=CellInstall, description=CELL_INSTALL)
+    install: CellInstall = Field(
+        default_factory=CellInstall.model_construct, description=CELL_INSTALL
+    )
     paths: list[str] = Field(
         default_factory=list,
         description="Globs of files whose change affects every cell here (`matrixgen affected`).",
@@ -312,7 +317,7 @@ class Override(Strict):
     requires: list[Name] = Field(default_factory=list)
     services: list[Name] = Field(default_factory=list)
     run: Command | None = None
-    compose: ComposeSettings = Field(default_factory=ComposeSettings)
+    compose: ComposeSettings = Field(default_factory=ComposeSettings.model_construct)
     allowed_failure: bool | None = Field(
         None,
         alias="allowed-failure",
@@ -422,4 +427,4 @@ class MatrixFile(Strict):
         default_factory=list,
         description="Globs of files (shared code, pyproject.toml) whose change affects every cell.",
     )
-    outputs: Outputs = Field(default_factory=Outputs)
+    outputs: Outputs = Field(default_factory=Outputs.model_construct)

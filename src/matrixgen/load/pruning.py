@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from matrixgen.errors import Problem
+from matrixgen.load.compiled import validate
 from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.fields import NAME_PATTERN
 from matrixgen.load.loader import data_path, short_form_problems
@@ -43,7 +44,7 @@ def salvage(doc: Document) -> list[Problem]:
         # Stand-ins where the schema errors already say what to write.
         filled = {"version": 1, "levels": data.get("levels") or {_STAND_IN_LEVEL: {"run": "_"}}}
         try:
-            model = MatrixFile.model_validate({**data, **filled})
+            model = validate(MatrixFile, {**data, **filled})
         except ValidationError as error:
             found = _offending(data, error.errors(include_url=False))
             if not found or not found <= back.keys() or () in found:

@@ -103,7 +103,9 @@ def models() -> tuple[type[Outputs], type[MatrixFile]]:
         return Outputs, MatrixFile
     outputs = create_model("Outputs", __base__=Outputs, **extra)
     matrix = create_model(
-        "MatrixFile", __base__=MatrixFile, outputs=(outputs, Field(default_factory=outputs))
+        "MatrixFile",
+        __base__=MatrixFile,
+        outputs=(outputs, Field(default_factory=outputs.model_construct)),
     )
     return outputs, matrix
 

@@ -98,9 +98,9 @@ class Install(Strict):
 class GithubLevel(GithubJob):
     """`github:` of a level or suite: the CI jobs of its cells."""
 
-    steps: GithubSteps = Field(default_factory=GithubSteps)
+    steps: GithubSteps = Field(default_factory=GithubSteps.model_construct)
     install: Install = Field(
-        default_factory=Install,
+        default_factory=Install.model_construct,
         description="Packages the CI job installs for these cells, besides their services'.",
     )
     needs: list[Name] | None = Field(
@@ -309,7 +309,7 @@ class GithubOutput(Strict):
         description="The default branch, whose pushes run the matrix [default: read from git: "
         "origin/HEAD, else init.defaultBranch, else the current branch, else main].",
     )
-    on: GithubTriggers = Field(default_factory=GithubTriggers)
+    on: GithubTriggers = Field(default_factory=GithubTriggers.model_construct)
     concurrency: bool = Field(
         True, description="A new push to a pull request cancels its run still in progress."
     )
