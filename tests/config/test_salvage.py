@@ -26,7 +26,7 @@ BROKEN = """\
       db: {command: x}
     levels:
       unit: {axes: [backend, mdoe], run: t, timeout: soon}
-      broken: {axes: [backend]}
+      broken: {axes: [backend], suites: {}}
       other: {axes: [backend], services: [db, dbb], run: t}
       multi:
         suites: {one: {run: t, axes: [backend]}, two: {run: t}}
@@ -69,8 +69,8 @@ def test_schema_and_reference_errors_at_once(
         "matrix.yaml:8:26: levels.unit.axes[1]: unknown axis 'mdoe' (did you mean 'mode'?)",
         "matrix.yaml:8:50: levels.unit.timeout: 'soon' is not a duration; "
         "write seconds (90) or use units: 30s, 20m, 1h30m",
-        "matrix.yaml:9:11: levels.broken: a level needs `run:` (its cells' command) or "
-        "`suites:`; add one",
+        "matrix.yaml:9:11: levels.broken: `suites:` is empty; declare at least one suite or "
+        "drop the key",
         # `db` has a schema error, but it is declared: still a did-you-mean.
         "matrix.yaml:10:43: levels.other.services[1]: unknown service 'dbb' (did you mean 'db'?)",
         # Not also "level 'multi' has several suites; add `suite:`".
@@ -100,7 +100,7 @@ def test_schema_and_reference_errors_at_once(
             "use one of x, or declare it"
         ]),
         # Every level broken: they are still declared.
-        ("version: 1\nlevels: {u: {}}\ninclude: [{level: u}]\n", []),
+        ("version: 1\nlevels: {u: {suites: {}}}\ninclude: [{level: u}]\n", []),
         # A valid model with a repeated short-form value.
         ("version: 1\naxes: {b: [x, x]}\nlevels: {u: {axes: [c], run: t}}\n", [
             "matrix.yaml:3:21: levels.u.axes[0]: unknown axis 'c'; use one of b, or declare it"

@@ -82,6 +82,7 @@ def test_runner_python_flavour_env_and_allowed_failure_come_from_the_values(
     assert lines["3.14t-mac"] == {
         "cell": "3.14t-mac",
         "id": "unit/3.14t-mac",
+        "values": {"python": "3.14t", "os": "mac"},  # as declared, for the project's steps
         "runs-on": "macos-14",
         "allowed-failure": False,
         "freethreaded": True,
@@ -141,6 +142,7 @@ outputs:
     assert workflow["jobs"]["unit"]["strategy"]["matrix"]["include"][0] == {
         "cell": "3.14t-a",
         "id": "unit/3.14t-a",
+        "values": {"python": "3.14t", "backend": "a"},
         "python": "3.14",
         "timeout": 360,
         "artifact": "unit-3.14t-a",

@@ -8,6 +8,7 @@ scalars, so "3.10 became 3.1" can be explained.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,11 @@ MAX_DEPTH = 64
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")  # what no tag means
+
+
+# A quoted scalar, then a comment whose text holds nothing YAML reads as a line break.
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"")
+_COMMENT = re.compile(r"[ \t]+#[ \t]*([^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*?)[ \t\r]*")
 
 
 @dataclass
@@ -55,6 +61,22 @@ class Document:
     def problem(self, path: PathKey, message: str, *, key: bool = False) -> Problem:
         line, column = self.where(path, key=key)
         return Problem(self.file, line, column, format_path(path), message)
+
+    def comment(self, path: PathKey, value: str) -> str | None:
+        """The comment that ends the line of the one-line scalar `value` at `path`, as a
+        pinned `uses: owner/repo@<sha>  # v4.2.0` carries the version Renovate and
+        Dependabot read; None when there is none (or the scalar is not alone before it)."""
+        if path not in self.marks:
+            return None
+        line, column = self.marks[path]
+        lines = self.text.split("\n")
+        rest = lines[line - 1][column - 1 :] if line <= len(lines) else ""
+        quoted = _QUOTED.match(rest)
+        if quoted is None and not rest.startswith(value):
+            return None
+        after = rest[quoted.end() :] if quoted else rest[len(value) :]
+        found = _COMMENT.fullmatch(after)
+        return found[1] if found and found[1] else None
 
 
 def format_path(path: PathKey) -> str:

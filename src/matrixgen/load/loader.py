@@ -252,6 +252,7 @@ def _allowed_keys(path: PathKey) -> list[str]:
         ("outputs",): models()[0],
         ("outputs", "github", "coverage"): github_model.Coverage,
         ("outputs", "github", "on"): github_model.GithubTriggers,
+        ("outputs", "github", "concurrency"): github_model.GithubConcurrency,
         ("outputs", "github", "on", "push"): github_model.GithubPush,
         ("outputs", "github", "on", "pull_request"): github_model.GithubPullRequest,
         ("axes", "*", "values", "*", "github"): github_model.GithubValue,

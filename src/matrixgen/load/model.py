@@ -289,8 +289,6 @@ class Level(SuiteFields):
 
     @model_validator(mode="after")
     def _has_something_to_run(self) -> Level:
-        if self.suites is None and self.run is None:
-            raise ValueError("a level needs `run:` (its cells' command) or `suites:`; add one")
         if self.suites is not None and not self.suites:
             raise ValueError("`suites:` is empty; declare at least one suite or drop the key")
         return self

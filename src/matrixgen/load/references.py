@@ -359,6 +359,24 @@ def _cell_placeholder_problems(
             yield name, f'{where}; write it as a separate item: [pytest, tests, "${{args}}"]'
 
 
+def _no_run(
+    doc: Document, model: MatrixFile, cell: Cell, reported: set[tuple[PathKey, str]]
+) -> Iterator[Problem]:
+    """A cell without a command: neither its level (or suite) nor an override gives it one.
+    A level needs no `run:` of its own when overrides give every cell theirs (issue 22)."""
+    suites = model.levels[cell.level].suites
+    where: PathKey = ("levels", cell.level, *(("suites", cell.suite) if suites else ()))
+    if (where, "run") in reported:
+        return
+    reported.add((where, "run"))
+    owner = "its suite and its level set" if suites else "its level sets"
+    yield doc.problem(
+        where,
+        f"cell {cell.id} has no `run:` (its command): {owner} none, and no override that "
+        "matches it gives one; add `run:` here, or an override with `run:` for it",
+    )
+
+
 def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> list[Problem]:
     problems: list[Problem] = []
     specs = suites(model)
@@ -401,6 +419,8 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
         if cell.id in seen:
             problems.append(_duplicate_id(doc, seen[cell.id], cell))
         seen[cell.id] = cell
+        if not cell.run:
+            problems.extend(_no_run(doc, model, cell, reported))
         axes = frozenset(cell.values)
         allowed = placeholders.CELL_NAMES | axes
         for path, text in _cell_strings(model, cell):

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from matrixgen.load.cells import Cell
-from matrixgen.load.github.checks import job_key
+from matrixgen.load.github.checks import cell_github, job_key
 from matrixgen.load.github.jobs import (
     DEFAULT_TIMEOUT_MINUTES,
-    SETUP_MINUTES,
     JobEntry,
     cell_entry,
-    display_names,
+    job_names,
     shard_count,
 )
 from matrixgen.load.github.model import GithubOutput
@@ -71,10 +70,7 @@ def shard_entries(
         members = [by_id[i] for i in ids]
         installs = [entry_of[cell.id] for cell in members]
         first = installs[0]
-        timeouts = [cell.timeout for cell in members if cell.timeout is not None]
-        minutes = DEFAULT_TIMEOUT_MINUTES
-        if len(timeouts) == len(members):  # every cell bounded: the job is bounded by their sum
-            minutes = min(minutes, math.ceil(sum(timeouts) / 60) + SETUP_MINUTES)
+        minutes = shard_minutes(matrix, members, github)
         entries.append(
             ShardEntry(
                 shard=f"{number}/{len(groups)}",
@@ -98,6 +94,20 @@ def shard_entries(
             )
         )
     return entries
+
+
+def shard_minutes(matrix: Matrix, members: Sequence[Cell], github: GithubOutput) -> int:
+    """A shard job's limit: the sum of its cells' own limits (a declared `timeout-minutes`,
+    else the cell's `timeout`) plus `setup-minutes` once, at most GitHub's default unless a
+    cell's job declares its own limit; GitHub's default when a cell has no limit at all."""
+    declared = [cell_github(matrix.model, cell, github).timeout_minutes for cell in members]
+    minutes = []
+    for cell, limit in zip(members, declared, strict=True):
+        if limit is None and cell.timeout is None:
+            return DEFAULT_TIMEOUT_MINUTES
+        minutes.append(limit if limit is not None else math.ceil((cell.timeout or 0) / 60))
+    total = sum(minutes) + github.setup_minutes
+    return total if any(declared) else min(total, DEFAULT_TIMEOUT_MINUTES)
 
 
 def _union(parts: list[list[str]], separator: str) -> str:
@@ -131,7 +141,7 @@ def plan_outputs(matrix: Matrix, selected: Sequence[Cell], scope: str) -> dict[s
             include: list[Any] = [entry.matrix() for entry in entries]
         elif github.affected:
             # Named as the rendered job names them: over all the level's cells.
-            names = display_names([c for c in matrix.cells if c.level == level])
+            names, _ = job_names(matrix, [c for c in matrix.cells if c.level == level])
             include = [cell_entry(matrix, cell, github, names[cell.id]).matrix() for cell in cells]
         else:
             continue

@@ -17,7 +17,6 @@ the job (`JobSettings`), so a level whose cells all run alike reads like a hand-
 
 from __future__ import annotations
 
-import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ import yaml
 
 from matrixgen.errors import ConfigError, TemplateError, did_you_mean
 from matrixgen.load.cells import Cell
+from matrixgen.load.document import PathKey
 from matrixgen.load.github.checks import (
     container_port_env,
     needs_closure,
@@ -38,12 +38,13 @@ from matrixgen.load.github.jobs import (
     CellEntry,
     JobEntry,
     cell_entry,
-    display_names,
+    job_names,
     shard_count,
 )
 from matrixgen.load.github.model import (
     ACTION_REF,
     Coverage,
+    GithubConcurrency,
     GithubOutput,
     GithubStep,
     GithubTriggers,
@@ -51,6 +52,7 @@ from matrixgen.load.github.model import (
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
 from matrixgen.marks import HASH
+from matrixgen.render.pip_cache import dependency_files
 from matrixgen.render.target import Output, RenderContext, Rendered
 from matrixgen.render.templating import github_quote
 
@@ -230,11 +232,12 @@ class Job:
         return expression(" && ".join(parts)) if len(parts) > 1 else "".join(parts)
 
 
-def step_text(step: GithubStep, guard: str = "") -> str:
+def step_text(step: GithubStep, guard: str = "", note: str | None = None) -> str:
     """A project's step as YAML lines for a job's `steps:` list (indented by the template).
 
     Copied as written, `${{ }}` included: the project's own workflow text. A `guard` (this
-    step is one suite's) joins the step's own `if:`."""
+    step is one suite's) joins the step's own `if:`; a `note` (the comment after its `uses:`
+    in matrix.yaml, `# v4.2.0`) ends its `uses:` line again."""
     data = step.model_dump(by_alias=True, exclude_none=True)
     if guard:
         own = data.get("if")
@@ -248,7 +251,22 @@ def step_text(step: GithubStep, guard: str = "") -> str:
         order = [field.alias or name for name, field in GithubStep.model_fields.items()]
         data = {key: data[key] for key in order if key in data}
     text = yaml.dump([data], Dumper=_StepDumper, sort_keys=False, allow_unicode=True, width=1000)
-    return "\n".join(f"      {line}" if line else "" for line in text.rstrip("\n").split("\n"))
+    lines = text.rstrip("\n").split("\n")
+    if note:
+        at = next(i for i, line in enumerate(lines) if line[2:].startswith("uses: "))
+        lines[at] += f"  # {note}"
+    return "\n".join(f"      {line}" if line else "" for line in lines)
+
+
+def steps_text(
+    matrix: Matrix, where: PathKey, steps: Sequence[GithubStep], guard: str = ""
+) -> list[str]:
+    """`step_text` of each of the steps at `where` in matrix.yaml, comments after `uses:` kept."""
+    document = matrix.document
+    return [
+        step_text(step, guard, step.uses and document.comment((*where, index, "uses"), step.uses))
+        for index, step in enumerate(steps)
+    ]
 
 
 class _StepDumper(yaml.SafeDumper):
@@ -271,16 +289,18 @@ def level_steps(matrix: Matrix, level: str) -> tuple[tuple[str, ...], tuple[str,
     guarded = suite_steps(matrix.model, level)
     before: list[str] = []
     after: list[str] = []
+    own: PathKey = ("levels", level, "github", "steps")
     if declared.github is not None:
-        before += [step_text(step) for step in declared.github.steps.before]
+        before += steps_text(matrix, (*own, "before"), declared.github.steps.before)
     for name, suite in suites.items():
         if suite.github is None:
             continue
         guard = f"matrix.suite == '{name}'" if guarded else ""
-        before += [step_text(step, guard) for step in suite.github.steps.before]
-        after += [step_text(step, guard) for step in suite.github.steps.after]
+        where: PathKey = ("levels", level, "suites", name, "github", "steps")
+        before += steps_text(matrix, (*where, "before"), suite.github.steps.before, guard)
+        after += steps_text(matrix, (*where, "after"), suite.github.steps.after, guard)
     if declared.github is not None:
-        after += [step_text(step) for step in declared.github.steps.after]
+        after += steps_text(matrix, (*own, "after"), declared.github.steps.after)
     return tuple(before), tuple(after)
 
 
@@ -295,7 +315,8 @@ def setup_steps(matrix: Matrix, entries: Sequence[CellEntry]) -> tuple[str, ...]
             continue
         everywhere = all(name in each for each in needed)
         guard = "" if everywhere else f"contains(format(' {{0}} ', matrix.setup), ' {name} ')"
-        steps += [step_text(step, guard) for step in service.install.steps]
+        where: PathKey = ("services", name, "install", "steps")
+        steps += steps_text(matrix, where, service.install.steps, guard)
     return tuple(steps)
 
 
@@ -307,13 +328,13 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
     closure = needs_closure(matrix.model)
     jobs: list[Job] = []
     for level, cells in by_level.items():
-        names = display_names(cells)
+        names, whole = job_names(matrix, cells)
         entries = [cell_entry(matrix, cell, github, names[cell.id]) for cell in cells]
         extra = ["suite"] if suite_steps(matrix.model, level) else []
         setup = setup_steps(matrix, entries)
         if any("matrix.setup" in step for step in setup):
             extra.append("setup")
-        if any(entry.name != entry.cell for entry in entries):
+        if whole or any(entry.name != entry.cell for entry in entries):
             extra.insert(0, "name")
         containers = job_containers(matrix, entries)
         if any("matrix.images" in container.image for container in containers):
@@ -325,7 +346,7 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
             Job(
                 "cells",
                 job_id(level),
-                f"{level} ({expression(shown)})",
+                expression(shown) if whole else f"{level} ({expression(shown)})",
                 entries,
                 needs=list(waits),
                 python=github.python,
@@ -508,20 +529,13 @@ def events(on: GithubTriggers, branch: str) -> list[Event]:
     return found
 
 
-# The files a job's installs come from: setup-python's pip cache is keyed on those present.
-DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
-REQUIREMENTS_GLOBS = ("requirements*.txt", "requirements/*.txt")
-
-
-# Written unquoted in a literal block, where GitHub would evaluate `${{`: plain names only.
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9._/+-]+")
-
-
-def dependency_files(root: Path, matrix_file: str) -> list[str]:
-    found = [matrix_file, *(name for name in DEPENDENCY_FILES if (root / name).is_file())]
-    for pattern in REQUIREMENTS_GLOBS:
-        found += sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
-    return [path for path in found if _PLAIN_PATH.fullmatch(path)]
+def concurrency(github: GithubOutput) -> bool | str | dict[str, object]:
+    """The workflow's `concurrency:` for the template: False (none), True (pull requests
+    cancel their superseded runs), "all" (every branch's too), or GitHub's own mapping."""
+    setting = github.concurrency
+    if isinstance(setting, GithubConcurrency):
+        return {"group": setting.group, "cancel": setting.cancel_in_progress}
+    return True if setting == "pull-requests" else setting
 
 
 class GithubTarget:
@@ -549,9 +563,11 @@ class GithubTarget:
             events=events(github.on, branch),
             schedule=list(github.on.schedule),
             dispatch=github.on.workflow_dispatch,
-            concurrency=github.concurrency,
+            concurrency=concurrency(github),
             branch_from_git=github.branch is None,
-            cache=dependency_files(context.root, context.source) if github.cache else [],
+            cache=(
+                dependency_files(context.root, context.source, matrix.model) if github.cache else []
+            ),
             expression=expression,
             flow=flow,
             uses=actions,

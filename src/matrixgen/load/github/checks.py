@@ -10,14 +10,16 @@ schema cannot express; each problem is located at the key that causes it.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from matrixgen import pythons
 from matrixgen.errors import Problem, did_you_mean
+from matrixgen.load import placeholders
 from matrixgen.load.cells import Cell
-from matrixgen.load.document import Document, PathKey
+from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.github.model import (
     GithubJob,
     GithubLevel,
@@ -54,6 +56,7 @@ class CellGithub:
     allowed_failure: bool
     containers: tuple[str, ...]  # services the job gets as GitHub service containers
     services: str  # `matrixgen run --services` for the others: native, or compose
+    timeout_minutes: int | None = None  # `github.timeout-minutes`: the job's own limit
 
 
 def container_port_env(service: str) -> str:
@@ -132,9 +135,12 @@ def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGith
     settings, level, suite = _job_settings(model, cell)
     runs_on: str | tuple[str, ...] = _runs_on(github.runs_on)
     env: dict[str, str] = {}
+    timeout: int | None = None
     for _, job in settings:
         if job.runs_on is not None:
             runs_on = _runs_on(job.runs_on)  # a conflict is a validate error (check_cells)
+        if job.timeout_minutes is not None:
+            timeout = job.timeout_minutes  # so is this one's
         env.update(job.env)
     parts = [part for part in (level, suite) if part is not None]
     python, freethreaded, prerelease = python_setup(cell.python or github.python)
@@ -156,7 +162,39 @@ def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGith
         allowed_failure=allowed_failure(model, cell),
         containers=containers,
         services=services,
+        timeout_minutes=timeout,
     )
+
+
+def name_template(model: MatrixFile, cell: Cell) -> tuple[PathKey, str] | None:
+    """Where the cell's job name template is and what it says: its suite's `github.name`,
+    else its level's; None when neither names its jobs."""
+    level, suite = level_and_suite(model, cell)
+    if suite is not None and suite.github is not None and suite.github.name is not None:
+        return ("levels", cell.level, "suites", cell.suite, "github", "name"), suite.github.name
+    if level.github is not None and level.github.name is not None:
+        return ("levels", cell.level, "github", "name"), level.github.name
+    return None
+
+
+LABEL = "label."  # `${label.python}`: the label of the cell's python value
+
+
+def name_values(cell: Cell) -> dict[str, str]:
+    """What a job name template may say: the cell's values, `label.<axis>`, level, suite, cell."""
+    values = {"level": cell.level, "suite": cell.suite, "cell": cell.name, **cell.values}
+    values.update(
+        {LABEL + axis: cell.labels.get(axis, value) for axis, value in cell.values.items()}
+    )
+    return values
+
+
+def job_name(model: MatrixFile, cell: Cell) -> str | None:
+    """The cell's job name from its template, or None (no template: `<level> (<cell>)`)."""
+    found = name_template(model, cell)
+    if found is None:
+        return None
+    return placeholders.substitute(found[1], name_values(cell))
 
 
 def suite_steps(model: MatrixFile, level: str) -> bool:
@@ -434,6 +472,7 @@ def check_cells(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iter
     github = model.outputs.github
     if github is None:
         return
+    limited: set[PathKey] = set()  # job limits reported: once each, not once per cell
     for cell in cells:
         settings, _, _ = _job_settings(model, cell)
         runners = [(where, job.runs_on) for where, job in settings if job.runs_on is not None]
@@ -445,6 +484,7 @@ def check_cells(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iter
                     f"by {'.'.join(map(str, first))}; a cell has one runner: set it in one place",
                 )
         folded = cell_github(model, cell, github)
+        yield from _check_job_limits(doc, model, cell, settings, limited)
         windows = windows_label(folded.runs_on)
         label = macos_label(folded.runs_on) or windows
         apt = [*folded.apt, *(a for s in cell.services for a in model.services[s].install.apt)]
@@ -458,6 +498,102 @@ def check_cells(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> Iter
         yield from _check_cell_containers(doc, model, cell, folded, label)
         if windows is not None:
             yield from _check_windows_services(doc, model, cell, folded, windows)
+    yield from _check_job_names(doc, model, cells, github)
+
+
+def _timeout_source(model: MatrixFile, cell: Cell) -> str:
+    """The key that gives the cell its `timeout`: the last override setting one, else its
+    suite's, else its level's."""
+    for index in reversed(cell.overrides):
+        if model.overrides[index].timeout is not None:
+            return f"overrides[{index}].timeout"
+    _, suite = level_and_suite(model, cell)
+    if suite is not None and "timeout" in suite.model_fields_set:
+        return f"levels.{cell.level}.suites.{cell.suite}.timeout"
+    return f"levels.{cell.level}.timeout"
+
+
+def _check_job_limits(
+    doc: Document,
+    model: MatrixFile,
+    cell: Cell,
+    settings: Sequence[tuple[PathKey, GithubJob]],
+    reported: set[PathKey],
+) -> Iterator[Problem]:
+    """One job limit per cell, and none shorter than the cell's own timeout: GitHub would
+    cancel the job before `matrixgen run` stops the cell and records why."""
+    limits = [(w, job.timeout_minutes) for w, job in settings if job.timeout_minutes]
+    for (first, limit), (second, other) in itertools.pairwise(limits):
+        if limit != other and (*second, "timeout-minutes") not in reported:
+            reported.add((*second, "timeout-minutes"))
+            yield doc.problem(
+                (*second, "timeout-minutes"),
+                f"cell {cell.id}'s job would have a limit of {other} minutes here and "
+                f"{limit} by {format_path(first)}; a job has one limit: set it in one place",
+            )
+    if not limits or cell.timeout is None or limits[-1][1] * 60 >= cell.timeout:
+        return
+    where, minutes = limits[-1]
+    if where in reported:
+        return
+    reported.add(where)
+    own = math.ceil(cell.timeout / 60)
+    yield doc.problem(
+        (*where, "timeout-minutes"),
+        f"the job of cell {cell.id} may run {minutes} minutes (this `timeout-minutes`, "
+        f"GitHub's limit of the whole job), less than the cell's own `timeout` of {own} "
+        f"minutes ({_timeout_source(model, cell)}, matrixgen's limit of its command): GitHub "
+        "would cancel the job first, and the cell would get no result; raise "
+        f"`timeout-minutes` to at least {own} plus the job's setup time, or lower the cell's "
+        "`timeout`",
+    )
+
+
+def _check_job_names(
+    doc: Document, model: MatrixFile, cells: Sequence[Cell], github: GithubOutput
+) -> Iterator[Problem]:
+    """Name templates use known names, and give every job of a level a name of its own:
+    branch protection tells checks apart by name only."""
+    reported: set[tuple[PathKey, str]] = set()
+    seen: dict[tuple[str, str], Cell] = {}
+    shards = github.shards
+    for cell in cells:
+        found = name_template(model, cell)
+        if found is None:
+            continue
+        where, template = found
+        sharded = shards.get(cell.level) if isinstance(shards, dict) else shards
+        if sharded and (where, "") not in reported:
+            reported.add((where, ""))
+            yield doc.problem(
+                where,
+                f"level '{cell.level}' runs as shards (`outputs.github.shards`), jobs of "
+                "several cells named by their shard; drop `name:` or the level's shards",
+                key=True,
+            )
+        allowed = name_values(cell)
+        for name, _ in placeholders.names(template):
+            if name in allowed or (where, name) in reported:
+                continue
+            reported.add((where, name))
+            yield doc.problem(
+                where,
+                f"unknown placeholder '${{{name}}}' in cell {cell.id}'s job name"
+                f"{did_you_mean(name, sorted(allowed))}; a job name may say the cell's axis "
+                "values (`${python}`), their labels (`${label.python}`), `${level}`, "
+                "`${suite}` and `${cell}`",
+            )
+        if any(name not in allowed for name, _ in placeholders.names(template)):
+            continue
+        name = placeholders.substitute(template, allowed)
+        other = seen.setdefault((cell.level, name), cell)
+        if other is not cell:
+            yield doc.problem(
+                where,
+                f"cells {other.id} and {cell.id} would both be the job '{name}', and branch "
+                "protection tells jobs apart by name only; put the axis they differ in into "
+                "the name (`${axis}`)",
+            )
 
 
 def _check_windows_services(

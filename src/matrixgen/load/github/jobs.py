@@ -14,13 +14,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from matrixgen.load.cells import Cell
-from matrixgen.load.github.checks import cell_github
+from matrixgen.load.github.checks import cell_github, job_name
 from matrixgen.load.github.model import GithubOutput
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.names import artifact_name
 
 DEFAULT_TIMEOUT_MINUTES = 360  # GitHub's own default for a job
-SETUP_MINUTES = 10  # checkout, setup-python and installs, on top of the cell's own timeout
 
 
 @dataclass(frozen=True)
@@ -60,12 +59,23 @@ class CellEntry(JobEntry):
     cell: str = ""
     id: str = ""
     name: str = ""  # what the job's name shows: the cell, or its values with their axes
+    values: Mapping[str, str] = field(default_factory=dict)  # `matrix.values.python`: "3.14t"
+
+    def matrix(self) -> dict[str, Any]:
+        line = super().matrix()
+        line["values"] = dict(self.values)
+        return line
 
 
-def timeout_minutes(cell: Cell) -> int:
+def timeout_minutes(cell: Cell, limit: int | None, github: GithubOutput) -> int:
+    """The job's `timeout-minutes`: its `github.timeout-minutes` (`limit`) as declared, else
+    the cell's `timeout` plus `outputs.github.setup-minutes` (0 unless set: the timeout
+    written is the timeout used), else GitHub's default."""
+    if limit is not None:
+        return limit
     if cell.timeout is None:
         return DEFAULT_TIMEOUT_MINUTES
-    return math.ceil(cell.timeout / 60) + SETUP_MINUTES
+    return math.ceil(cell.timeout / 60) + github.setup_minutes
 
 
 def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "") -> CellEntry:
@@ -87,10 +97,11 @@ def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "")
         cell=cell.name,
         id=cell.id,
         name=name or cell.name,
+        values=dict(cell.values),
         python=settings.python,
         freethreaded=settings.freethreaded,
         prerelease=settings.prerelease,
-        timeout=timeout_minutes(cell),
+        timeout=timeout_minutes(cell, settings.timeout_minutes, github),
         artifact=artifact_name(cell),
         apt=" ".join(dict.fromkeys(apt)),
         pip="\n".join(dict.fromkeys(pip)),
@@ -131,6 +142,17 @@ def display_names(cells: Sequence[Cell]) -> dict[str, str]:
         parts += [f"{axis}={cell.values[axis]}" for axis in cell.spanned]
         names[cell.id] = ", ".join(parts) or cell.name
     return names
+
+
+def job_names(matrix: Matrix, cells: Sequence[Cell]) -> tuple[dict[str, str], bool]:
+    """The names of a level's jobs, by cell id, and whether they are whole job names (some
+    cell of the level has a `github.name` template: each job is then named `matrix.name`,
+    the others `<level> (<cell>)` in full) or what the job's `<level> (...)` shows."""
+    shown = display_names(cells)
+    named = {cell.id: job_name(matrix.model, cell) for cell in cells}
+    if all(name is None for name in named.values()):
+        return shown, False
+    return {cell.id: named[cell.id] or f"{cell.level} ({shown[cell.id]})" for cell in cells}, True
 
 
 def shard_count(github: GithubOutput, level: str) -> int | None:

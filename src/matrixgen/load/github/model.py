@@ -7,7 +7,7 @@ shards). Checked beyond the schema in `github.checks`; what each cell's job need
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -16,6 +16,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -76,6 +77,14 @@ class GithubJob(Strict):
     env: dict[str, str] = Field(
         default_factory=dict, description="Env of the CI job (every step) of these cells."
     )
+    # Job shape (issue 22): the job's own limit, as GitHub's key.
+    timeout_minutes: int | None = Field(
+        None,
+        alias="timeout-minutes",
+        ge=1,
+        description="The job's limit, written as is [default: the cell's `timeout` plus "
+        "`outputs.github.setup-minutes`, else GitHub's 360].",
+    )
 
 
 class GithubValue(GithubJob):
@@ -108,6 +117,13 @@ class GithubLevel(GithubJob):
     )
     retries: int | None = Field(
         None, ge=0, le=10, description="Reruns of a failed cell in CI (`matrixgen run --retries`)."
+    )
+    # Job shape (issue 22).
+    name: Annotated[str, StringConstraints(min_length=1)] | None = Field(
+        None,
+        description="The job's name, exactly (branch protection lists it): a template over the "
+        "cell's values (`${python}`), labels (`${label.python}`), `${level}`, `${suite}` and "
+        "`${cell}` [default: `<level> (<cell>)`].",
     )
 
 
@@ -287,6 +303,32 @@ class GithubTriggers(Strict):
     workflow_dispatch: bool = Field(True, description="A 'Run workflow' button.")
 
 
+class GithubConcurrency(Strict):
+    """`outputs.github.concurrency` as GitHub's own `concurrency:`, written as is."""
+
+    group: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)] = Field(
+        description="Runs of one group run one at a time: text and `${{ }}` expressions "
+        "(`${{ github.workflow }}-${{ github.ref }}`)."
+    )
+    cancel_in_progress: bool | str = Field(
+        False,
+        alias="cancel-in-progress",
+        description="A new run cancels the group's run in progress: true, false or a "
+        "`${{ }}` expression [default: false, as GitHub's].",
+    )
+
+    @field_validator("cancel_in_progress")
+    @classmethod
+    def _expression(cls, text: bool | str) -> bool | str:
+        if isinstance(text, str) and re.fullmatch(r"\$\{\{.*\}\}", text.strip(), re.S) is None:
+            raise ValueError(
+                f"cancel-in-progress {text!r} is neither true/false nor a `${{{{ }}}}` "
+                "expression; write true, false or e.g. "
+                "\"${{ github.ref != 'refs/heads/main' }}\""
+            )
+        return text
+
+
 class GithubOutput(Strict):
     model_config = ConfigDict(
         frozen=True,
@@ -310,8 +352,18 @@ class GithubOutput(Strict):
         "origin/HEAD, else init.defaultBranch, else the current branch, else main].",
     )
     on: GithubTriggers = Field(default_factory=GithubTriggers.model_construct)
-    concurrency: bool = Field(
-        True, description="A new push to a pull request cancels its run still in progress."
+    concurrency: bool | Literal["pull-requests", "all"] | GithubConcurrency = Field(
+        True,
+        description="true or pull-requests: a new push to a pull request cancels its run still "
+        "in progress; all: a new run of any branch or pull request cancels the one before of "
+        "the same event; or GitHub's own `concurrency:` mapping; false: none.",
+    )
+    setup_minutes: int = Field(
+        0,
+        alias="setup-minutes",
+        ge=0,
+        description="Minutes added to a cell's `timeout` for its job's limit (checkout, "
+        "installs); not to a `timeout-minutes` of `github:`.",
     )
     order: bool = Field(
         False,
