@@ -467,6 +467,14 @@ def shard(
 @click.option("--all", "every", is_flag=True, help="Every cell instead (the default branch).")
 @click.option("--json", "as_json", is_flag=True, help="Print the cells as JSON (list's shape).")
 @click.option("--github-output", is_flag=True, help="Write the workflow's plan to $GITHUB_OUTPUT.")
+@click.option(
+    "--select",
+    "selectors",
+    default="",
+    metavar="SELECTORS",
+    help="Only these of them: selectors as `run` takes them, separated by spaces (a calling "
+    "workflow's `cells` input); empty: no restriction.",
+)
 @click.pass_obj
 def affected(
     obj: Context,
@@ -475,6 +483,7 @@ def affected(
     every: bool,
     as_json: bool,
     github_output: bool,
+    selectors: str,
 ) -> None:
     """Cells affected by the files changed since --base."""
     from matrixgen.plan.affected import affected_command
@@ -488,6 +497,7 @@ def affected(
         echo=echo,
         github_output=github_output,
         env=dict(os.environ),
+        selectors=selectors.split(),
     )
     sys.exit(code)
 

@@ -46,6 +46,10 @@ class Adoption:
     # Keys whose values are lists, named in matrix.yaml by their items joined with a
     # separator, as the workflow's `join(matrix.db, '-')` names them (key -> separator).
     joined: Mapping[str, str] = field(default_factory=dict)
+    # The original's job `name:` per job id, as a format string over its matrix keys (list
+    # values joined as `joined` says). A job without one is named by GitHub "<job id>
+    # (<each value>, ...)": "postgres ({python-version}, {postgres-version})".
+    names: Mapping[str, str] = field(default_factory=dict)
     # Whether matrix.yaml pins every action to a commit (zizmor then reports nothing).
     pinned: bool = False
 
@@ -72,6 +76,13 @@ class Adoption:
             for job, matrix in self.original().items()
         }
 
+    def texts(self, job: Mapping[str, Any]) -> dict[str, str]:
+        """One GitHub job's matrix values as the workflow's expressions print them."""
+        return {
+            key: self.joined[key].join(value) if key in self.joined else text_of(value)
+            for key, value in job.items()
+        }
+
     def pairs(self, job: Mapping[str, Any]) -> Pairs:
         """One GitHub job as matrixgen would name it: renamed keys and values, the runner
         key and the derived keys left out (the tests check those apart)."""
@@ -79,13 +90,24 @@ class Adoption:
         if self.runner and not self.runner_axis:
             left_out.add(self.runner[0])
         named = set()
-        for key, value in job.items():
+        for key, text in self.texts(job).items():
             if key in left_out:
                 continue
             axis = self.axes.get(key, key)
-            text = self.joined[key].join(value) if key in self.joined else text_of(value)
             named.add((axis, self.values.get(axis, {}).get(text, text)))
         return frozenset(named)
+
+    def job_names(self) -> dict[str, Counter[tuple[Pairs, str]]]:
+        """Per matrixgen level, each original job (as pairs) with the name GitHub shows for
+        it (and branch protection lists), for the jobs `names` gives."""
+        return {
+            self.levels[job]: Counter(
+                (self.pairs(entry), self.names[job].format_map(self.texts(entry)))
+                for entry in expand(matrix)
+            )
+            for job, matrix in self.original().items()
+            if job in self.names
+        }
 
     def runners(self) -> dict[str, Counter[tuple[Pairs, str]]]:
         """Per matrixgen level, each original job (as pairs) with the runner label it asks for."""
@@ -179,6 +201,13 @@ CORPUS = [
             "postgres-version": "postgres",
             "cockroachdb-version": "cockroachdb",
         },
+        names={
+            "linters": "linters ({python-version})",
+            "integration": "integration ({python-version}, {postgres-version})",
+            "postgres": "postgres ({python-version}, {postgres-version})",
+            "cockroach": "cockroach ({python-version}, {cockroachdb-version})",
+            "sqlite": "sqlite ({python-version})",
+        },
     ),
     # A service container whose whole image (MySQL or MariaDB, and its version) is a matrix
     # value, written as a list the workflow joins; jobs named from their values.
@@ -188,6 +217,7 @@ CORPUS = [
         axes={"py": "python"},
         joined={"db": "-"},
         runner=("os", "{}"),
+        names={"tests": "🧪 🐍{py} @ {os} on {db}"},
     ),
     # An include-only matrix of chosen jobs, each named by a matrix key and on a runner of
     # its own (Windows, macOS, an older Ubuntu for Python 3.7); tox run through uv.
@@ -197,6 +227,7 @@ CORPUS = [
         runner=("os", "{}"),
         runner_axis=True,
         name_key="name",
+        names={"tests": "{name}"},
         derived={"tox": ("python", "TOX_ENV")},
         pinned=True,
     ),
@@ -208,6 +239,8 @@ CORPUS = [
         axes={"python-version": "python"},
         runner=("os", "{}"),
         runner_axis=True,
+        # install-dev's two jobs share one name there, which matrixgen refuses.
+        names={"tests": "Tests & Mypy API on {python-version}"},
         pinned=True,
     ),
 ]

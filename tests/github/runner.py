@@ -85,6 +85,7 @@ class Runner:
     home: Path  # scratch: workspaces, artifacts
     event: str = "push"
     github: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)  # a `workflow_call`'s `with:`
     env: dict[str, str] = field(default_factory=dict)  # of the machine, under the workflow's
     artifact_order: int = 1  # 1: download artifacts by name; -1: in reverse
     step_timeout: float = 600.0  # seconds a `run:` step may take (a whole test suite: more)
@@ -124,6 +125,7 @@ class Runner:
         }
         return {
             "github": github, "matrix": dict(matrix or {}), "needs": needs, "env": {},
+            "inputs": dict(self.inputs),
             "job": {"services": {}},
         }  # fmt: skip
 

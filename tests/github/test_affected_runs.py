@@ -60,7 +60,7 @@ def test_a_pull_request_that_affects_no_cell_passes_the_gate(
     assert jobs["unit"].result == "skipped"
     gate = jobs["gate"]
     report = step(
-        gate.lines[0], "Report, and fail on any failed cell or affected cell without a result"
+        gate.lines[0], "Report, and fail on any failed cell or selected cell without a result"
     )
     assert report.outcome == "success", report.output
     assert gate.result == "success", [(s.name, s.outcome, s.output) for s in gate.lines[0].steps]

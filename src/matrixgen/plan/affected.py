@@ -190,8 +190,10 @@ def affected_command(
     echo: Callable[[str], Any],
     github_output: bool = False,
     env: Mapping[str, str] | None = None,
+    selectors: Sequence[str] = (),
 ) -> int:
-    """Print the affected cells; `base=None` selects every cell (`--all`)."""
+    """Print the affected cells; `base=None` selects every cell (`--all`); `selectors` (a
+    calling workflow's `cells` input) keep only the cells they select."""
     if base is None:
         selection = Selection(list(matrix.cells))
         merge_base = ""
@@ -199,17 +201,22 @@ def affected_command(
         changed, merge_base = changed_files(matrix.root, base)
         relative = os.path.relpath(matrix.source.path.resolve(), matrix.root.resolve())
         selection = affected_cells(matrix.model, matrix.cells, changed, Path(relative).as_posix())
+    if selectors:
+        chosen = {cell.id for cell in matrix.select(selectors)}
+        selection = Selection([c for c in selection.cells if c.id in chosen], selection.reasons)
     if github_output:
         from matrixgen.ci import GITHUB, write_outputs
         from matrixgen.plan.workflow import plan_outputs
 
-        scope = "all" if base is None else "affected"
+        scope = "affected" if base is not None else ("selected" if selectors else "all")
         outputs = plan_outputs(matrix, selection.cells, scope)
         target = write_outputs(GITHUB, outputs, env or {}, option="--github-output")
         echo(f"wrote the plan for {len(selection.cells)} cells ({scope}) to {target}")
     if as_json:
         # `list --json` shape; `[]` when nothing is affected (callers skip the run).
         echo(json.dumps([cell.to_json() for cell in selection.cells], indent=2, ensure_ascii=False))
+    elif base is None and selectors:
+        echo(f"{len(selection.cells)} of {len(matrix.cells)} cells selected: {' '.join(selectors)}")
     elif base is None:
         echo(f"every cell selected (--all): {len(selection.cells)} cells")
     else:

@@ -139,7 +139,7 @@ def plan_outputs(matrix: Matrix, selected: Sequence[Cell], scope: str) -> dict[s
         if count:
             entries = shard_entries(matrix, cells, count, durations) if cells else []
             include: list[Any] = [entry.matrix() for entry in entries]
-        elif github.affected:
+        elif github.affected or github.on.workflow_call:
             # Named as the rendered job names them: over all the level's cells.
             names, _ = job_names(matrix, [c for c in matrix.cells if c.level == level])
             include = [cell_entry(matrix, cell, github, names[cell.id]).matrix() for cell in cells]

@@ -366,11 +366,14 @@ class PlanJob(Job):
     affected: bool = False  # diff pull requests against their base: needs full history
     sharded: bool = False  # restore recorded durations from the cache
     outputs: tuple[str, ...] = ()  # one matrix per planned level job, by job id
+    selectable: bool = False  # `workflow_call`: its `cells` input selects the cells to run
 
 
 def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[Job]:
     """`jobs` (one per level) with the plan job first, and planned levels reading from it."""
-    if not github.affected and not github.shards:
+    # A workflow another may call plans every level: the caller's `cells` select cells.
+    called = github.on.workflow_call
+    if not github.affected and not github.shards and not called:
         return jobs
     levels = {job_id(cell.level): cell.level for cell in matrix.cells}
     planned: list[Job] = []
@@ -389,7 +392,7 @@ def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[
                     job, kind="shards", name=name, plan=PLAN_JOB, needs=needs, settings=settings
                 )
             )
-        elif github.affected:
+        elif github.affected or called:
             planned.append(replace(job, plan=PLAN_JOB, needs=needs))
         else:
             planned.append(job)
@@ -402,6 +405,7 @@ def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[
         affected=github.affected,
         sharded=bool(github.shards),
         outputs=outputs,
+        selectable=called,
     )
     return [plan, *planned]
 
@@ -563,6 +567,7 @@ class GithubTarget:
             events=events(github.on, branch),
             schedule=list(github.on.schedule),
             dispatch=github.on.workflow_dispatch,
+            call=github.on.workflow_call,
             concurrency=concurrency(github),
             branch_from_git=github.branch is None,
             cache=(

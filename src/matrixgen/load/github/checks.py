@@ -456,7 +456,13 @@ def _reachable(direct: Mapping[str, list[str]], start: str) -> set[str]:
 def _check_triggers(doc: Document, github: GithubOutput) -> Iterator[Problem]:
     where: PathKey = ("outputs", "github")
     on = github.on
-    events = (on.push is not False, on.pull_request is not False, on.schedule, on.workflow_dispatch)
+    events = (
+        on.push is not False,
+        on.pull_request is not False,
+        on.schedule,
+        on.workflow_dispatch,
+        on.workflow_call,
+    )
     if not any(events):
         yield doc.problem(
             (*where, "on"),

@@ -301,6 +301,12 @@ class GithubTriggers(Strict):
         default_factory=list, description="Cron lines (UTC) that run the whole matrix."
     )
     workflow_dispatch: bool = Field(True, description="A 'Run workflow' button.")
+    workflow_call: bool = Field(
+        False,
+        description="Another workflow may call this one (`uses: ./.github/workflows/matrix.yml`, "
+        "`with: {cells: 'integration unit/3.12'}`): its `cells` input selects the cells to run "
+        "(selectors as `matrixgen run` takes them; empty: every cell).",
+    )
 
 
 class GithubConcurrency(Strict):
