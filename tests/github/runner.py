@@ -28,6 +28,7 @@ the line; `job.services.<id>.ports` gives the runner's port of each.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import shlex
 import shutil
@@ -68,6 +69,7 @@ class LineRun:
     env: dict[str, str] = field(default_factory=dict)
     containers: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> ports
     action_outputs: dict[str, str] = field(default_factory=dict)  # of the last action step
+    container_image: str = ""  # the job container's image: its steps ran in it
 
 
 @dataclass
@@ -94,6 +96,11 @@ class Runner:
     folder: str = ""
     jobs: dict[str, JobRun] = field(default_factory=dict)
     count: int = 0  # workspaces made
+    # A job container's emulation: folders of this machine mounted into it at their own path
+    # (read-only: the wheels uv installs from), as the runner mounts its tool cache.
+    container_mounts: list[str] = field(default_factory=list)
+    job_container: str = ""  # the running line's job container (a docker name), or ""
+    default_shell: str = "bash"
 
     @property
     def artifacts(self) -> Path:
@@ -188,6 +195,7 @@ class Runner:
         started: list[str] = []
         try:
             prefix = f"runner-{uuid.uuid4().hex[:8]}-{copy.name}-"  # unique on the engine
+            self.start_job_container(job, contexts, line, prefix, started, [copy, scratch])
             self.start_containers(job, contexts, line, prefix, started)
             self.run_steps(job, contexts, line, workspace, scratch)
         except ContainerFailed as error:  # before the first step, as on GitHub
@@ -202,6 +210,9 @@ class Runner:
         scratch: Path,
     ) -> None:  # fmt: skip
         env = line.env
+        # A container's steps run in sh unless told (GitHub's rule), the runner's in bash.
+        shell = ((job.get("defaults") or {}).get("run") or {}).get("shell")
+        self.default_shell = shell or ("sh" if self.job_container else "bash")
         steps_context: dict[str, Any] = {}
         for index, step in enumerate(job["steps"]):
             contexts["steps"] = steps_context
@@ -277,6 +288,52 @@ class Runner:
             contexts["job"]["services"][service_id] = {"id": name, "ports": ports}
             line.containers[service_id] = ports
 
+    def start_job_container(
+        self, job: dict[str, Any], contexts: dict[str, Any], line: LineRun, prefix: str,
+        started: list[str], folders: list[Path],
+    ) -> None:  # fmt: skip
+        """`container:`: the job's steps run in a container of the image the job names, built
+        locally under that name (there is no registry here), kept alive by `tail -f
+        /dev/null` as the runner does; the workspace and the runner's folders are mounted at
+        their own paths. Its env is the image's, then the container's `env:`, then the
+        workflow's and job's (PATH the image's); an empty image: no container."""
+        self.job_container = ""
+        setting = job.get("container")
+        if setting is None:
+            return
+        setting = {"image": setting} if isinstance(setting, str) else setting
+        image = to_string(value_of(setting["image"], contexts, _ok()))
+        if not image:
+            return
+        name = f"{prefix}job".lower()
+        argv = ["run", "-d", "--name", name, "--entrypoint", "tail"]
+        argv += ["--label", f"matrixgen.test={os.environ.get('MATRIXGEN_TEST_ID', '')}"]
+        uv = Path(sys.executable).parent / "uv"  # what setup-uv's emulation links to
+        for folder in [*folders, *self.container_mounts, uv]:
+            argv += ["-v", f"{folder}:{folder}" + ("" if folder in folders else ":ro")]
+        own = {}
+        for key, value in (setting.get("env") or {}).items():
+            own[key] = to_string(value_of(value, contexts, _ok()))
+            argv += ["-e", f"{key}={own[key]}"]
+        argv += shlex.split(to_string(value_of(setting.get("options") or "", contexts, _ok())))
+        self.docker(*argv, image, "-f", "/dev/null")
+        started.append(name)
+        self.job_container = name
+        image_env = json.loads(self.docker("inspect", "-f", "{{json .Config.Env}}", image))
+        inside = dict(item.partition("=")[::2] for item in image_env or [])
+        # What the runner, the test and the workflow set, not this machine's own env.
+        declared = {key for key, value in self.env.items() if os.environ.get(key) != value}
+        declared |= {*self.workflow.get("env", {}), *(job.get("env") or {})}
+        machine = {
+            key: value
+            for key, value in line.env.items()
+            if key in declared or key == "CI" or key.startswith(("GITHUB_", "RUNNER_"))
+        }  # fmt: skip
+        machine.pop("PATH", None)  # the image's
+        line.env.clear()
+        line.env.update({**inside, **own, **machine})
+        line.container_image = image
+
     def wait_healthy(self, name: str, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while True:
@@ -307,8 +364,14 @@ class Runner:
         path_file.touch()
         env = {**env, "GITHUB_OUTPUT": str(output_file), "GITHUB_PATH": str(path_file)}
         cwd = workspace / step.get("working-directory", ".")
+        shell = step.get("shell") or self.default_shell
+        argv = [*(SHELL if shell == "bash" else ["sh", "-e"]), str(script_file)]
+        if self.job_container:  # every step in the job's container, with the step's env
+            names = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+            argv = ["docker", "exec", "-w", str(cwd), *names, self.job_container, *argv]
+            cwd, env = workspace, self.docker_env
         done = subprocess.run(
-            [*SHELL, str(script_file)],
+            argv,
             cwd=cwd,
             env=env,
             capture_output=True,

@@ -12,6 +12,7 @@ from matrixgen.load.clashes import check_cell_names, check_value_names
 from matrixgen.load.document import Document
 from matrixgen.load.expand import Expansion, Removed, expand
 from matrixgen.load.github.checks import check_cells, check_github
+from matrixgen.load.github.job_options import check_job_option_cells, check_job_options
 from matrixgen.load.harness import check_env_names, check_harness
 from matrixgen.load.loader import Source, locate, read_document, validate_schema
 from matrixgen.load.model import MatrixFile
@@ -87,6 +88,7 @@ def load(
     problems += check_cell_names(document, model, expansion.cells)
     problems += check_target_cells(document, model, expansion.cells)
     problems += check_cells(document, model, expansion.cells)
+    problems += check_job_option_cells(document, model, expansion.cells)
     if problems:
         raise ConfigError(problems)
     return Matrix(source, document, model, expansion)
@@ -109,4 +111,5 @@ def check_model(document: Document, model: MatrixFile, root: Path | None) -> lis
         *check_install_lines(document, model),
         *check_targets(document, model),
         *check_github(document, model),
+        *check_job_options(document, model),
     ]

@@ -52,6 +52,16 @@ from matrixgen.load.github.model import (
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
 from matrixgen.marks import HASH
+from matrixgen.render.github_options import (
+    ExtraJob,
+    JobContainer,
+    extra_jobs,
+    if_line,
+    job_container,
+    level_condition,
+    max_parallel,
+    skippable_levels,
+)
 from matrixgen.render.pip_cache import dependency_files
 from matrixgen.render.target import Output, RenderContext, Rendered
 from matrixgen.render.templating import github_quote
@@ -211,6 +221,12 @@ class Job:
     after: tuple[str, ...] = ()  # ... and after it ran
     levels: tuple[str, ...] = ()  # ids of the level jobs it waits for (`needs:`, `order:`)
     containers: tuple[Container, ...] = ()
+    # Job container, `if:`, `max-parallel` (`render.github_options`); the gate's levels an
+    # `if:` may skip: (env name of its result, job id, level).
+    container: JobContainer | None = None
+    user_if: str = ""
+    max_parallel: int | None = None
+    skippable: tuple[tuple[str, str, str], ...] = ()
 
     def any(self, key: str) -> bool:
         return any(getattr(entry, key) for entry in self.entries)
@@ -229,6 +245,8 @@ class Job:
             ]
         if self.plan:
             parts.append(f"needs.{self.plan}.outputs.{self.id}-size != '0'")
+        if self.user_if:  # the project's own (validate refuses it with a plan job)
+            return if_line(self.user_if)
         return expression(" && ".join(parts)) if len(parts) > 1 else "".join(parts)
 
 
@@ -339,8 +357,12 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
         containers = job_containers(matrix, entries)
         if any("matrix.images" in container.image for container in containers):
             extra.append("images")
+        container = job_container(matrix.model, github, cells)
+        if container is not None and container.image == expression("matrix.container"):
+            extra.append("container")
         shown = "matrix.name" if "name" in extra else "matrix.cell"
         before, after = level_steps(matrix, level)
+        settings = job_settings(entries, extra)
         waits = tuple(job_id(need) for need in closure[level] if need in by_level)
         jobs.append(
             Job(
@@ -350,12 +372,16 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
                 entries,
                 needs=list(waits),
                 python=github.python,
-                settings=job_settings(entries, extra),
+                # A container runs steps in sh unless told bash, as Windows does in pwsh.
+                settings=replace(settings, bash=True) if container else settings,
                 setup=setup,
                 before=before,
                 after=after,
                 levels=waits,
                 containers=containers,
+                container=container,
+                user_if=level_condition(matrix.model, level),
+                max_parallel=max_parallel(matrix.model, level),
             )
         )
     return jobs
@@ -410,19 +436,26 @@ def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[
     return [plan, *planned]
 
 
-def gate_job(jobs: list[Job], github: GithubOutput) -> Job:
+def gate_job(jobs: list[Job], github: GithubOutput, skippable: Sequence[str] = ()) -> Job:
     python = github.coverage.python if github.coverage else github.python
     plan = next((job.id for job in jobs if job.kind == "plan"), "")
     needs = [job.id for job in jobs]
-    return Job("gate", GATE_JOB, "matrix gate", needs=needs, python=python, plan=plan)
+    results = tuple(
+        (f"RESULT_{index}", job_id(level), level) for index, level in enumerate(skippable)
+    )
+    return Job(
+        "gate", GATE_JOB, "matrix gate", needs=needs, python=python, plan=plan, skippable=results
+    )
 
 
-def workflow_jobs(matrix: Matrix) -> list[Job]:
+def workflow_jobs(matrix: Matrix) -> list[Job | ExtraJob]:
     github = matrix.model.outputs.github or GithubOutput()
     # validate (`load.clashes`) refuses levels whose job ids clash or take `gate` or `plan`.
     jobs = cell_jobs(matrix, github)
+    skippable = skippable_levels(matrix.model, list(dict.fromkeys(c.level for c in matrix.cells)))
     jobs = planned_jobs(matrix, github, jobs)
-    return [*jobs, gate_job(jobs, github)]
+    extra = extra_jobs(matrix.model, github, flow(github.runs_on), step_text)
+    return [*jobs, gate_job(jobs, github, skippable), *extra]
 
 
 def repository(action: str) -> str:

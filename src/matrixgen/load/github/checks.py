@@ -21,6 +21,7 @@ from matrixgen.load import placeholders
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.github.model import (
+    GithubContainer,
     GithubJob,
     GithubLevel,
     GithubOutput,
@@ -57,6 +58,7 @@ class CellGithub:
     containers: tuple[str, ...]  # services the job gets as GitHub service containers
     services: str  # `matrixgen run --services` for the others: native, or compose
     timeout_minutes: int | None = None  # `github.timeout-minutes`: the job's own limit
+    container: GithubContainer | None = None  # the job's container: the cell's Python is its
 
 
 def container_port_env(service: str) -> str:
@@ -136,7 +138,9 @@ def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGith
     runs_on: str | tuple[str, ...] = _runs_on(github.runs_on)
     env: dict[str, str] = {}
     timeout: int | None = None
+    container: GithubContainer | None = None
     for _, job in settings:
+        container = job.container or container  # a conflict is a validate error (job_options)
         if job.runs_on is not None:
             runs_on = _runs_on(job.runs_on)  # a conflict is a validate error (check_cells)
         if job.timeout_minutes is not None:
@@ -163,6 +167,7 @@ def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGith
         containers=containers,
         services=services,
         timeout_minutes=timeout,
+        container=container,
     )
 
 
@@ -222,8 +227,16 @@ def job_key(model: MatrixFile, cell: Cell, github: GithubOutput) -> tuple[object
         tuple(sorted(folded.env.items())),
         folded.containers,
         folded.services,
+        container_key(folded.container),
         cell.suite if suite_steps(model, cell.level) else "",
     )
+
+
+def container_key(container: GithubContainer | None) -> tuple[object, ...] | None:
+    """A job container as a hashable key: image, env, options."""
+    if container is None:
+        return None
+    return (container.image, tuple(sorted(container.env.items())), container.options)
 
 
 def _runs_on(value: str | Sequence[str]) -> str | tuple[str, ...]:

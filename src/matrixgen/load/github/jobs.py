@@ -60,10 +60,13 @@ class CellEntry(JobEntry):
     id: str = ""
     name: str = ""  # what the job's name shows: the cell, or its values with their axes
     values: Mapping[str, str] = field(default_factory=dict)  # `matrix.values.python`: "3.14t"
+    container: str = ""  # the image of the job's container ("": on the runner)
 
     def matrix(self) -> dict[str, Any]:
         line = super().matrix()
         line["values"] = dict(self.values)
+        if not self.container:
+            del line["container"]
         return line
 
 
@@ -98,6 +101,7 @@ def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "")
         id=cell.id,
         name=name or cell.name,
         values=dict(cell.values),
+        container=settings.container.image if settings.container is not None else "",
         python=settings.python,
         freethreaded=settings.freethreaded,
         prerelease=settings.prerelease,

@@ -72,6 +72,29 @@ class GithubSteps(Strict):
     )
 
 
+class GithubContainer(Strict):
+    """`container:` of a job, as GitHub's: the Docker image every step of the job runs in."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra=or_short_form({"type": "string", "minLength": 1}),
+    )
+    image: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)] = Field(
+        description="The image (python:3.6, ghcr.io/owner/image:tag); pin a digest for zizmor."
+    )
+    env: dict[str, str] = Field(default_factory=dict, description="Env of the container.")
+    options: Annotated[str, StringConstraints(min_length=1)] | None = Field(
+        None, description="`docker create` options (--user 1001, --cpus 2)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        return {"image": data} if isinstance(data, str) else data
+
+
 class GithubJob(Strict):
     runs_on: RunsOn | None = Field(None, alias="runs-on")
     env: dict[str, str] = Field(
@@ -84,6 +107,13 @@ class GithubJob(Strict):
         ge=1,
         description="The job's limit, written as is [default: the cell's `timeout` plus "
         "`outputs.github.setup-minutes`, else GitHub's 360].",
+    )
+    # Job container (issue 22 item 6).
+    container: GithubContainer | None = Field(
+        None,
+        description="Run the job's steps in this Docker image (GitHub's `container:`): the "
+        "cell's Python is the image's, setup-python does not run, matrixgen gets a Python of "
+        "its own from uv.",
     )
 
 
@@ -124,6 +154,19 @@ class GithubLevel(GithubJob):
         description="The job's name, exactly (branch protection lists it): a template over the "
         "cell's values (`${python}`), labels (`${label.python}`), `${level}`, `${suite}` and "
         "`${cell}` [default: `<level> (<cell>)`].",
+    )
+    # Job condition and parallelism (issue 22 item 6).
+    if_: str | bool | None = Field(
+        None,
+        alias="if",
+        description="GitHub's job `if:` (`github.repository == 'owner/repo'`): the job is "
+        "skipped when false, and the gate does not count its cells missing.",
+    )
+    max_parallel: int | None = Field(
+        None,
+        alias="max-parallel",
+        ge=1,
+        description="At most this many of the level's jobs at once (`strategy.max-parallel`).",
     )
 
 
@@ -335,6 +378,37 @@ class GithubConcurrency(Strict):
         return text
 
 
+# A job id as GitHub's schema has it: a letter or '_' first, then letters, digits, '-', '_'.
+JOB_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+
+
+class GithubExtraJob(Strict):
+    """A job of the project's own in the workflow (`outputs.github.jobs`), written as GitHub's:
+    after the cells, e.g. a coverage report that `needs: [gate]`."""
+
+    name: Annotated[str, StringConstraints(min_length=1)] | None = None
+    needs: list[Annotated[str, StringConstraints(pattern=JOB_ID_PATTERN)]] = Field(
+        default_factory=list,
+        description="Jobs it waits for: `gate`, `plan`, a level (its job) or another of these.",
+    )
+    if_: str | bool | None = Field(None, alias="if", description="GitHub's job `if:`.")
+    runs_on: RunsOn | None = Field(
+        None, alias="runs-on", description="[default: `outputs.github.runs-on`]"
+    )
+    container: GithubContainer | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    timeout_minutes: int | None = Field(None, alias="timeout-minutes", ge=1)
+    continue_on_error: bool | None = Field(None, alias="continue-on-error")
+    steps: list[GithubStep] = Field(min_length=1, description="Its steps, copied as written.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_need(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("needs"), str):
+            data = {**data, "needs": [data["needs"]]}
+        return data
+
+
 class GithubOutput(Strict):
     model_config = ConfigDict(
         frozen=True,
@@ -393,6 +467,13 @@ class GithubOutput(Strict):
             "(e.g. actions/checkout: '<40-hex sha>  # v5.0.0'); an `owner/repo` key "
             "also pins the actions under it (actions/cache for actions/cache/save)."
         ),
+    )
+
+    # Extra jobs (issue 22 item 6).
+    jobs: dict[Annotated[str, StringConstraints(pattern=JOB_ID_PATTERN)], GithubExtraJob] = Field(
+        default_factory=dict,
+        description="Jobs of your own after the cells, by job id, written as GitHub's "
+        "(`coverage: {needs: [gate], steps: [...]}`).",
     )
 
     @model_validator(mode="before")
