@@ -13,7 +13,8 @@ The flag stops Python writing bytecode, not reading it. So matrixgen's bytecode 
 once before the tests start (compileall rewrites only what changed since, by the sources'
 mtime and size), and the suite's own processes write theirs (pytest's rewritten test
 modules included). The processes the tests start keep the environment they had: they read
-that bytecode and write none. It all goes where Python puts it, each module's
+that bytecode and write none. matrix.yaml's validator, which matrixgen keeps beside its
+bytecode, is built once the same way. It all goes where Python puts it, each module's
 `__pycache__` (ignored by git), or under PYTHONPYCACHEPREFIX when that is set.
 """
 
@@ -24,6 +25,7 @@ import sys
 from pathlib import Path
 
 import matrixgen
+from matrixgen.load import compiled, model
 
 SOURCES = Path(matrixgen.__file__).parent
 
@@ -34,3 +36,6 @@ def prepare(*, controller: bool) -> None:
     sys.dont_write_bytecode = False
     if controller:
         compileall.compile_dir(SOURCES, quiet=2)
+        # matrix.yaml's validator is compiled code too (`matrixgen.load.compiled`): built
+        # once here, read by every process that loads a matrix (~0.1 s of CPU each).
+        compiled.validator(model.MatrixFile)
