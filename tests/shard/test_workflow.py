@@ -79,7 +79,7 @@ def test_sharded_affected_workflow_validates_and_is_planned(tmp_path: Path) -> N
     checks = [s for s in gate["steps"] if s.get("name", "").startswith("Report")]
     assert [c["if"] for c in checks] == [
         "needs.plan.outputs.scope == 'all'",
-        "needs.plan.outputs.scope == 'affected'",
+        "needs.plan.outputs.scope != 'all'",
     ]
     assert "--check-complete" in checks[0]["run"]
     assert any(s.get("uses", "").startswith("actions/cache/save") for s in gate["steps"])
