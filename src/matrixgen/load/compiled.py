@@ -27,7 +27,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pydantic
 import pydantic_core
@@ -35,13 +35,14 @@ from pydantic_core import SchemaValidator
 
 import matrixgen
 
+M = TypeVar("M", bound=pydantic.BaseModel)
 PREFIX = "matrixgen-validator."
 SUFFIX = ".pickle"
 
 
-def validate(model: type[pydantic.BaseModel], data: Any) -> Any:
+def validate(model: type[M], data: Any) -> M:
     """`model.model_validate(data)`, with the validator from the cache when there is one."""
-    return validator(model).validate_python(data)
+    return cast(M, validator(model).validate_python(data))
 
 
 @functools.cache
