@@ -21,6 +21,7 @@ from matrixgen.load.probes import check_ready_probes
 from matrixgen.load.pruning import salvage
 from matrixgen.load.references import check_expansion, check_references
 from matrixgen.load.selection import select
+from matrixgen.load.service_values import check_service_values
 from matrixgen.load.size import check_size
 from matrixgen.load.targets import check_target_cells, check_targets
 from matrixgen.load.unused import check_unused_settings
@@ -89,6 +90,8 @@ def load(
     problems += check_target_cells(document, model, expansion.cells)
     problems += check_cells(document, model, expansion.cells)
     problems += check_job_option_cells(document, model, expansion.cells)
+    root = source.root if text is None else None
+    problems += check_service_values(document, model, expansion.cells, root)
     if problems:
         raise ConfigError(problems)
     return Matrix(source, document, model, expansion)

@@ -30,7 +30,8 @@ def outside(path: str) -> bool:
 def read_files(model: MatrixFile) -> Iterator[tuple[PathKey, str, str]]:
     """(key path, file, what it is) of every file matrix.yaml reads."""
     for name, service in model.services.items():
-        if service.compose is not None:
+        # One with `${axis}` is a file per variant: `service_values` checks each one.
+        if service.compose is not None and "${" not in service.compose:
             yield ("services", name, "compose"), service.compose, "compose file"
     for index, override in enumerate(model.overrides):
         for position, overlay in enumerate(override.compose.overlays):

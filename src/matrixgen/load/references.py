@@ -10,6 +10,7 @@ from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.expand import Expansion, SuiteSpec, level_axes, suites
 from matrixgen.load.model import MatrixFile, SuiteFields
+from matrixgen.load.service_values import NATIVE_KEYS, service_strings
 from matrixgen.load.shell import UnsafeValue, fill_shell, shell_script_index
 
 MAX_CELLS_PER_LEVEL = 256  # GitHub Actions' limit of jobs per matrix
@@ -268,12 +269,29 @@ def _placeholder_message(name: str, allowed: set[str] | frozenset[str], where: s
 
 def _check_service_strings(doc: Document, model: MatrixFile) -> Iterator[Problem]:
     # The raw data, not the model: its paths locate the string (the model has no marks).
+    # A service's strings may name axes too: its version from the cell (`service_values`).
+    axes = set(model.axes)
+    native = placeholders.SERVICE_NAMES | axes
     for name, service in doc.data.get("services", {}).items():
-        for key in ("process", "env", "setup"):
-            for path, text in _strings(doc, ("services", name, key), service.get(key)):
-                yield from _placeholder_problems(
-                    doc, path, text, placeholders.SERVICE_NAMES, "a service"
-                )
+        if not isinstance(service, dict):
+            continue
+        for path, text in service_strings(name, service):
+            if path[2] in NATIVE_KEYS:
+                yield from _placeholder_problems(doc, path, text, native, "a service")
+                continue
+            # Filled when a profile or a job is written: no run-time name, no env.
+            for found, _ in placeholders.names(text):
+                if found not in axes:
+                    yield doc.problem(path, _value_placeholder_message(found, axes))
+
+
+def _value_placeholder_message(name: str, axes: set[str]) -> str:
+    usable = ", ".join("${" + axis + "}" for axis in sorted(axes)) or "none (no axis is declared)"
+    return (
+        f"unknown placeholder '${{{name}}}'{did_you_mean(name, sorted(axes))}; a service's "
+        f"`compose:` and `github.image` may use the axes, filled from each cell: {usable} "
+        "(write $${ for a literal ${)"
+    )
 
 
 def _check_outputs(doc: Document, model: MatrixFile) -> Iterator[Problem]:

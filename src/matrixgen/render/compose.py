@@ -35,6 +35,7 @@ from matrixgen.load.names import (
     profile_path,
     tester_overlay_path,
 )
+from matrixgen.load.service_values import fill_values
 from matrixgen.marks import HASH
 from matrixgen.render.compose_env import env_lines
 from matrixgen.render.target import Output, RenderContext, Rendered
@@ -91,9 +92,11 @@ class Reader:
 def entries(matrix: Matrix, cell: Cell, read: Reader) -> list[Entry]:
     """The include entries of a cell's profile, in order."""
     services = matrix.model.services
-    shared = [services[s].compose for s in cell.services]
+    # `${axis}` in a service's file is the cell's value: `postgres-${pg}.yml`.
+    files = [services[s].compose for s in cell.services]
+    shared = [fill_values(f, cell) for f in files if f]
     found: list[Entry] = []
-    groups = [((f,), True) for f in shared if f] + [(g, False) for g in cell.harness]
+    groups = [((f,), True) for f in shared] + [(g, False) for g in cell.harness]
     for group, is_shared in dict.fromkeys(groups):
         # A file already included (a service's file that is also a compose file of the
         # level) takes the rest of the group as its overlays.

@@ -187,8 +187,9 @@ def job_containers(matrix: Matrix, entries: Sequence[JobEntry]) -> tuple[Contain
         container = service.github
         if container is None or not any(name in images for images in lines):
             continue
-        if all(images.get(name) == container.image for images in lines):
-            image = flow(container.image)
+        first = lines[0].get(name)
+        if first is not None and all(images.get(name) == first for images in lines):
+            image = flow(first)  # one image on every line (`${axis}` filled alike)
         else:
             image = expression(f"matrix.images['{name}'] || ''")
         published = f"{container.host_port}:{container.port}" if container.host_port else None

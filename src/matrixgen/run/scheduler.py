@@ -21,6 +21,7 @@ from typing import Any
 from matrixgen.errors import ResultsFolderError
 from matrixgen.load.cells import Cell
 from matrixgen.load.matrix import Matrix
+from matrixgen.load.service_values import ServiceValues
 from matrixgen.load.shell import UnsafeValue
 from matrixgen.outcome import durations, stamp
 from matrixgen.outcome.attempts import EarlierAttempt, flaky_reason
@@ -90,6 +91,7 @@ class Scheduler:
             spawn=lambda coroutine, stop: self._spawn(coroutine, stop=stop),
             log_path=folder.service_log,
             on_write_error=self.broke,
+            variant=ServiceValues(matrix.model, cells, matrix.root).variant,
         )
         self.running: dict[str, tuple[Cell, Abort]] = {}
         self.since: dict[str, float] = {}  # running cell -> its attempt's start (process_clock)
@@ -194,7 +196,7 @@ class Scheduler:
         """A service died: every running cell that uses it (or `only` that cell, whose own
         instance it was) stops with its reason."""
         for cell, abort in self.running.values():
-            if service in cell.services and only in (None, cell.id):
+            if self.pool.uses(cell, service) and only in (None, cell.id):
                 abort.set(reason, details)
 
     # Cells
@@ -212,8 +214,8 @@ class Scheduler:
         for index, cell in enumerate(self.pending):
             if self.options.start != "all" and index >= 2 * jobs and ahead / jobs > SERVICE_LEAD:
                 break
-            for name in cell.services:
-                self.pool.want(name)
+            for key in self.pool.wants(cell):
+                self.pool.want(key)
             ahead += self.expected[cell.id]
 
     async def _next(self) -> Cell | None:

@@ -5,7 +5,9 @@ A service's `scope:` says which cells use one instance (`load.service_scope`): `
 instance for all, several cells at once; `exclusive`, one instance, one cell at a time;
 `cell`, an instance of each cell's own, started when the cell is taken (`start_own`) and
 stopped when it ends. A per-cell service on a fixed port, or provided at one address, has
-one instance at a time, so it is used one cell at a time too.
+one instance at a time, so it is used one cell at a time too. A service whose version comes
+from the cell (`load.service_values`) has an instance per version: keyed `postgres[pg=16]`,
+never one for cells of another version.
 
 A shared service's state is idle, starting, ready, failed, died, stopping or stopped; `why`
 holds what went wrong, with its log tail. The pool tells the scheduler when a state changes
@@ -25,6 +27,7 @@ from typing import Any
 
 from matrixgen.load.cells import Cell
 from matrixgen.load.model import Service
+from matrixgen.load.service_values import variant_key
 from matrixgen.run.ledger import Ledger
 from matrixgen.run.progress import Progress
 from matrixgen.run.services import RunningService, ServiceFailed
@@ -50,26 +53,34 @@ class ServicePool:
         spawn: Callable[[Coroutine[Any, Any, None], bool], None],  # a task kept alive
         log_path: Callable[[str, Cell | None], Path] | None = None,  # results/services/...
         on_write_error: Callable[[OSError], None] | None = None,  # the results folder
+        variant: Callable[[str, Cell], dict[str, str]] | None = None,  # the cell's version
     ) -> None:
         self.specs, self.modes, self.root, self.base_env = specs, modes, root, base_env
         self.ledger, self.progress, self.addresses = ledger, progress, addresses
         self.on_change, self.on_death, self.spawn = on_change, on_death, spawn
         self.log_path, self.on_write_error = log_path, on_write_error
-        self.services: dict[str, RunningService] = {}  # shared and exclusive: one instance
-        self.state: dict[str, str] = {}
-        self.why: dict[str, str] = {}
+        self.variant = variant or (lambda name, cell: {})
+        # Shared and exclusive: one instance per key (the name, and the version if any).
+        self.services: dict[str, RunningService] = {}
+        self.state: dict[str, str] = {}  # by key
+        self.why: dict[str, str] = {}  # by key
         self.per_cell = {
             name for name in modes if specs[name].scope == "cell" and modes[name] != "provided"
         }
+        self.variants: dict[str, tuple[str, dict[str, str]]] = {}  # key -> name, version
+        self.remaining: dict[str, int] = {}  # key -> cells still to use it
+        for cell in cells:
+            for name in cell.services:
+                if name in modes:
+                    version = self.variant(name, cell)
+                    key = variant_key(name, version)
+                    self.variants.setdefault(key, (name, version))
+                    if name not in self.per_cell:
+                        self.remaining[key] = self.remaining.get(key, 0) + 1
         self.one_at_a_time = {name for name in modes if self._one_at_a_time(name)}
-        self.busy: dict[str, str] = {}  # a one-at-a-time service -> the cell using it
+        self.busy: dict[str, str] = {}  # a one-at-a-time instance (its `_busy` key) -> cell id
         self.own: dict[str, dict[str, RunningService]] = {}  # cell id -> its own instances
         self.instances = 0  # per-cell instances made so far (c1, c2, ...)
-        self.remaining = {
-            name: sum(name in c.services for c in cells)
-            for name in modes
-            if name not in self.per_cell
-        }
         self.stops: set[asyncio.Task[None]] = set()  # a failed start's stop, awaited at teardown
         self.own_starts: set[asyncio.Future[list[str | None]]] = set()  # per-cell starts under way
 
@@ -84,12 +95,24 @@ class ServicePool:
         # Two instances cannot both listen on a fixed port: one at a time (port 0 is never
         # a probe's, so any port the probe names is fixed).
         spec, mode = self.specs[name], self.modes[name]
+        version = next((v for n, v in self.variants.values() if n == name), {})
+        probe = RunningService(name, spec, mode, self.root, self.base_env, port=0, variant=version)
+        return probe.fixed_port is not None
+
+    def key(self, name: str, cell: Cell) -> str:
+        """The instance of service `name` that serves the cell: `name[axis=value,...]`."""
+        return variant_key(name, self.variant(name, cell))
+
+    def _busy(self, name: str, cell: Cell) -> str:
+        """What one cell at a time holds: an exclusive service's instance of the cell's
+        version; a per-cell one's port or address, whatever the version."""
         return (
-            RunningService(name, spec, mode, self.root, self.base_env, port=0).fixed_port
-            is not None
+            name
+            if name in self.per_cell or self.modes[name] == "provided"
+            else (self.key(name, cell))
         )
 
-    def _make(self, name: str, cell: Cell | None = None) -> RunningService:
+    def _make(self, name: str, version: dict[str, str], cell: Cell | None = None) -> RunningService:
         instance = ""
         if cell is not None:
             self.instances += 1
@@ -102,24 +125,30 @@ class ServicePool:
             self.base_env,
             ledger=self.ledger,
             instance=instance,
+            variant=version,
             **self.addresses(name),
         )
 
     def prepare(self) -> None:
-        """Every shared and exclusive service idle, made but not started (`want` starts one)."""
-        for name in self.modes:
+        """Every shared and exclusive instance idle, made but not started (`want` starts one)."""
+        for key, (name, version) in self.variants.items():
             if name not in self.per_cell:
-                self.state[name] = "idle"
-                self.services[name] = self._make(name)
+                self.state[key] = "idle"
+                self.services[key] = self._make(name, version)
 
-    def want(self, name: str) -> None:
-        if self.state.get(name) == "idle":
-            self.state[name] = "starting"
-            self.spawn(self._start(name), False)
+    def want(self, key: str) -> None:
+        if self.state.get(key) == "idle":
+            self.state[key] = "starting"
+            self.spawn(self._start(key), False)
 
     def wants(self, cell: Cell) -> list[str]:
-        """The services of the cell that run once for many cells (`want` starts them)."""
-        return [name for name in cell.services if name not in self.per_cell]
+        """The instances of the cell's services that run once for many cells (their keys:
+        `want` starts them)."""
+        return [self.key(name, cell) for name in cell.services if name not in self.per_cell]
+
+    def uses(self, cell: Cell, key: str) -> bool:
+        """Whether the cell uses the instance `key` (or, for its own, the service of that name)."""
+        return key in cell.services or key in self.wants(cell)
 
     def settled(self, cell: Cell) -> bool:
         """Whether the cell can be taken: its services ready, or one of them failed (the
@@ -127,7 +156,7 @@ class ServicePool:
         states = [self.state[s] for s in self.wants(cell)]
         if any(s in BAD for s in states):
             return True
-        free = not any(name in self.busy for name in cell.services)
+        free = not any(self._busy(name, cell) in self.busy for name in cell.services)
         return free and all(s == "ready" for s in states)
 
     def take(self, cell: Cell) -> None:
@@ -135,8 +164,12 @@ class ServicePool:
         its per-cell instances are made (with their ports, so its env is known)."""
         for name in cell.services:
             if name in self.one_at_a_time:
-                self.busy[name] = cell.id
-        own = {name: self._make(name, cell) for name in cell.services if name in self.per_cell}
+                self.busy[self._busy(name, cell)] = cell.id
+        own = {
+            name: self._make(name, self.variant(name, cell), cell)
+            for name in cell.services
+            if name in self.per_cell
+        }
         if own:
             self.own[cell.id] = own
 
@@ -163,7 +196,7 @@ class ServicePool:
     def _instance(self, cell: Cell, name: str) -> RunningService | None:
         if name in self.per_cell:
             return self.own.get(cell.id, {}).get(name)
-        return self.services.get(name)
+        return self.services.get(self.key(name, cell))
 
     def env(self, cell: Cell) -> dict[str, str]:
         """What the cell's services add to its env."""
@@ -232,13 +265,15 @@ class ServicePool:
         """The cell is done: its own instances are stopped, its one-at-a-time services
         freed, and a service no remaining cell needs is stopped."""
         for name in cell.services:
-            if self.busy.get(name) == cell.id:
-                del self.busy[name]
+            held = self._busy(name, cell)
+            if self.busy.get(held) == cell.id:
+                del self.busy[held]
             if name in self.per_cell:
                 continue
-            self.remaining[name] -= 1
-            if self.remaining[name] == 0 and self.state.get(name) in ("starting", "ready"):
-                self.spawn(self.stop(name), True)
+            key = self.key(name, cell)
+            self.remaining[key] -= 1
+            if self.remaining[key] == 0 and self.state.get(key) in ("starting", "ready"):
+                self.spawn(self.stop(key), True)
         for service in self.own.pop(cell.id, {}).values():
             self.spawn(self._stop_own(cell, service), True)
 
@@ -262,8 +297,10 @@ class ServicePool:
         """Start the service, its log in the results folder; raises ServiceFailed (any
         error at all becomes one), after stopping what started and showing why."""
         try:
-            if self.log_path is not None:
-                service.log_file = self.log_path(service.name, cell)
+            if self.log_path is not None:  # one log per instance: postgres[pg=16].log
+                service.log_file = self.log_path(
+                    service.key if cell is None else service.name, cell
+                )
         except OSError as error:  # the results folder cannot be written: the run stops
             if self.on_write_error is not None:
                 self.on_write_error(error)
@@ -291,7 +328,7 @@ class ServicePool:
         self.progress.service(shown, state, detail)
         self.progress.service_log(shown, service.log_tail(SHOWN_LINES), service.log_file)
 
-    async def _start(self, name: str) -> None:
+    async def _start(self, name: str) -> None:  # `name`: the instance's key
         service = self.services[name]
         try:
             await self._boot(service, name, None)

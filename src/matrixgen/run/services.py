@@ -29,6 +29,7 @@ import psutil
 
 from matrixgen.load.model import Ready, Service
 from matrixgen.load.placeholders import fill_argv, substitute
+from matrixgen.load.service_values import variant_key
 from matrixgen.probe import aprobe_until
 from matrixgen.run.ledger import Ledger
 from matrixgen.run.logs import Log, Watch
@@ -71,6 +72,13 @@ class RunningService:
     instance: str = ""  # of a `scope: cell` service: which cell's instance (`c1`, `c2`, ...)
     not_owned: str = ""  # the last probe that answered from a process not the service's
     on_log_error: Callable[[OSError], None] | None = None  # a write into its log failed
+    # The cell's values of the axes the service takes (`load.service_values`): its version.
+    variant: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Which instance it is: `postgres`, or `postgres[pg=16]` for one version of several."""
+        return variant_key(self.name, self.variant)
 
     @property
     def runtime(self) -> Runtime:
@@ -118,6 +126,7 @@ class RunningService:
     @property
     def values(self) -> dict[str, str]:
         return {
+            **self.variant,  # the service's own names win over an axis named so
             "port": str(self.port),
             "host": self.host,
             "dir": str(self.data_dir) if self.folder is not None else "",  # made at start
@@ -126,8 +135,10 @@ class RunningService:
 
     @property
     def described(self) -> str:
-        """How it ran, for the results: native, compose, or provided at host:port."""
-        return self.runtime.described(self)
+        """How it ran, for the results: native, compose, or provided at host:port; with
+        the values it took from the cell (`compose, pg=16`)."""
+        values = "".join(f", {axis}={value}" for axis, value in self.variant.items())
+        return self.runtime.described(self) + values
 
     def fill(self, text: str) -> str:
         return substitute(text, self.values, self.base_env)
@@ -155,7 +166,7 @@ class RunningService:
     def failure(self, reason: str) -> ServiceFailed:
         output = self.log_tail()
         detail = f"\n--- last lines of {self.name}'s output ---\n{output}" if output else ""
-        return ServiceFailed(f"service {self.name} {reason}{detail}")
+        return ServiceFailed(f"service {self.key} {reason}{detail}")
 
     async def spawn(
         self, what: str, argv: list[str], env: Mapping[str, str], cwd: Path

@@ -30,6 +30,7 @@ from matrixgen.load.github.model import (
 )
 from matrixgen.load.model import Level, MatrixFile, SuiteFields
 from matrixgen.load.runtimes import ci_choice
+from matrixgen.load.service_values import service_image
 
 PYTHON_AXIS = "python"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -225,7 +226,7 @@ def job_key(model: MatrixFile, cell: Cell, github: GithubOutput) -> tuple[object
         folded.allowed_failure,
         folded.retries,
         tuple(sorted(folded.env.items())),
-        folded.containers,
+        tuple((name, service_image(model, name, cell)) for name in folded.containers),
         folded.services,
         container_key(folded.container),
         cell.suite if suite_steps(model, cell.level) else "",

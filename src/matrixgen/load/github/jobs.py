@@ -18,6 +18,7 @@ from matrixgen.load.github.checks import cell_github, job_name
 from matrixgen.load.github.model import GithubOutput
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.names import artifact_name
+from matrixgen.load.service_values import service_image
 
 DEFAULT_TIMEOUT_MINUTES = 360  # GitHub's own default for a job
 
@@ -115,19 +116,16 @@ def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "")
         suite=cell.suite,
         allowed_failure=settings.allowed_failure,
         retries=settings.retries,
-        images=container_images(matrix, settings.containers),
+        images=container_images(matrix, cell, settings.containers),
         services_mode=settings.services,
         setup=" ".join(setup),
     )
 
 
-def container_images(matrix: Matrix, containers: Sequence[str]) -> dict[str, str]:
-    images = {}
-    for name in containers:
-        container = matrix.model.services[name].github
-        assert container is not None  # `containers` are the services with `github:`
-        images[name] = container.image
-    return images
+def container_images(matrix: Matrix, cell: Cell, containers: Sequence[str]) -> dict[str, str]:
+    """The image of each service container of the cell's job, its `${axis}` filled from the
+    cell (`postgres:${pg}` is `postgres:16` on the pg=16 line)."""
+    return {name: service_image(matrix.model, name, cell) for name in containers}
 
 
 def display_names(cells: Sequence[Cell]) -> dict[str, str]:

@@ -23,6 +23,7 @@ class Handle(Protocol):
     port: int
     host: str
     instance: str  # of a `scope: cell` service: which cell's instance; "" for the one
+    variant: Mapping[str, str]  # the cell's values of the axes it takes (its version)
     process: asyncio.subprocess.Process | None
 
     def fill(self, text: str) -> str: ...

@@ -8,6 +8,8 @@ import contextlib
 from pathlib import Path
 
 from matrixgen.load.model import Ready
+from matrixgen.load.names import env_name
+from matrixgen.load.placeholders import substitute
 from matrixgen.run.ledger import compose_name
 from matrixgen.run.runtimes.base import Handle
 
@@ -15,15 +17,18 @@ DEFAULT_TIMEOUT = 120.0  # seconds `up --wait` or `down` may take without `proce
 
 
 def compose_file(handle: Handle) -> Path:
+    """Its `compose:` file; `${axis}` there is the instance's value (`postgres-${pg}.yml`)."""
     assert handle.service.compose is not None  # load.runtimes chose it: it has a file
-    return handle.root / handle.service.compose
+    return handle.root / substitute(handle.service.compose, handle.variant)
 
 
 def project(handle: Handle) -> str:
     """`matrixgen-NAME-TOKEN`: the run's own (see `ledger.compose_name`); a `scope: cell`
-    instance adds its own (`matrixgen-NAME-c2-TOKEN`), so instances never share a project."""
+    instance adds its own (`matrixgen-NAME-c2-TOKEN`), and a version its values
+    (`matrixgen-NAME-pg-16-TOKEN`), so instances never share a project."""
     run = handle.ledger.run_id if handle.ledger is not None else ""
-    stem = f"matrixgen-{handle.name}" + (f"-{handle.instance}" if handle.instance else "")
+    parts = [handle.name, *(f"{a}-{v}" for a, v in handle.variant.items())]
+    stem = "-".join(["matrixgen", *parts, *([handle.instance] if handle.instance else [])])
     return compose_name(stem, handle.root, run, compose_file(handle))
 
 
@@ -50,8 +55,15 @@ async def _compose(handle: Handle, *args: str) -> None:
     argv = ["docker", "compose", "-f", str(file), "-p", name, *args]
     if handle.ledger is not None and args[0] == "up":
         handle.ledger.compose_up(name, file)  # before: a killed run leaves it up
-    # Compose files map the chosen port with ${MATRIXGEN_PORT}.
-    env = {**handle.base_env, "MATRIXGEN_PORT": str(handle.port), "MATRIXGEN_SERVICE": handle.name}
+    # Compose files map the chosen port with ${MATRIXGEN_PORT}, and read the instance's
+    # values as a profile gives them, ${MATRIXGEN_<AXIS>} (`postgres:${MATRIXGEN_PG}`).
+    values = {env_name(axis): value for axis, value in handle.variant.items()}
+    env = {
+        **handle.base_env,
+        **values,
+        "MATRIXGEN_PORT": str(handle.port),
+        "MATRIXGEN_SERVICE": handle.name,
+    }
     timeout = handle.service.process.timeout if handle.service.process else DEFAULT_TIMEOUT
     command = f"docker compose {args[0]}"
     await handle.run_step(f"`{command}`", command, argv, env, timeout, grace=2.0)
