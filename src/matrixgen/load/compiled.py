@@ -24,7 +24,6 @@ import importlib.util
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -120,6 +119,8 @@ def _read(path: Path) -> SchemaValidator | None:
 def _write(path: Path, built: SchemaValidator) -> None:
     """Write atomically (a reader never sees half a file) and remove the model's older
     validators; nothing is said when the folder is read-only or the pickle fails."""
+    import tempfile  # only here: most runs read the validator and write nothing
+
     try:
         data = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True)
