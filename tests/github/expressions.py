@@ -268,7 +268,7 @@ def value_of(text: Any, contexts: Mapping[str, Any], status: Mapping[str, bool])
     if not isinstance(text, str):
         return text
     whole = _EMBEDDED.fullmatch(text.strip())
-    if whole:
+    if whole and "}}" not in whole[1]:  # not `${{ a }}/x/${{ b }}`, two of them
         return evaluate(whole[1], contexts, status)
     return interpolate(text, contexts, status)
 

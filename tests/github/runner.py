@@ -13,7 +13,10 @@ what the tests installed), else a fresh venv of this machine's interpreter for i
 Debian's pypy3), as a job's fresh tool-cache Python; with `update-environment: false` it
 only answers `python-path`, with the runner's own interpreter, which holds matrixgen (there
 is no package index to install it from here). `$GITHUB_PATH` lines go first on PATH for
-the later steps, as on GitHub. upload-artifact
+the later steps, as on GitHub, and `$GITHUB_ENV` lines (`NAME=value`) set their env.
+setup-uv puts this machine's uv (the suite's) alone first on PATH, its cache globs checked
+like setup-python's files; the index and interpreters uv may use are the test's env
+(UV_FIND_LINKS, UV_NO_INDEX, UV_PYTHON_DOWNLOADS=never: nothing is downloaded). upload-artifact
 copies the files its `path:` lines select (`!` excludes, hidden files left out unless
 `include-hidden-files`, rooted at their common folder) under a name no other artifact
 may have, and download-artifact copies every artifact matching `pattern` into `path`,
@@ -30,6 +33,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -66,6 +70,7 @@ class LineRun:
     steps: list[StepRecord] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     setup_python: dict[str, str] = field(default_factory=dict)
+    setup_uv: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     containers: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> ports
     action_outputs: dict[str, str] = field(default_factory=dict)  # of the last action step
@@ -234,6 +239,12 @@ class Runner:
                 added = (scratch / f"step-{index}.path").read_text(encoding="utf-8").split("\n")
                 for folder in filter(None, added):
                     env["PATH"] = os.pathsep.join([folder, env["PATH"]])
+                # $GITHUB_ENV: `NAME=value` lines set env for the later steps.
+                exported = (scratch / f"step-{index}.env").read_text(encoding="utf-8")
+                for text_line in exported.splitlines():
+                    key, equals, value = text_line.partition("=")
+                    assert equals, f"GITHUB_ENV line without '=' (heredocs not emulated): {key}"
+                    env[key] = value
                 if step.get("id"):
                     steps_context[step["id"]] = {"outputs": outputs, "outcome": outcome}
             else:
@@ -362,7 +373,12 @@ class Runner:
         output_file.touch()
         path_file = base.with_suffix(".path")
         path_file.touch()
-        env = {**env, "GITHUB_OUTPUT": str(output_file), "GITHUB_PATH": str(path_file)}
+        env_file = base.with_suffix(".env")
+        env_file.touch()
+        env = {
+            **env, "GITHUB_OUTPUT": str(output_file), "GITHUB_PATH": str(path_file),
+            "GITHUB_ENV": str(env_file),
+        }  # fmt: skip
         cwd = workspace / step.get("working-directory", ".")
         shell = step.get("shell") or self.default_shell
         argv = [*(SHELL if shell == "bash" else ["sh", "-e"]), str(script_file)]
@@ -406,6 +422,8 @@ class Runner:
                 if not (workspace / path).is_file():
                     return "failure", f"cache-dependency-path: no file {path}"
             return self.setup_python(inputs, line)
+        if action == "astral-sh/setup-uv":
+            return self.setup_uv(inputs, workspace, line)
         if action == "actions/upload-artifact":
             return self.upload(inputs, workspace)
         if action == "actions/download-artifact":
@@ -439,6 +457,37 @@ class Runner:
         line.env["PATH"] = os.pathsep.join([str(folder), line.env["PATH"]])
         line.action_outputs = {"python-path": str(folder / "python")}
         return "success", f"python {value}: {folder}"
+
+    def setup_uv(
+        self, inputs: Mapping[str, str], workspace: Path, line: LineRun
+    ) -> tuple[str, str]:
+        """This machine's uv (the suite's, beside its Python) alone in a folder first on PATH,
+        as setup-uv puts the uv it installs; the inputs checked as setup-uv reads them: each
+        `cache-dependency-glob` line must match a file of the workspace."""
+        line.setup_uv = dict(inputs)
+        known = {"enable-cache", "cache-dependency-glob"}
+        if set(inputs) - known:
+            return "failure", f"setup-uv: inputs not emulated: {sorted(set(inputs) - known)}"
+        if inputs.get("enable-cache") == "true":
+            for pattern in inputs.get("cache-dependency-glob", "").split():
+                if not list(workspace.glob(pattern)):
+                    return "failure", f"setup-uv: no file matches {pattern}"
+        uv = Path(sys.executable).parent / "uv"
+        if not uv.is_file():
+            return "failure", f"setup-uv: no uv beside {sys.executable}"
+        folder = Path(line.env["RUNNER_TEMP"]) / "setup-uv"
+        folder.mkdir(exist_ok=True)
+        (folder / "uv").symlink_to(uv)
+        line.env["PATH"] = os.pathsep.join([str(folder), line.env["PATH"]])
+        # uv finds pyenv's shims on PATH, and stops at one that names no selected version:
+        # every CPython pyenv holds is selected, as a runner's tool cache holds its Pythons.
+        root = Path(line.env.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+        if "PYENV_VERSION" not in line.env and root.is_dir():
+            held = [p.name for p in root.iterdir() if re.fullmatch(r"3\.\d+\.\d+", p.name)]
+            held.sort(key=lambda name: tuple(map(int, name.split("."))), reverse=True)
+            line.env["PYENV_VERSION"] = ":".join(held)
+        line.action_outputs = {"uv-path": str(folder / "uv")}
+        return "success", f"uv: {uv}"
 
     def checkout(self, workspace: Path, inputs: Mapping[str, str]) -> tuple[str, str]:
         """As actions/checkout leaves a pull request's checkout: HEAD detached at the commit,

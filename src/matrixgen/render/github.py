@@ -78,6 +78,7 @@ DEFAULT_ACTIONS = {
     "actions/download-artifact": "v7",
     "actions/cache/restore": "v5",
     "actions/cache/save": "v5",
+    "astral-sh/setup-uv": "v7",  # `installer: uv`
 }
 
 
@@ -607,6 +608,7 @@ class GithubTarget:
             cache=(
                 dependency_files(context.root, context.source, matrix.model) if github.cache else []
             ),
+            uv=github.installer == "uv",
             expression=expression,
             flow=flow,
             uses=actions,

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from matrixgen import pythons
 from matrixgen.load.cells import Cell
 from matrixgen.load.github.checks import cell_github, job_name
 from matrixgen.load.github.model import GithubOutput
@@ -27,7 +28,8 @@ DEFAULT_TIMEOUT_MINUTES = 360  # GitHub's own default for a job
 class JobEntry:
     """What one job of a level's matrix runs on and installs: a cell's, or a shard's."""
 
-    python: str  # setup-python's python-version: "3.14" for the python value "3.14t"
+    python: str  # setup-python's python-version: "3.14" for the python value "3.14t" (uv's
+    # request with `installer: uv`: "3.14t")
     timeout: int  # minutes
     artifact: str  # unique per job; artifact names may not contain '/'
     apt: str  # space-separated Debian packages
@@ -103,9 +105,7 @@ def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "")
         name=name or cell.name,
         values=dict(cell.values),
         container=settings.container.image if settings.container is not None else "",
-        python=settings.python,
-        freethreaded=settings.freethreaded,
-        prerelease=settings.prerelease,
+        **job_python(cell, github, settings.python, settings.freethreaded, settings.prerelease),
         timeout=timeout_minutes(cell, settings.timeout_minutes, github),
         artifact=artifact_name(cell),
         apt=" ".join(dict.fromkeys(apt)),
@@ -120,6 +120,20 @@ def cell_entry(matrix: Matrix, cell: Cell, github: GithubOutput, name: str = "")
         services_mode=settings.services,
         setup=" ".join(setup),
     )
+
+
+def job_python(
+    cell: Cell, github: GithubOutput, python: str, freethreaded: bool, prerelease: bool
+) -> dict[str, Any]:
+    """The job's Python as its installer asks for it: setup-python's `python-version` with
+    its `freethreaded` and `allow-prereleases` inputs, or with `installer: uv` the request
+    `uv venv --python` takes, which says the build itself (3.14t, pypy@3.10)."""
+    if github.installer == "uv":
+        value = cell.python or github.python
+        parsed = pythons.parse(value)
+        python = value if isinstance(parsed, str) else parsed.uv_request
+        freethreaded = prerelease = False
+    return {"python": python, "freethreaded": freethreaded, "prerelease": prerelease}
 
 
 def container_images(matrix: Matrix, cell: Cell, containers: Sequence[str]) -> dict[str, str]:

@@ -451,8 +451,14 @@ class GithubOutput(Strict):
     )
     cache: bool = Field(
         True,
-        description="setup-python caches pip downloads, keyed on matrix.yaml, pyproject.toml, "
-        "setup.cfg, setup.py and requirements files.",
+        description="setup-python caches pip downloads (setup-uv uv's, with `installer: uv`), "
+        "keyed on matrix.yaml, pyproject.toml, setup.cfg, setup.py and requirements files.",
+    )
+    installer: Literal["pip", "uv"] = Field(
+        "pip",
+        description="pip: setup-python gives each job its Python, pip installs. uv: "
+        "astral-sh/setup-uv installs uv, `uv venv --python` makes the job's Python (uv's "
+        "interpreters, downloaded where missing) and `uv pip install` installs.",
     )
     # Before `actions`: its validator reads this one.
     allow_tags: bool = Field(
