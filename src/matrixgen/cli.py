@@ -38,10 +38,11 @@ class Context:
         self.directory = directory
         self.debug = debug
 
-    def load(self, file: str | None = None) -> Matrix:
+    def load(self, file: str | None = None, *, compute: bool = True) -> Matrix:
+        """The matrix; `compute`: with the values of computed axes (their commands run)."""
         from matrixgen.load.matrix import load
 
-        return load(self.directory, file)
+        return load(self.directory, file, compute=compute)
 
 
 def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
@@ -96,13 +97,19 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
 
 @cli.command(epilog=EXIT_CODES)
 @file_option
+@click.option(
+    "--compute",
+    is_flag=True,
+    help="Also run the commands of computed axes (`values: {from: ...}`) and check what they "
+    "print; without it they do not run.",
+)
 @click.pass_obj
-def validate(obj: Context, file: str | None) -> None:
+def validate(obj: Context, file: str | None, compute: bool) -> None:
     """Check matrix.yaml; print every problem as FILE:LINE:COL."""
     from matrixgen.load.harness import junit_warnings
     from matrixgen.load.service_scope import scope_warnings
 
-    matrix = obj.load(file)
+    matrix = obj.load(file, compute=compute)
     warnings = junit_warnings(matrix.document, matrix.model, matrix.cells)
     warnings += scope_warnings(matrix.document, matrix.model, matrix.cells)
     for warning in sorted(warnings, key=lambda p: (p.line, p.column)):
@@ -110,7 +117,9 @@ def validate(obj: Context, file: str | None) -> None:
     levels = {c.level for c in matrix.cells}
     cells = f"{len(matrix.cells)} cell" + ("s" if len(matrix.cells) != 1 else "")
     in_levels = f"{len(levels)} level" + ("s" if len(levels) != 1 else "")
-    echo(f"{matrix.source.display}: ok, {cells} in {in_levels}")
+    pending = sorted({c.level for c in matrix.pending} - levels)
+    computed = f" (and {', '.join(pending)}, whose values are computed)" if pending else ""
+    echo(f"{matrix.source.display}: ok, {cells} in {in_levels}{computed}")
 
 
 @cli.command("list", epilog=EXIT_CODES)
@@ -195,7 +204,9 @@ def render(obj: Context, file: str | None, check: bool, dry_run: bool, force: bo
     """Generate noxfile sessions, compose profiles, the workflow and the docs table."""
     from matrixgen.render import render_outputs
 
-    code = render_outputs(obj.load(file), check=check, dry_run=dry_run, force=force, echo=echo)
+    # Never the commands of computed axes: the files are the same whatever they print.
+    matrix = obj.load(file, compute=False)
+    code = render_outputs(matrix, check=check, dry_run=dry_run, force=force, echo=echo)
     sys.exit(code)
 
 

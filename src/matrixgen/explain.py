@@ -47,6 +47,9 @@ def _origin(matrix: Matrix, cell: Cell) -> str:
 
 def explain_cell(matrix: Matrix, cell: Cell) -> str:
     run = cell.run if isinstance(cell.run, str) else " ".join(cell.run)
+    nox = f'nox -s "{cell.nox_session}"'
+    if any(axis in cell.values for axis in matrix.computed):  # no session is generated
+        nox = f"- (its values are computed; matrixgen run {cell.id})"
     lines = [
         f"{cell.id}: in the matrix",
         f"  level:    {cell.level}" + (f", suite {cell.suite}" if cell.suite_count > 1 else ""),
@@ -55,7 +58,7 @@ def explain_cell(matrix: Matrix, cell: Cell) -> str:
         f"  services: {', '.join(cell.services) or '-'}",
         f"  requires: {', '.join(cell.requires) or '-'}",
         f"  run:      {run}",
-        f'  nox:      nox -s "{cell.nox_session}"',
+        f"  nox:      {nox}",
     ]
     for index in cell.overrides:
         rule = matrix.model.overrides[index]

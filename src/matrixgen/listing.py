@@ -81,11 +81,13 @@ class Listing:
 
 
 def from_matrix(matrix: Matrix) -> Listing:
-    return Listing(
-        [Listed.of(cell.to_json()) for cell in matrix.cells],
-        list(matrix.model.levels),
-        list(matrix.model.axes),
-    )
+    cells = []
+    for cell in matrix.cells:
+        data = cell.to_json()
+        if any(axis in cell.values for axis in matrix.computed):
+            data["nox_session"] = None  # none is generated for a computed value's cell
+        cells.append(Listed.of(data))
+    return Listing(cells, list(matrix.model.levels), list(matrix.model.axes))
 
 
 def format_json(cells: Sequence[Listed]) -> str:
@@ -103,7 +105,7 @@ def format_table(cells: Sequence[Listed]) -> str:
     rows += [
         (
             c.id,
-            str(c.data["nox_session"]),
+            str(c.data["nox_session"] or "-"),
             ",".join(c.data["services"]) or "-",
             ",".join(c.data["requires"]) or "-",
             str(c.data.get("description") or "-"),
@@ -158,7 +160,8 @@ class Cache:
             return None
 
     def write(self, matrix: Matrix, listing: Listing) -> None:
-        if self.text is None:
+        # Not the cells of computed values: a command may print others with the same file.
+        if self.text is None or matrix.computed:
             return
         names = sorted(set(_strings(matrix.document.data)))
         first = {

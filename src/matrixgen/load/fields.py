@@ -94,11 +94,35 @@ def or_short_form(short: dict[str, Any]) -> Any:
 NAME_LIST = {"type": "array", "items": {"type": "string", "pattern": NAME_PATTERN}}
 
 
+# `values: {from: COMMAND, timeout: 30s}`: values a command prints (`load.computed`).
+COMPUTED_VALUES = {
+    "type": "object",
+    "properties": {
+        "from": {
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+            ],
+            "description": "A command (a shell line, or an argv list) run in the folder of "
+            "matrix.yaml when the cells are needed; each line it prints is one value.",
+        },
+        "timeout": {
+            "anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string"}],
+            "description": "How long the command may take [default: 60s].",
+        },
+    },
+    "required": ["from"],
+    "additionalProperties": False,
+}
+
+
 def axis_values_schema(schema: dict[str, Any]) -> None:
-    # `s3:` with nothing after it is an empty value; a plain list is the short form.
+    # `s3:` with nothing after it is an empty value; a plain list is the short form; a
+    # mapping with `from:` (a command) is computed values.
     for name, entry in schema.get("patternProperties", {}).items():
         schema["patternProperties"][name] = {"anyOf": [entry, {"type": "null"}]}
     or_short_form(NAME_LIST)(schema)
+    schema["anyOf"].append(COMPUTED_VALUES)
 
 
 Command = Annotated[

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrixgen.errors import ConfigError, Problem, UsageError, did_you_mean
+from matrixgen.load import computed as computed_axes
 from matrixgen.load.cells import Cell
 from matrixgen.load.clashes import check_cell_names, check_value_names
+from matrixgen.load.computed import ComputedAxis
 from matrixgen.load.document import Document
 from matrixgen.load.expand import Expansion, Removed, expand
 from matrixgen.load.github.checks import check_cells, check_github
@@ -33,6 +36,11 @@ class Matrix:
     document: Document
     model: MatrixFile
     expansion: Expansion
+    # Axes whose values a command prints (`values: {from: ...}`), and, when it did not run,
+    # the cells of their stand-in values: each stands for a level's cells of one
+    # combination of declared values, and is in no listing (`load.computed`).
+    computed: dict[str, ComputedAxis] = field(default_factory=dict)
+    pending: list[Cell] = field(default_factory=list)
 
     @property
     def cells(self) -> list[Cell]:
@@ -67,15 +75,46 @@ class Matrix:
 
 
 def load(
-    directory: Path | None = None, file: str | None = None, *, text: str | None = None
+    directory: Path | None = None,
+    file: str | None = None,
+    *,
+    text: str | None = None,
+    compute: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> Matrix:
     """Read, validate and expand matrix.yaml. Raises `ConfigError` with every problem found.
 
     `text` stands in for the file's content; the files it names (compose files, overlays)
-    are then not looked for, since such a text need not belong to the folder.
+    are then not looked for, since such a text need not belong to the folder. `compute`
+    runs the commands of computed axes (`load.computed`) in the folder, with `env`;
+    without it their cells are `pending`.
     """
     source = locate(directory, file)
     document = read_document(source, text)
+    computed, problems = computed_axes.find(document)
+    problems += computed_axes.named(document, computed)
+    if problems:
+        raise ConfigError(problems)
+    if computed:
+        values = computed_axes.stand_ins(computed)
+        if compute:
+            found = os.environ if env is None else env
+            values = {
+                name: computed_axes.compute(document, axis, source.root, found)
+                for name, axis in computed.items()
+            }
+        document = computed_axes.with_values(document, values)
+    matrix = _load(source, document, text)
+    if computed:
+        matrix.computed = computed
+        if not compute:
+            cells = matrix.expansion.cells
+            matrix.pending = [c for c in cells if any(a in c.values for a in computed)]
+            matrix.expansion.cells = [c for c in cells if not any(a in c.values for a in computed)]
+    return matrix
+
+
+def _load(source: Source, document: Document, text: str | None) -> Matrix:
     try:
         model = validate_schema(document)
     except ConfigError as error:

@@ -133,13 +133,15 @@ def plan_outputs(matrix: Matrix, selected: Sequence[Cell], scope: str) -> dict[s
     durations = estimate([c.id for c in matrix.cells], recorded).durations
     outputs = {"scope": scope, "cells": json.dumps([c.id for c in selected])}
     levels = dict.fromkeys(cell.level for cell in matrix.cells)
+    # Levels with computed values: their jobs list what the plan gives (`render.github`).
+    computed = {c.level for c in matrix.cells if any(a in c.values for a in matrix.computed)}
     for level in levels:
         cells = [c for c in selected if c.level == level]
         count = shard_count(github, level)
         if count:
             entries = shard_entries(matrix, cells, count, durations) if cells else []
             include: list[Any] = [entry.matrix() for entry in entries]
-        elif github.affected or github.on.workflow_call:
+        elif github.affected or github.on.workflow_call or level in computed:
             # Named as the rendered job names them: over all the level's cells.
             names, _ = job_names(matrix, [c for c in matrix.cells if c.level == level])
             include = [cell_entry(matrix, cell, github, names[cell.id]).matrix() for cell in cells]

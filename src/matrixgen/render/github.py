@@ -341,10 +341,14 @@ def setup_steps(matrix: Matrix, entries: Sequence[CellEntry]) -> tuple[str, ...]
 
 
 def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
-    """One job per level; its matrix lists the level's cells explicitly, in matrix order."""
-    by_level: dict[str, list[Cell]] = {}
-    for cell in matrix.cells:
-        by_level.setdefault(cell.level, []).append(cell)
+    """One job per level; its matrix lists the level's cells explicitly, in matrix order.
+    A level with computed values is described by its stand-in cells (`matrix.pending`): the
+    plan job lists its cells at run time (`planned_jobs`)."""
+    by_level: dict[str, list[Cell]] = {level: [] for level in matrix.model.levels}
+    for cell in [*matrix.cells, *matrix.pending]:
+        by_level[cell.level].append(cell)
+    by_level = {level: cells for level, cells in by_level.items() if cells}
+    computed = {cell.level for cell in matrix.pending}
     closure = needs_closure(matrix.model)
     jobs: list[Job] = []
     for level, cells in by_level.items():
@@ -354,7 +358,8 @@ def cell_jobs(matrix: Matrix, github: GithubOutput) -> list[Job]:
         setup = setup_steps(matrix, entries)
         if any("matrix.setup" in step for step in setup):
             extra.append("setup")
-        if whole or any(entry.name != entry.cell for entry in entries):
+        # A computed level's names are the plan's, which may show values with their axes.
+        if whole or level in computed or any(entry.name != entry.cell for entry in entries):
             extra.insert(0, "name")
         containers = job_containers(matrix, entries)
         if any("matrix.images" in container.image for container in containers):
@@ -394,16 +399,19 @@ class PlanJob(Job):
     affected: bool = False  # diff pull requests against their base: needs full history
     sharded: bool = False  # restore recorded durations from the cache
     outputs: tuple[str, ...] = ()  # one matrix per planned level job, by job id
+    computed: bool = False  # runs the commands of computed axes: sets up the job's Python
     selectable: bool = False  # `workflow_call`: its `cells` input selects the cells to run
 
 
 def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[Job]:
-    """`jobs` (one per level) with the plan job first, and planned levels reading from it."""
+    """`jobs` (one per level) with the plan job first, and planned levels reading from it:
+    with `affected` or `shards`, and every level with computed values."""
+    computed = {job_id(cell.level) for cell in matrix.pending}
     # A workflow another may call plans every level: the caller's `cells` select cells.
     called = github.on.workflow_call
-    if not github.affected and not github.shards and not called:
+    if not github.affected and not github.shards and not computed and not called:
         return jobs
-    levels = {job_id(cell.level): cell.level for cell in matrix.cells}
+    levels = {job_id(cell.level): cell.level for cell in [*matrix.cells, *matrix.pending]}
     planned: list[Job] = []
     for job in jobs:
         count = shard_count(github, levels[job.id])
@@ -420,7 +428,7 @@ def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[
                     job, kind="shards", name=name, plan=PLAN_JOB, needs=needs, settings=settings
                 )
             )
-        elif github.affected or called:
+        elif github.affected or called or job.id in computed:
             planned.append(replace(job, plan=PLAN_JOB, needs=needs))
         else:
             planned.append(job)
@@ -433,6 +441,7 @@ def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[
         affected=github.affected,
         sharded=bool(github.shards),
         outputs=outputs,
+        computed=bool(computed),
         selectable=called,
     )
     return [plan, *planned]
