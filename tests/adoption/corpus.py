@@ -43,9 +43,12 @@ class Adoption:
     # Keys that follow from another axis's value: key -> (axis, env variable of that
     # axis's values in matrix.yaml that holds the key's value).
     derived: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    # Keys whose values are lists, named in matrix.yaml by their items joined with a
-    # separator, as the workflow's `join(matrix.db, '-')` names them (key -> separator).
+    # Keys whose values are lists, shown by the workflow with their items joined by a
+    # separator, as `join(matrix.db, '-')` shows them (key -> separator).
     joined: Mapping[str, str] = field(default_factory=dict)
+    # Keys whose list values are one value of several axes of matrix.yaml, item by item
+    # (key -> axes): aiomysql's `db: [mysql, '8.0']` is server=mysql, version=8.0.
+    split: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The original's job `name:` per job id, as a format string over its matrix keys (list
     # values joined as `joined` says). A job without one is named by GitHub "<job id>
     # (<each value>, ...)": "postgres ({python-version}, {postgres-version})".
@@ -92,6 +95,9 @@ class Adoption:
         named = set()
         for key, text in self.texts(job).items():
             if key in left_out:
+                continue
+            if key in self.split:
+                named.update(zip(self.split[key], map(text_of, job[key]), strict=True))
                 continue
             axis = self.axes.get(key, key)
             named.add((axis, self.values.get(axis, {}).get(text, text)))
@@ -210,12 +216,13 @@ CORPUS = [
         },
     ),
     # A service container whose whole image (MySQL or MariaDB, and its version) is a matrix
-    # value, written as a list the workflow joins; jobs named from their values.
+    # value, a list the workflow joins (two axes here); jobs named from their values.
     Adoption(
         "aiomysql",
         levels={"tests": "tests"},
         axes={"py": "python"},
         joined={"db": "-"},
+        split={"db": ("server", "version")},
         runner=("os", "{}"),
         names={"tests": "🧪 🐍{py} @ {os} on {db}"},
     ),
