@@ -4,7 +4,6 @@ at the unit level; tests beside each command's own run them through the CLI."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,8 @@ def test_json_nesting_is_capped_at_64_without_recursion() -> None:
     for depth in (65, 1_000, 100_000):
         with pytest.raises(ValueError, match=r"^lists or objects nested deeper than 64 levels$"):
             load_json("[" * depth + "]" * depth)
-    start = time.monotonic()
     with pytest.raises(ValueError, match="nested deeper"):
         load_json('{"a":' * 100_000 + "1" + "}" * 100_000)
-    assert time.monotonic() - start < 5
 
 
 def test_json_brackets_in_strings_do_not_count_and_mismatches_are_syntax_errors() -> None:

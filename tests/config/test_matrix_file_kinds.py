@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,14 @@ import pytest
 from tests.hostile_files import DEVICE, FIFO, matrixgen, plant, too_big
 
 
-def validate(root: Path) -> tuple[int, str, float]:
-    start = time.monotonic()
+def validate(root: Path) -> tuple[int, str]:
+    """`matrixgen validate` in a process of its own: a read that blocked would hang it,
+    and the timeout ends the test instead."""
     done = subprocess.run(
         [sys.executable, "-m", "matrixgen", "-C", str(root), "validate"],
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
-    return done.returncode, done.stderr, time.monotonic() - start
+    return done.returncode, done.stderr
 
 
 @pytest.mark.parametrize(
@@ -35,15 +35,14 @@ def test_a_matrix_file_that_is_no_file_is_refused_at_once(
     tmp_path: Path, make: object, why: str
 ) -> None:
     make(tmp_path / "matrix.yaml")  # type: ignore[operator]
-    code, err, seconds = validate(tmp_path)
+    code, err = validate(tmp_path)
     assert code == 2 and why in err and "matrix.yaml:1:1: cannot read it:" in err, err
-    assert seconds < 10
 
 
 def test_a_link_to_a_real_matrix_file_is_read(tmp_path: Path) -> None:
     (tmp_path / "real.yaml").write_text("version: 1\nlevels: {unit: {run: pytest}}\n")
     (tmp_path / "matrix.yaml").symlink_to("real.yaml")
-    code, err, _ = validate(tmp_path)
+    code, err = validate(tmp_path)
     assert code == 0, err
 
 
@@ -70,7 +69,7 @@ def test_every_command_refuses_a_matrix_file_that_is_no_file(
 ) -> None:
     plant(tmp_path / "matrix.yaml", kind)
     ran = matrixgen(tmp_path, *command, timeout=30)
-    assert (ran.code, ran.out) == (2, "") and ran.seconds < 10
+    assert (ran.code, ran.out) == (2, "")
     assert ran.err == (
         f"{tmp_path}/matrix.yaml:1:1: cannot read it: {why}; matrix.yaml must be a file\n"
     )
@@ -96,7 +95,7 @@ def test_a_compose_file_that_is_no_file_is_a_located_error(
     (tmp_path / "matrix.yaml").write_text(COMPOSE)
     plant(tmp_path / "testing/compose.yml", kind)
     ran = matrixgen(tmp_path, *command, timeout=30)
-    assert (ran.code, ran.out) == (2, "") and ran.seconds < 10
+    assert (ran.code, ran.out) == (2, "")
     assert ran.err == (
         f"{tmp_path}/matrix.yaml:5:23: levels.unit.compose.files[0]: 'testing/compose.yml' "
         "cannot be read "
@@ -133,5 +132,5 @@ def test_a_planted_list_cache_is_a_miss(tmp_path: Path, kind: str) -> None:
     if kind == "deep-json":  # a valid header, then a cell line nested 100,000 deep
         cache.write_text(header + "\n" + "[" * 100_000 + "]" * 100_000 + "\n")
     ran = matrixgen(tmp_path, "list", "--json", timeout=30)
-    assert (ran.code, ran.out, ran.err) == (0, first.out, "") and ran.seconds < 10
+    assert (ran.code, ran.out, ran.err) == (0, first.out, "")
     assert cache.is_file() and not cache.is_symlink()  # written anew

