@@ -36,6 +36,13 @@ def _origin(matrix: Matrix, cell: Cell) -> str:
         suite = (level.suites or {}).get(cell.suite)
         where = ("levels", cell.level, *(("suites", cell.suite) if suite and suite.cells else ()))
         return f"listed as {cell.origin} at {_where(matrix, *where, 'cells', index)}"
+    if cell.origin.startswith("cover "):
+        at = _cover_where(matrix, cell)
+        return (
+            f"{cell.origin.replace(' ', ': ')} at {at}: a covering array of "
+            f"{' × '.join(cell.spanned)}, where every {_tuple_kind(cell.origin)} the excludes "
+            "allow is in some cell"
+        )
     if not cell.spanned:
         return "the only cell of its suite (it spans no axis)"
     pins = [a for a in cell.values if a not in cell.spanned]
@@ -43,6 +50,30 @@ def _origin(matrix: Matrix, cell: Cell) -> str:
     return text + (
         f", with {', '.join(f'{a}={cell.values[a]}' for a in pins)} pinned" if pins else ""
     )
+
+
+def _tuple_kind(origin: str) -> str:
+    strength = int(origin.split()[1])
+    return "pair of values" if strength == 2 else f"combination of {strength} values"
+
+
+def _cover_where(matrix: Matrix, cell: Cell) -> str:
+    suites = matrix.model.levels[cell.level].suites or {}
+    suite = suites.get(cell.suite)
+    if suite is not None and suite.cover is not None:
+        return _where(matrix, "levels", cell.level, "suites", cell.suite, "cover")
+    return _where(matrix, "levels", cell.level, "cover")
+
+
+def _covers_only(matrix: Matrix, cell: Cell) -> list[str]:
+    """For a cell of a covering suite: the t-tuples no other cell of it holds."""
+    for covered in matrix.expansion.covers:
+        if (covered.level, covered.suite) == (cell.level, cell.suite):
+            row = tuple(cell.values[axis] for axis, _ in covered.axes)
+            if row in covered.rows:
+                only = covered.only_in(row)
+                return [f"  only it:  {', '.join(only) if only else '- (each is in another cell)'}"]
+    return []
 
 
 def explain_cell(matrix: Matrix, cell: Cell) -> str:
@@ -55,6 +86,7 @@ def explain_cell(matrix: Matrix, cell: Cell) -> str:
         f"  level:    {cell.level}" + (f", suite {cell.suite}" if cell.suite_count > 1 else ""),
         f"  values:   {_values(cell)}",
         f"  why:      {_origin(matrix, cell)}",
+        *_covers_only(matrix, cell),
         f"  services: {', '.join(cell.services) or '-'}",
         f"  requires: {', '.join(cell.requires) or '-'}",
         f"  run:      {run}",

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from matrixgen.load import covering
 from matrixgen.load.cells import Cell, match_cell
+from matrixgen.load.cover import cover
 from matrixgen.load.model import Level, MatrixFile, SuiteFields
 
 
@@ -31,6 +33,7 @@ class SuiteSpec:
     junit: bool = True
     # `cells:`: the combinations listed (values in `axes` order), instead of their product
     listed: tuple[tuple[str, ...], ...] | None = None
+    cover: int | None = None  # `cover: t`: a covering array of strength t, not the product
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Expansion:
     exclude_hits: list[int]
     override_hits: list[int]
     include_duplicates: list[int] = field(default_factory=list)  # includes naming an existing cell
+    covers: list[covering.Covered] = field(default_factory=list)  # suites with `cover: t`
 
 
 def level_axes(fields: SuiteFields) -> list[tuple[str, list[str] | None]]:
@@ -101,6 +105,7 @@ def _fold(
         env={**level.env, **suite.env} if suite is not level else dict(level.env),
         suite_count=count,
         listed=listed,
+        cover=pick("cover"),  # type: ignore[arg-type]
         **_harness(level, suite),
     )
 
@@ -197,7 +202,11 @@ def expand(model: MatrixFile) -> Expansion:
     override_hits = [0] * len(model.overrides)
     removed: list[Removed] = []
     by_level: dict[str, list[Cell]] = {name: [] for name in model.levels}
+    covers: list[covering.Covered] = []
     for spec in specs:
+        if spec.cover is not None:
+            covers.append(_cover(model, spec, exclude_hits, removed, by_level[spec.level]))
+            continue
         for position, combo in enumerate(value_combinations(spec)):
             values = dict(zip((axis for axis, _ in spec.axes), combo, strict=True))
             values.update({k: v for k, v in spec.pins.items() if k not in values})
@@ -233,7 +242,41 @@ def expand(model: MatrixFile) -> Expansion:
     cells = [
         _apply_overrides(model, c, override_hits) for level in by_level.values() for c in level
     ]
-    return Expansion(cells, removed, exclude_hits, override_hits, duplicates)
+    return Expansion(cells, removed, exclude_hits, override_hits, duplicates, covers)
+
+
+def _cover(
+    model: MatrixFile, spec: SuiteSpec, hits: list[int], removed: list[Removed], cells: list[Cell]
+) -> covering.Covered:
+    """The suite's cells as a covering array; its `cells:` (those no exclude removes) first."""
+    assert spec.cover is not None
+    spanned = [axis for axis, _ in spec.axes]
+    patterns, rules = covering.patterns(model, spec, hits)
+    keep: list[tuple[str, ...]] = []
+    for position, combo in enumerate(spec.listed or ()):
+        values = {**dict(zip(spanned, combo, strict=True))}
+        values.update({k: v for k, v in spec.pins.items() if k not in values})
+        cell = make_cell(model, spec, values, f"cells[{position}]")
+        matched = [i for i, r in enumerate(model.exclude) if match_cell(r.match, cell)]
+        if matched:
+            removed.append(Removed(cell, matched[0]))
+            continue
+        keep.append(combo)
+        cells.append(cell)
+    rows = cover(
+        [len(values) for _, values in spec.axes],
+        spec.cover,
+        patterns,
+        keep=[tuple(vs.index(v) for (_, vs), v in zip(spec.axes, c, strict=True)) for c in keep],
+    )
+    named = [tuple(vs[i] for (_, vs), i in zip(spec.axes, row, strict=True)) for row in rows]
+    for combo in named[len(keep) :]:
+        values = dict(zip(spanned, combo, strict=True))
+        values.update({k: v for k, v in spec.pins.items() if k not in values})
+        cells.append(make_cell(model, spec, values, f"cover {spec.cover}"))
+    return covering.Covered(
+        spec.level, spec.name, spec.cover, spec.axes, tuple(patterns), tuple(rules), tuple(named)
+    )
 
 
 def _include_spec(specs: list[SuiteSpec], level: str, suite: str | None) -> SuiteSpec | None:

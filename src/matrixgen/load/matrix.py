@@ -12,8 +12,9 @@ from matrixgen.load import computed as computed_axes
 from matrixgen.load.cells import Cell
 from matrixgen.load.clashes import check_cell_names, check_value_names
 from matrixgen.load.computed import ComputedAxis
+from matrixgen.load.covering import check_cover_fields, cover_problems
 from matrixgen.load.document import Document
-from matrixgen.load.expand import Expansion, Removed, expand
+from matrixgen.load.expand import Expansion, Removed, expand, suites
 from matrixgen.load.github.checks import check_cells, check_github
 from matrixgen.load.github.job_options import check_job_option_cells, check_job_options
 from matrixgen.load.harness import check_env_names, check_harness
@@ -125,6 +126,7 @@ def _load(source: Source, document: Document, text: str | None) -> Matrix:
         raise ConfigError(problems)
     expansion = expand(model)
     problems = check_expansion(document, model, expansion)
+    problems += cover_problems(document, model, expansion.covers)
     problems += check_cell_names(document, model, expansion.cells)
     problems += check_target_cells(document, model, expansion.cells)
     problems += check_cells(document, model, expansion.cells)
@@ -145,6 +147,7 @@ def check_model(document: Document, model: MatrixFile, root: Path | None) -> lis
         *check_references(document, model),
         *check_value_names(document, model),
         *check_size(document, model),
+        *check_cover_fields(document, model, suites(model)),
         *check_ready_probes(document, model),
         *check_unused_settings(document, model),
         *check_paths(document, model, root),

@@ -245,6 +245,15 @@ class SuiteFields(Strict):
             "value of every axis spanned."
         ),
     )
+    cover: Annotated[int, Field(ge=2)] | None = Field(
+        None,
+        description=(
+            "t: the cells are a covering array of `axes` instead of their product: every "
+            "combination of t values of t different axes that the excludes allow is in at "
+            "least one cell (2: every pair). With `cells:`, those cells are kept first and "
+            "completed."
+        ),
+    )
     services: bool | list[Name] = Field(
         True, description="false: no services (in-process mocks); a list adds services."
     )

@@ -25,13 +25,27 @@ MAX_COMBINATIONS = 50_000  # over all levels (aliases make thousands of levels c
 
 def combinations(spec: SuiteSpec) -> int:
     """Cells of the suite's product (or list): after a level's value restrictions, before
-    excludes."""
+    excludes. For `cover: t`, the t-tuples to cover: what its construction's time grows
+    with, and a bound on its cells."""
+    if spec.cover is not None:
+        return tuples(spec.cover, [len(values) for _, values in spec.axes])
     if spec.listed is not None:
         return len(spec.listed)
     return math.prod(len(values) for _, values in spec.axes)
 
 
+def tuples(t: int, sizes: list[int]) -> int:
+    """Combinations of t values of t different axes: the elementary symmetric sum."""
+    sums = [1] + [0] * t
+    for size in sizes:
+        for j in range(t, 0, -1):
+            sums[j] += sums[j - 1] * size
+    return sums[t]
+
+
 def _factors(spec: SuiteSpec) -> str:
+    if spec.cover is not None:
+        return f"the {spec.cover}-value combinations `cover: {spec.cover}` covers"
     if spec.listed is not None:
         return f"{_n(len(spec.listed))} listed in `cells:`"
     return " × ".join(f"{len(values)} {axis}" for axis, values in spec.axes)
