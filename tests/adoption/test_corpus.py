@@ -110,22 +110,21 @@ def test_zizmor_reports_only_unpinned_actions_and_nothing_once_pinned(
     assert [i for i in idents if i != "unpinned-images"] == ["unpinned-uses"] * len(unpinned)
 
 
-def test_arqs_service_containers_are_its_jobs_services_one_per_line(tmp_path: Path) -> None:
+def test_arqs_service_container_takes_its_image_from_each_line(tmp_path: Path) -> None:
     """arq's original gave each job the service container redis:<its version> on 6379."""
     [arq] = [a for a in CORPUS if a.folder == "arq"]
     job = yaml.safe_load(rendered(arq, tmp_path).read_text(encoding="utf-8"))["jobs"]["test"]
-    assert sorted(job["services"]) == ["redis-5", "redis-6", "redis-7"]
-    for name, service in job["services"].items():
-        assert service["image"] == f"${{{{ matrix.images['{name}'] || '' }}}}"
-        assert service["ports"] == ["6379:6379"]
+    assert list(job["services"]) == ["redis"]
+    assert job["services"]["redis"]["image"] == "${{ matrix.images['redis'] || '' }}"
+    assert job["services"]["redis"]["ports"] == ["6379:6379"]
     lines = job["strategy"]["matrix"]["include"]
     assert [(line["cell"], line["images"]) for line in lines][-3:] == [
-        ("3.12-5", {"redis-5": "redis:5"}),
-        ("3.11-6", {"redis-6": "redis:6"}),
-        ("3.11-7", {"redis-7": "redis:7"}),
+        ("3.12-5", {"redis": "redis:5"}),
+        ("3.11-6", {"redis": "redis:6"}),
+        ("3.11-7", {"redis": "redis:7"}),
     ]
     run = next(step for step in job["steps"] if step.get("name") == "Run the cell")
-    assert run["env"]["PORT_REDIS_6"] == "${{ job.services['redis-6'].ports['6379'] }}"
+    assert run["env"]["PORT_REDIS"] == "${{ job.services['redis'].ports['6379'] }}"
     assert '--services native "${provided[@]}" "$CELL"' in run["run"]
 
 
