@@ -9,8 +9,10 @@ or a CI that reads nothing special: the caller then prints its plain lines.
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -77,6 +79,31 @@ class GitHub:
         return f"::{kind} title={command_property(title)}::{command_data(message)}"
 
 
+@dataclass(frozen=True)
+class GitLab:
+    """Collapsible sections of the job log: https://docs.gitlab.com/ci/jobs/job_logs/
+    (`section_start:<unix time>:<name>[collapsed=true]`, the title after `\\r\\e[0K`, which
+    hides the marker, and `section_end:<unix time>:<name>`). GitLab has no annotations,
+    step summary or step outputs: the JUnit report carries failures to the merge request."""
+
+    name: str = "gitlab"
+    title: str = "GitLab CI"
+    summary_variable: str | None = None
+    output_variable: str | None = None
+    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+
+    def group(self, title: str, body: str) -> str | None:
+        # A section's name: letters, digits, `_`, `.` and `-`; the title is free text.
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", title).strip("_")[:60] or "section"
+        clear = "\r\x1b[0K"
+        start = f"\x1b[0Ksection_start:{int(self.clock())}:{name}[collapsed=true]{clear}{title}"
+        end = f"\x1b[0Ksection_end:{int(self.clock())}:{name}{clear}"
+        return f"{start}\n{body}\n{end}"
+
+    def annotation(self, kind: Kind, title: str, message: str) -> str | None:
+        return None
+
+
 def command_data(text: str) -> str:
     """A workflow command's message, escaped as the runner unescapes it: a command ends at
     a newline, and `%0A` in a reason stays those three characters."""
@@ -90,8 +117,10 @@ def command_property(text: str) -> str:
 
 # How each provider says it is running: the first that answers is the one.
 GITHUB = GitHub()
+GITLAB = GitLab()
 PROVIDERS: dict[str, tuple[Callable[[Mapping[str, str]], bool], Provider]] = {
     "github": (lambda env: env.get("GITHUB_ACTIONS") == "true", GITHUB),
+    "gitlab": (lambda env: env.get("GITLAB_CI") == "true", GITLAB),
 }
 PLAIN: Provider = Plain()
 

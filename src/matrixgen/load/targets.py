@@ -26,6 +26,8 @@ from matrixgen.load import clashes
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.github.model import GithubOutput
+from matrixgen.load.gitlab.checks import check_gitlab, check_gitlab_cells
+from matrixgen.load.gitlab.model import GitlabOutput
 from matrixgen.load.model import DocsOutput, MatrixFile, Outputs
 from matrixgen.load.paths import normalized, read_files
 
@@ -179,7 +181,7 @@ def _register_builtins() -> None:
     def whole(setting: str) -> Iterable[tuple[PathKey, str]]:
         return [((), setting)]
 
-    def in_file(setting: GithubOutput | DocsOutput) -> Iterable[tuple[PathKey, str]]:
+    def in_file(setting: GithubOutput | GitlabOutput | DocsOutput) -> Iterable[tuple[PathKey, str]]:
         return [(("file",), setting.file)]
 
     register(Target("nox", str, files=whole, checks=clashes.check_nox_names, installs=True))
@@ -191,6 +193,18 @@ def _register_builtins() -> None:
             files=in_file,
             checks=clashes.check_github_names,
             cell_checks=clashes.check_artifact_names,
+            installs=True,
+        )
+    )
+    register(
+        Target(
+            "gitlab",
+            GitlabOutput,
+            files=in_file,
+            checks=check_gitlab,
+            cell_checks=check_gitlab_cells,
+            description="A GitLab CI pipeline of the cells (.gitlab-ci.yml, or a file it "
+            "includes): a `parallel: matrix:` job per level and a gate.",
             installs=True,
         )
     )

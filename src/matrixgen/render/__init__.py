@@ -1,6 +1,6 @@
 """`matrixgen render`: matrix → outputs in memory → compare with disk → write or check.
 
-One module per target (nox_sessions, compose, github, docs, schema) behind `target.Target`,
+One module per target (nox_sessions, compose, github, gitlab, docs, schema) behind `target.Target`,
 paired with the outputs registry (`load.targets`) in `RENDERERS`;
 `writer` owns every decision about the disk.
 """
@@ -34,6 +34,12 @@ def _github() -> Target:
     return GithubTarget()
 
 
+def _gitlab() -> Target:
+    from matrixgen.render.gitlab import GitlabTarget
+
+    return GitlabTarget()
+
+
 def _docs() -> Target:
     from matrixgen.render.docs import DocsTarget
 
@@ -52,6 +58,7 @@ RENDERERS: dict[str, Callable[[], Target]] = {
     "nox": _nox,
     "compose": _compose,
     "github": _github,
+    "gitlab": _gitlab,
     "docs": _docs,
     "schema": _schema,
 }

@@ -120,9 +120,11 @@ class Progress:
         reason = f": {outcome.reason.splitlines()[0]}" if outcome.reason else ""
         count = f"[{self.done}/{self.total}]"
         text = f"{word(status).upper()} {cell.id} ({outcome.duration:.1f}s) {count}{reason}"
-        group = self.ci.group(text, outcome.output) if outcome.output else None
+        # Only the provider's own markers may hold control characters (GitLab's sections do).
+        output = inert(outcome.output)
+        group = self.ci.group(inert(text), output) if outcome.output else None
         if group is not None:
-            self._raw(inert(group))
+            self._raw(group)
         else:
             self._line(text, STATUS_STYLE[word(status)])
             if outcome.output and (self.verbose or failing):

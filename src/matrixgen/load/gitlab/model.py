@@ -1,0 +1,55 @@
+"""`outputs.gitlab`: where the `.gitlab-ci.yml` goes and how its jobs run.
+
+What a cell's job runs, installs and may do (retries, allowed failure, service containers,
+levels' `needs:`) is read from the same settings the GitHub workflow reads; only what is
+GitLab's own is here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from matrixgen.load.fields import Strict, or_short_form
+
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class GitlabOutput(Strict):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra=or_short_form({"type": "string"}),
+    )
+    file: str = Field(
+        ".gitlab-ci.yml",
+        description="The pipeline file: .gitlab-ci.yml, or a file the project's own includes.",
+    )
+    image: Text | None = Field(
+        None,
+        description="The image every job runs in (a Docker executor: python:3.12); it needs "
+        "python3 with venv, and bash [default: none: the runner's own, as a shell runner].",
+    )
+    tags: list[Text] = Field(
+        default_factory=list, description="Runner tags every job asks for (`tags:`)."
+    )
+    setup_minutes: int = Field(
+        0,
+        alias="setup-minutes",
+        ge=0,
+        description="Minutes added to a cell's `timeout` for its job's `timeout:` (installs); "
+        "0: the job's limit is the cell's own.",
+    )
+    containers: bool = Field(
+        True,
+        description="Services with a container declaration (`services.<name>.github`) run as "
+        "the jobs' `services:` (a Docker executor); false: every service runs as `matrixgen "
+        "run` starts it locally (a shell runner).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        return {"file": data} if isinstance(data, str) else data

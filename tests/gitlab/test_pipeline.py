@@ -1,0 +1,192 @@
+"""outputs.gitlab: a stage per level, a `parallel: matrix:` job listing exactly its cells,
+`needs:` as the levels say, what GitLab sets per job (timeout, allow_failure, services)
+splitting a level only where its cells differ, and a gate; validate's GitLab limits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+import yaml
+from support.cli import invoke
+from support.project import Project
+
+from .conftest import PIPELINE, cells_of, pipeline
+
+TWO_LEVELS = """\
+version: 1
+name: tiny
+axes:
+  color: [red, blue, green]
+  size: [s, m]
+levels:
+  unit:
+    axes: [color, size]
+    run: python -c "print('unit')"
+    timeout: 2m
+  slow:
+    axes: {color: [red, blue]}
+    with: {size: s}
+    run: python -c "print('slow')"
+    github: {needs: [unit]}
+exclude:
+  - match: {color: blue, size: m}
+    reason: no blue m
+include:
+  - {level: slow, color: green}
+outputs:
+  matrixgen: "-e /opt/matrixgen"
+  install: ["-e .[test]"]
+  gitlab: .gitlab-ci.yml
+"""
+
+
+def listed(level: str) -> list[str]:
+    result = invoke("list", "--level", level, "--json")
+    assert result.code == 0, result.err
+    return [cell["id"] for cell in json.loads(result.out)]
+
+
+def test_a_job_per_level_lists_exactly_its_cells(project: Callable[..., Project]) -> None:
+    made = project(TWO_LEVELS)
+    loaded = pipeline(made)
+    assert loaded["stages"] == ["unit", "slow"]
+    # Excludes and includes applied: GitLab expands nothing matrixgen did not list.
+    assert cells_of(loaded["unit"]) == listed("unit")
+    assert cells_of(loaded["slow"]) == listed("slow")
+    assert "unit/blue-m" not in cells_of(loaded["unit"])
+    assert "slow/green" in cells_of(loaded["slow"])
+    assert loaded["unit"]["stage"] == "unit"
+    assert loaded["unit"]["needs"] == []  # starts at once, as the level says
+    assert loaded["slow"]["needs"] == ["unit"]
+    assert loaded["unit"]["timeout"] == "2m"  # the cell's own timeout, exactly
+    assert "timeout" not in loaded["slow"]
+    # Values every cell of a job shares are the job's; the matrix says only the cell.
+    assert loaded["unit"]["variables"] == {"MATRIXGEN_SERVICES": "native", "MATRIXGEN_RETRIES": "0"}
+    assert loaded["unit"]["extends"] == ".matrixgen-cell"
+    cell = loaded[".matrixgen-cell"]
+    assert cell["artifacts"]["reports"]["junit"] == "results/*/*.xml"
+    assert cell["artifacts"]["when"] == "always"
+    run = cell["script"][-1]
+    assert 'matrixgen run --file "$MATRIXGEN_FILE" --services "$MATRIXGEN_SERVICES"' in run
+    assert loaded["variables"]["MATRIXGEN_REQUIREMENT"] == "-e /opt/matrixgen"
+    assert loaded["variables"]["MATRIXGEN_INSTALL"] == "-e .[test]"
+    gate = loaded["matrix gate"]
+    assert gate["stage"] == ".post" and gate["when"] == "always"
+    assert gate["needs"] == ["unit", "slow"]
+    assert 'matrixgen render --file "$MATRIXGEN_FILE" --check' in gate["script"]
+    assert 'matrixgen report --file "$MATRIXGEN_FILE" --check-complete results' in gate["script"]
+
+
+def test_rendering_is_byte_identical_and_checked(project: Callable[..., Project]) -> None:
+    made = project(TWO_LEVELS)
+    assert made.render() == 0
+    first = made.read(PIPELINE)
+    assert made.render() == 0 and made.read(PIPELINE) == first
+    assert made.render(check=True) == 0
+    made.write(PIPELINE, first.replace("unit/red-s", "unit/red-x"))
+    assert made.render(check=True) == 1
+
+
+def test_what_gitlab_sets_per_job_splits_a_level(project: Callable[..., Project]) -> None:
+    text = TWO_LEVELS.replace(
+        "include:",
+        "overrides:\n  - match: {level: unit, color: green}\n    timeout: 9m\n"
+        "  - match: {level: slow, color: red}\n    allowed-failure: true\ninclude:",
+    )
+    loaded = pipeline(project(text))
+    assert cells_of(loaded["unit (2m)"]) == ["unit/red-s", "unit/red-m", "unit/blue-s"]
+    assert cells_of(loaded["unit (9m)"]) == ["unit/green-s", "unit/green-m"]
+    assert loaded["unit (9m)"]["timeout"] == "9m"
+    assert cells_of(loaded["slow (allowed to fail)"]) == ["slow/red"]
+    assert loaded["slow (allowed to fail)"]["allow_failure"] is True
+    assert "allow_failure" not in loaded["slow"]
+    # A level waits for every job of the levels it needs; the gate for all of them.
+    assert loaded["slow"]["needs"] == ["unit (2m)", "unit (9m)"]
+    # Jobs in the order of their first cell.
+    assert loaded["matrix gate"]["needs"] == [
+        "unit (2m)", "unit (9m)", "slow (allowed to fail)", "slow"
+    ]  # fmt: skip
+
+
+SERVICES = """\
+version: 1
+axes:
+  backend:
+    values:
+      redis: {services: [redis]}
+      memory: {}
+levels:
+  unit:
+    axes: [backend]
+    run: python -m pytest
+services:
+  redis:
+    process:
+      command: [redis-server, --port, "${port}"]
+      ready: {tcp: "127.0.0.1:${port}"}
+    install: {apt: [redis-server]}
+    env: {REDIS_URL: "redis://${host}:${port}/0"}
+    github: {image: "redis:7", port: 6379, env: {A: "$x"}}
+outputs:
+  matrixgen: "-e /opt/matrixgen"
+  gitlab: {file: ci/pipeline.yml, containers: CONTAINERS}
+"""
+
+
+def test_service_containers_or_native(project: Callable[..., Project]) -> None:
+    made = project(SERVICES.replace("CONTAINERS", "true"))
+    assert made.render() == 0
+    loaded = yaml.safe_load(made.read("ci/pipeline.yml"))
+    job = loaded["unit (redis:7)"]
+    assert job["services"] == [
+        {"name": "redis:7", "alias": "redis", "variables": {"A": "$$x"}}
+    ]  # `$$`: GitLab passes `$x` as it is
+    assert job["variables"]["MATRIXGEN_PROVIDED"] == "redis=redis:6379"
+    assert "MATRIXGEN_APT" not in job["variables"]  # a container installs nothing
+    assert "services" not in loaded["unit"]
+    # On a shell runner the service is started by `matrixgen run`, installed by apt.
+    made.write("matrix.yaml", SERVICES.replace("CONTAINERS", "false"))
+    assert made.render() == 0
+    loaded = yaml.safe_load(made.read("ci/pipeline.yml"))
+    assert "services" not in loaded["unit"]
+    entries = loaded["unit"]["parallel"]["matrix"]
+    assert entries == [
+        {"CELL": ["unit/redis"], "MATRIXGEN_APT": ["redis-server"]},
+        {"CELL": ["unit/memory"], "MATRIXGEN_APT": [""]},
+    ]
+
+
+def test_gitlab_limit_of_a_job_is_a_located_error(project: Callable[..., Project]) -> None:
+    values = ", ".join(f"v{i}" for i in range(201))
+    text = TWO_LEVELS.replace("color: [red, blue, green]", f"color: [{values}]")
+    text = text.replace("  - match: {color: blue, size: m}\n    reason: no blue m\n", "")
+    text = text.replace("exclude:\n", "").replace("{color: [red, blue]}", "[color]")
+    text = text.replace("include:\n  - {level: slow, color: green}\n", "")
+    project(text)
+    result = invoke("validate")
+    assert result.code == 2
+    lines = [line for line in result.err.splitlines() if "GitLab job" in line]
+    assert lines[0].startswith("matrix.yaml:7:3: levels.unit: GitLab job 'unit' would list 402")
+    assert lines[1].startswith("matrix.yaml:11:3: levels.slow: GitLab job 'slow' would list 201")
+    assert "at most 200 jobs of one; split the level" in lines[1]
+    assert len(lines) == 2
+
+
+def test_a_level_named_after_a_gitlab_keyword(project: Callable[..., Project]) -> None:
+    project(
+        TWO_LEVELS.replace("  slow:", "  variables:").replace("level: slow", "level: variables")
+    )
+    result = invoke("validate")
+    assert result.code == 2
+    assert result.err.startswith("matrix.yaml:11:3: levels.variables: ")
+    assert "level 'variables' would name a GitLab job 'variables'" in result.err
+    assert "rename the level" in result.err
+
+
+@pytest.mark.parametrize("setting", ["ci.yml", "{file: ci.yml}"])
+def test_short_and_long_forms(project: Callable[..., Project], setting: str) -> None:
+    made = project(TWO_LEVELS.replace("gitlab: .gitlab-ci.yml", f"gitlab: {setting}"))
+    assert made.render() == 0
+    assert yaml.safe_load(made.read("ci.yml"))["stages"] == ["unit", "slow"]
