@@ -407,6 +407,9 @@ def clean(obj: Context, file: str | None, results_dir: Path | None) -> None:
     default=None,
     help="Write every cell's JUnit merged into one file here (test names prefixed by the cell).",
 )
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Leave the table out of what is printed after the summary."
+)
 @click.pass_obj
 def report(
     obj: Context,
@@ -419,8 +422,11 @@ def report(
     json_file: Path | None,
     html_file: Path | None,
     junit_file: Path | None,
+    quiet: bool,
 ) -> None:
-    """Merge per-cell JUnit into the support-matrix table."""
+    """Merge per-cell JUnit into the support-matrix table, and print it."""
+    import shutil
+
     from matrixgen.results import ReportOptions, report_results
 
     matrix = obj.load(file)
@@ -433,6 +439,9 @@ def report(
         json_file=json_file,
         html_file=html_file,
         junit_file=junit_file,
+        quiet=quiet,
+        # A terminal's width (COLUMNS first); a log or a pipe gets the table unwrapped.
+        width=shutil.get_terminal_size().columns if sys.stdout.isatty() else None,
         env=dict(os.environ),
     )
     sys.exit(report_results(matrix, options, echo=echo))

@@ -151,3 +151,109 @@ def test_chromium_renders_the_grid(tmp_path: Path, require_binary: Callable[[str
     )
     for rgb in (greens, yellows, reds, greys, purples):
         assert rgb in colors, f"{rgb} not rendered"
+
+
+def chromium_binary(require_binary: Callable[[str], str]) -> str:
+    # Debian's package is `chromium`; GitHub's Ubuntu runners have Google Chrome (and a
+    # Chromium under other names): any of them lays the page out the same way.
+    browsers = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+    return next(filter(None, map(shutil.which, browsers)), None) or require_binary("chromium")
+
+
+# Long unbroken words where reports have them: a parametrized test id, a reason quoting a
+# path, a long label in the headings; and a failure message wider than any window.
+LONG_TEST = "test_roundtrip[" + "-".join(f"payload{i}" for i in range(40)) + "]"
+LONG_REASON = "requires /opt/" + "/".join(f"folder{i}" for i in range(30)) + "/kind"
+LONG_MESSAGE = "AssertionError: " + "x" * 600 + " " + "y " * 300
+
+
+def wide_page(tmp_path: Path) -> str:
+    """The report of a matrix whose table is as wide as real ones get: three row axes, long
+    labels, named cells in every table cell, and long test names, reasons and messages."""
+    axes = {
+        "backend": ["postgresql", "mysql", "sqlite", "cockroachdb"],
+        "driver": ["asyncpg-driver", "psycopg-driver", "aiomysql-driver"],
+        "version": ["1.0", "1.1", "2.0", "2.1"],
+    }
+    levels = ["unit", "component", "integration", "e2e", "performance", "compatibility"]
+    lines = ["version: 1", "axes:"]
+    for axis, values in axes.items():
+        lines.append(f"  {axis}:")
+        lines.append(f"    title: The {axis} this cell runs against, in full")
+        lines.append("    values:")
+        lines += [f"      {v!r}: {{label: {v} with a long label}}" for v in values]
+    lines.append("levels:")
+    for level in levels:
+        lines += [
+            f"  {level}:",
+            f"    label: {level} tests across every backend",
+            "    axes: [backend, driver, version]",
+            "    run: pytest",
+        ]
+    lines += ["outputs:", "  docs: {file: docs/testing.md, rows: [backend], columns: level}"]
+    write(tmp_path, {"matrix.yaml": "\n".join(lines) + "\n"})
+    matrix = load(tmp_path)
+    files = {}
+    for index, cell in enumerate(matrix.cells):
+        if index % 5 == 0:
+            text = junit(cell.id, passed=2, failed=1, message=LONG_MESSAGE)
+            text = text.replace("test_bad_0", LONG_TEST)
+        elif index % 7 == 0:
+            text = junit(cell.id, passed=0, skipped=1, status="skipped", reason=LONG_REASON)
+        else:
+            text = junit(cell.id, passed=3)
+        files[f"results/{cell.level}/{cell.name}.xml"] = text
+    write(tmp_path, files)
+    return html_report(matrix, collect(matrix, [tmp_path / "results"]).statuses)
+
+
+# Measures the page as laid out in the window, every drill-down closed and then open, and
+# writes the widths into the DOM, where --dump-dom shows them.
+MEASURE = """<script>
+const root = document.documentElement;
+document.body.dataset.closed = String(root.scrollWidth);
+document.querySelectorAll("details").forEach((d) => { d.open = true; });
+document.body.dataset.open = String(root.scrollWidth);
+document.body.dataset.window = String(window.innerWidth);
+</script>"""
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("page", [report_page, wide_page])
+def test_the_report_fits_a_1280_px_window(
+    tmp_path: Path, require_binary: Callable[[str], str], page: Callable[[Path], str]
+) -> None:
+    text = page(tmp_path)
+    # The page's CSP forbids scripts; this copy drops it to let the measuring script run.
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy"[^>]*>', text)
+    assert csp is not None
+    measured = tmp_path / "measured.html"
+    measured.write_text(text.replace(csp[0], "").replace("</body>", MEASURE + "</body>"))
+    completed = subprocess.run(
+        [
+            chromium_binary(require_binary),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1280,900",
+            "--dump-dom",
+            measured.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    found = re.search(
+        r'data-closed="(\d+)" data-open="(\d+)" data-window="(\d+)"', completed.stdout
+    )
+    assert found is not None, completed.stdout[-2000:]
+    closed, opened, window = map(int, found.groups())
+    assert window == 1280
+    assert closed <= window and opened <= window, (closed, opened)

@@ -68,14 +68,16 @@ def _href(path: Path, base: Path | None) -> str | None:
 
 
 STYLE = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1f2328}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1f2328;
+overflow-wrap:break-word}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
 .headline{color:#57606a;margin:0 0 16px}
-table{border-collapse:collapse}
+table{border-collapse:collapse;max-width:100%}
 th,td{border:1px solid #d0d7de;padding:6px 10px;vertical-align:top}
+td{overflow-wrap:anywhere}
 thead th{background:#f6f8fa;position:sticky;top:0}
-th.row{background:#f6f8fa;text-align:left;white-space:nowrap}
-td.grid{min-width:110px;text-align:center}
+th.row{background:#f6f8fa;text-align:left}
+td.grid{min-width:72px;text-align:center}
 .passed{background:#dafbe1}.flaky{background:#fff8c5}.failed,.error{background:#ffd8d3}
 .skipped{background:#eaeef2}.not-run{background:#fff1e5}.missing{background:#fbefff}.excluded{background:#f6f8fa;color:#8c959f}
 .declared{background:#fff}td.empty{background:#fafbfc}

@@ -27,7 +27,8 @@ from matrixgen.load.matrix import Matrix
 from matrixgen.outcome import durations
 from matrixgen.outcome.status import Status
 from matrixgen.results.collect import Collection, collect
-from matrixgen.results.docs import docs_page, failed_count
+from matrixgen.results.console import console_table
+from matrixgen.results.docs import docs_page, failed_count, page_format
 from matrixgen.results.html import About, html_report
 from matrixgen.results.merged import merged_junit
 from matrixgen.results.status import CellStatus
@@ -83,6 +84,8 @@ class ReportOptions:
     json_file: Path | None = None  # Path("-") is stdout
     html_file: Path | None = None
     junit_file: Path | None = None  # one merged JUnit for CI test-report consumers
+    quiet: bool = False  # leave the table out of the console output
+    width: int | None = None  # the terminal's columns for the table (None: never wrapped)
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -127,7 +130,7 @@ def update_docs(
     later `render --check` keeps these results until matrix.yaml changes the table's layout.
     """
     old = _read_page(path)
-    new = docs_page(matrix, old, statuses, name=str(path))
+    new = docs_page(matrix, old, statuses, name=str(path), page=page_format(path))
     if new == old:
         echo(f"unchanged {path}")
         return False
@@ -210,7 +213,7 @@ def report_results(matrix: Matrix, options: ReportOptions, *, echo: Echo) -> int
     if to_stdout:
         echo(text, nl=False)
     if options.check:
-        return _verdict(collection, options, stale, say)  # --check writes nothing
+        return _verdict(matrix, collection, options, stale, say)  # --check writes nothing
     if options.json_file is not None and not to_stdout:
         _replace(options.json_file, text, "JSON report")
         say(f"wrote {options.json_file}")
@@ -233,7 +236,7 @@ def report_results(matrix: Matrix, options: ReportOptions, *, echo: Echo) -> int
     if folders:
         _record_durations(folders[0] / durations.FILE, ran_durations(statuses), say)
 
-    return _verdict(collection, options, stale, say)
+    return _verdict(matrix, collection, options, stale, say)
 
 
 def append_whole(path: Path, text: str) -> None:
@@ -276,9 +279,15 @@ def _record_durations(
 
 
 def _verdict(
-    collection: Collection, options: ReportOptions, stale: bool, say: Callable[[str], None]
+    matrix: Matrix,
+    collection: Collection,
+    options: ReportOptions,
+    stale: bool,
+    say: Callable[[str], None],
 ) -> int:
     say(f"{collection.files} JUnit files: {headline(collection.statuses)}")
+    if not options.quiet:
+        say(console_table(matrix, collection.statuses, options.width))
     ci = detect(options.env)
     bad = [s for s in collection.of(Status.FAILED, Status.ERROR) if not s.tolerated]
     missing = [s for s in collection.of(Status.MISSING) if not s.tolerated]

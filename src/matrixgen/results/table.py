@@ -9,7 +9,7 @@ named when the table's rows and columns do not already say which cell it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from matrixgen.load.cells import Cell
@@ -177,18 +177,32 @@ def superscript(number: int) -> str:
     return str(number).translate(SUPERSCRIPTS)
 
 
-def cell_text(cell: TableCell, names: bool, notes: Notes, *, by_id: bool = False) -> str:
-    """`✅`, `⏭¹`, or named `❌ (rabbitmq-s3) ✅ (sqs-s3)`; plain text, escaped by the caller."""
+def superscripts(numbers: list[int]) -> str:
+    return ",".join(superscript(n) for n in numbers)
+
+
+def cell_text(
+    cell: TableCell,
+    names: bool,
+    notes: Notes,
+    *,
+    by_id: bool = False,
+    refs: Callable[[list[int]], str] = superscripts,
+    escape: Callable[[str], str] = str,
+) -> str:
+    """`✅`, `⏭¹`, or named `❌ (rabbitmq-s3) ✅ (sqs-s3)`: plain text the Markdown caller
+    escapes whole; a format whose note references are markup (reStructuredText's footnotes)
+    passes `refs` for them and `escape` for the names instead."""
     parts = []
     for status, members in cell.groups():
         # In note order: a set's order follows PYTHONHASHSEED, and a table that changes from
         # run to run makes `render --check` fail right after `render`.
         numbers = sorted({n for m in members if (n := notes.number(status, m.reason))})
-        text = status.symbol + ",".join(superscript(n) for n in numbers)
+        text = status.symbol + (refs(numbers) if numbers else "")
         if members[0].tolerated:
             text += " allowed failure"
         if names:
-            text += f" ({', '.join(m.id if by_id else m.cell.name for m in members)})"
+            text += f" ({escape(', '.join(m.id if by_id else m.cell.name for m in members))})"
         parts.append(text)
     return " ".join(parts)
 
