@@ -524,6 +524,53 @@ def affected(
     sys.exit(code)
 
 
+@cli.command(
+    epilog="Exit codes: 0 nothing lost; 1 a check name renamed or gone, or a covered tuple "
+    "lost; 2 bad input (an invalid matrix.yaml here or at REF, an unknown REF, history a "
+    "shallow checkout lacks); 130 interrupted."
+)
+@file_option
+@click.argument("ref", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Also append it to the CI's step summary (GitHub Actions: $GITHUB_STEP_SUMMARY).",
+)
+@click.option(
+    "--durations",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Recorded durations to estimate CI minutes by [default: results/durations.json].",
+)
+@click.pass_obj
+def diff(
+    obj: Context,
+    file: str | None,
+    ref: str | None,
+    as_json: bool,
+    summary: bool,
+    durations: Path | None,
+) -> None:
+    """What the change since REF does to the matrix: cells added and removed, check names
+    renamed or gone, covered tuples lost, estimated CI minutes. REF defaults to the default
+    branch; matrix.yaml is compared as at its merge-base with HEAD."""
+    from matrixgen.plan.diff import diff_command
+
+    code = diff_command(
+        obj.directory,
+        file,
+        obj.load(file, compute=False),
+        ref=ref,
+        as_json=as_json,
+        summary=summary,
+        durations=durations,
+        env=dict(os.environ),
+        echo=echo,
+    )
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     from matrixgen.errors import MatrixgenError
 

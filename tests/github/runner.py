@@ -75,6 +75,7 @@ class LineRun:
     containers: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> ports
     action_outputs: dict[str, str] = field(default_factory=dict)  # of the last action step
     container_image: str = ""  # the job container's image: its steps ran in it
+    summary: str = ""  # what its steps appended to $GITHUB_STEP_SUMMARY
 
 
 @dataclass
@@ -208,6 +209,7 @@ class Runner:
             line.steps.append(StepRecord("Initialize containers", "failure", str(error)))
         finally:
             self.remove_containers(started)
+            line.summary = summary.read_text(encoding="utf-8")
         return line
 
     def run_steps(

@@ -17,10 +17,8 @@ the job (`JobSettings`), so a level whose cells all run alike reads like a hand-
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -28,6 +26,7 @@ import yaml
 from matrixgen.errors import ConfigError, TemplateError, did_you_mean
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import PathKey
+from matrixgen.load.git_branch import git_default_branch
 from matrixgen.load.github.checks import (
     container_port_env,
     needs_closure,
@@ -401,15 +400,20 @@ class PlanJob(Job):
     outputs: tuple[str, ...] = ()  # one matrix per planned level job, by job id
     computed: bool = False  # runs the commands of computed axes: sets up the job's Python
     selectable: bool = False  # `workflow_call`: its `cells` input selects the cells to run
+    diff: bool = False  # on pull requests, `matrixgen diff` in the step summary
 
 
 def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[Job]:
     """`jobs` (one per level) with the plan job first, and planned levels reading from it:
-    with `affected` or `shards`, and every level with computed values."""
+    with `affected` or `shards`, and every level with computed values. With `diff` the
+    plan job is there for pull requests' matrix diff even when it plans nothing."""
     computed = {job_id(cell.level) for cell in matrix.pending}
     # A workflow another may call plans every level: the caller's `cells` select cells.
     called = github.on.workflow_call
     if not github.affected and not github.shards and not computed and not called:
+        if github.diff:  # the plan job alone, for its diff; no level waits for it
+            alone = PlanJob("plan", PLAN_JOB, "plan the matrix", python=github.python, diff=True)
+            return [alone, *jobs]
         return jobs
     levels = {job_id(cell.level): cell.level for cell in [*matrix.cells, *matrix.pending]}
     planned: list[Job] = []
@@ -443,6 +447,7 @@ def planned_jobs(matrix: Matrix, github: GithubOutput, jobs: list[Job]) -> list[
         outputs=outputs,
         computed=bool(computed),
         selectable=called,
+        diff=github.diff,
     )
     return [plan, *planned]
 
@@ -514,36 +519,6 @@ class Actions:
         ]
         if problems:
             raise ConfigError(problems)
-
-
-def git_default_branch(root: Path) -> str:
-    """The project's default branch as git knows it, the same way on every machine.
-
-    `origin/HEAD` (a clone sets it; `git remote set-head origin --auto` repairs it), else
-    `init.defaultBranch`, else the current branch, else `main`; outside a git work tree,
-    `main`. A CI checkout sets none of the first three to the default branch, so the gate
-    points `origin/HEAD` at the branch GitHub names before `render --check` (see the gate).
-    """
-
-    def git(*args: str) -> str:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(root), *args],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    if git("rev-parse", "--is-inside-work-tree") != "true":
-        return "main"
-    remote_head = git("symbolic-ref", "-q", "refs/remotes/origin/HEAD")
-    if remote_head.startswith("refs/remotes/origin/"):
-        return remote_head.removeprefix("refs/remotes/origin/")
-    return git("config", "init.defaultBranch") or git("branch", "--show-current") or "main"
 
 
 @dataclass(frozen=True)

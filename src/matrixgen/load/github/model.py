@@ -424,6 +424,12 @@ class GithubOutput(Strict):
     affected: bool = Field(
         False, description="On pull requests, run only cells affected by the change."
     )
+    diff: bool = Field(
+        False,
+        description="On pull requests, the plan job shows `matrixgen diff` against the base "
+        "branch in the run's summary: cells added and removed, check names renamed or gone, "
+        "covered tuples lost, estimated CI minutes.",
+    )
     coverage: Coverage | None = None
     runs_on: RunsOn = Field("ubuntu-latest", alias="runs-on")
     branch: Branch | None = Field(
