@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from matrixgen.errors import OverwriteRefusedError
+from matrixgen.load.covering import docs_note
 from matrixgen.load.matrix import Matrix
 from matrixgen.marks import HTML, Comment, Markers, append_region, digest, replace_region
 from matrixgen.outcome.junit import FAILED_KINDS
@@ -168,6 +169,8 @@ def region_body(
     meta = f"statuses: {kind}; layout {layout_key(matrix)}; written by matrixgen {command}"
     body = page.comment.line(meta) + ("\n" if page.lists_apart else "")
     body += page.table(matrix, statuses)
+    note = docs_note(matrix.expansion.covers)  # issue 24: covering levels are marked
+    body += ("\n" + page.prose(note)) if note else ""
     failures = failures_section(statuses.values(), page) if statuses is not None else ""
     return body + ("\n" + failures if failures else "") + ("\n" if page.lists_apart else "")
 
