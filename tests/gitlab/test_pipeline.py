@@ -154,7 +154,7 @@ def test_service_containers_or_native(project: Callable[..., Project]) -> None:
     entries = loaded["unit"]["parallel"]["matrix"]
     assert entries == [
         {"CELL": ["unit/redis"], "MATRIXGEN_APT": ["redis-server"]},
-        {"CELL": ["unit/memory"], "MATRIXGEN_APT": [""]},
+        {"CELL": ["unit/memory"]},  # no empty values: GitLab names its job by them
     ]
 
 

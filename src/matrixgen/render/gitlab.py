@@ -126,7 +126,11 @@ def job(matrix: Matrix, gitlab: GitlabOutput, found: GitlabJob, needs: Sequence[
         timeout=found.timeout,
         allowed_failure=found.allowed_failure,
         variables=tuple((n, lines[0][n]) for n in shared if lines[0][n]),
-        entries=tuple(tuple((n, line[n]) for n in VARIABLES if n not in shared) for line in lines),
+        # An empty value is left out (the scripts read `${NAME:-}`): GitLab names each job
+        # of the matrix by its entry's values.
+        entries=tuple(
+            tuple((n, line[n]) for n in VARIABLES if n not in shared and line[n]) for line in lines
+        ),
         containers=tuple(containers),
         provided=" ".join(
             f"{n}={alias(n)}:{c.port}"

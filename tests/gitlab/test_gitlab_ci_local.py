@@ -1,0 +1,157 @@
+"""The generated pipeline run for real by gitlab-ci-local (the shell executor: services start
+natively, as on a shell runner; `--shell-isolation`: each job in a fresh copy of the project,
+as a runner's checkout, results reaching the gate as artifacts through `needs:`). It
+validates the file against GitLab's CI JSON schema, runs a job per `parallel: matrix:`
+entry, then the gate, which fails on a failed cell.
+
+matrixgen reaches the jobs as a wheel (`support.wheelhouse`: no test downloads), through
+pip's own variables (PIP_FIND_LINKS, PIP_NO_INDEX) given to every job."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from support.project import Project
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gitlab-ci-local")]
+
+TINY = """\
+version: 1
+name: tiny
+axes:
+  word: [good, fine, bad]
+levels:
+  unit:
+    axes: [word]
+    run: python say.py ${word} ${junit}
+    timeout: 2m
+  later:
+    axes: {word: [good]}
+    run: python say.py ${word} ${junit}
+    github: {needs: [unit]}
+exclude:
+  - match: {level: unit, word: bad}
+    reason: BAD
+outputs:
+  matrixgen: matrixgen-cli
+  gitlab: {file: .gitlab-ci.yml, containers: false}
+"""
+# A cell that writes its JUnit file and fails when its word is `bad`.
+SAY = """\
+import sys
+word, junit = sys.argv[1], sys.argv[2]
+failed = word == "bad"
+case = '<failure message="bad word"/>' if failed else ""
+with open(junit, "w") as stream:
+    stream.write(f'<testsuite name="say" tests="1" failures="{int(failed)}">'
+                 f'<testcase classname="say" name="{word}">{case}</testcase></testsuite>')
+print("said", word)
+sys.exit(1 if failed else 0)
+"""
+GIT = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """matrixgen's wheel and its dependencies', built in a process of its own."""
+    from support import wheelhouse
+
+    folder = tmp_path_factory.mktemp("wheels")
+    code = "import sys; from support import wheelhouse; wheelhouse.build(Path(sys.argv[1]))"
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    subprocess.run(
+        [sys.executable, "-c", f"from pathlib import Path; {code}", str(folder)],
+        cwd=Path(wheelhouse.__file__).parents[1], env=env, check=True, timeout=600,
+        capture_output=True,
+    )  # fmt: skip
+    return folder
+
+
+def commit(root: Path) -> None:
+    env = {**os.environ, **GIT}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "matrix"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def gitlab_ci_local(
+    tool: str, root: Path, wheels: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **GIT}
+    env.pop("PYTHONPATH", None)
+    pip = ["--variable", f"PIP_FIND_LINKS={wheels}", "--variable", "PIP_NO_INDEX=1"]
+    if "--list-json" not in args:  # which warns on stdout of a predefined variable set
+        # GitLab's own value (gitlab-ci-local says false): the run folds each cell's output.
+        pip += ["--variable", "GITLAB_CI=true"]
+    home = ["--home", str(root.parent / "gitlab-ci-local-home")]
+    done = subprocess.run(
+        [tool, "--no-color", "--shell-isolation", *home, *pip, *args],
+        cwd=root, env=env, capture_output=True, timeout=900, check=False,
+    )  # fmt: skip
+    # Decoded as bytes are, so a section's `\r` stays a `\r` (text mode makes it a newline).
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
+
+
+def test_the_pipeline_runs_green_then_a_failing_cell_fails_the_gate(
+    project: Callable[..., Project], require_binary: Callable[[str], str], wheels: Path
+) -> None:
+    tool = require_binary("gitlab-ci-local")
+    require_binary("rsync")
+    made = project(TINY, {"say.py": SAY, ".gitignore": ".gitlab-ci-local/\n"})
+    assert made.render() == 0, made.lines
+    commit(made.root)
+
+    listed = gitlab_ci_local(tool, made.root, wheels, "--list-json")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    jobs = {job["name"]: job for job in json.loads(listed.stdout)}
+    # GitLab's expansion of each `parallel: matrix:` is exactly the cells.
+    assert sorted(jobs) == sorted(
+        ["unit: [unit/good]", "unit: [unit/fine]", "later: [later/good]", "matrix gate"]
+    ), sorted(jobs)
+
+    green = gitlab_ci_local(tool, made.root, wheels)
+    log = green.stdout + green.stderr
+    assert green.returncode == 0, log
+    for word in ("good", "fine"):
+        # The cell's output, folded in a collapsed section of its job's log (GITLAB_CI=true).
+        lines = [line.split(" > ", 1)[-1] for line in log.split("\n") if f"[unit/{word}]" in line]
+        start = next(i for i, line in enumerate(lines) if f"PASSED unit/{word} " in line)
+        assert re.match(
+            rf"\x1b\[0Ksection_start:\d+:PASSED_unit_{word}_\S+\[collapsed=true\]\r\x1b\[0KPASSED",
+            lines[start],
+        ), lines
+        assert f"said {word}" in lines[start + 1 : start + 4], lines
+        assert any(line.startswith("\x1b[0Ksection_end:") for line in lines[start:]), lines
+    for job in jobs:
+        assert f" PASS  {job}" in log, log
+    # The gate's report, from the cells' artifacts: every cell passed.
+    assert "matrix gate         > 3 JUnit files: ✅ 3 passed" in log, log
+
+    # Now a cell fails (in the last level: gitlab-ci-local, unlike GitLab, never starts a
+    # job after one that was skipped). Its job fails; the gate says which, and fails.
+    made.write("matrix.yaml", TINY.replace("{word: [good]}", "{word: [good, bad]}"))
+    assert made.render() == 0, made.lines
+    commit(made.root)
+    red = gitlab_ci_local(tool, made.root, wheels)
+    log = red.stdout + red.stderr
+    assert red.returncode != 0, log
+    assert "said bad" in log
+    assert " FAIL  later: [later/bad]" in log, log
+    assert " FAIL  matrix gate" in log, log
+    gate = [line for line in log.splitlines() if line.startswith("matrix gate ")]
+    assert any("later/bad: failed" in line for line in gate), log
