@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import invoke
 from support.project import Project
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gitlab-ci-local")]
@@ -88,11 +90,13 @@ def commit(root: Path) -> None:
 
 
 def gitlab_ci_local(
-    tool: str, root: Path, wheels: Path, *args: str
+    tool: str, root: Path, wheels: Path | None, *args: str
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **GIT}
     env.pop("PYTHONPATH", None)
-    pip = ["--variable", f"PIP_FIND_LINKS={wheels}", "--variable", "PIP_NO_INDEX=1"]
+    pip = (
+        ["--variable", f"PIP_FIND_LINKS={wheels}", "--variable", "PIP_NO_INDEX=1"] if wheels else []
+    )
     if "--list-json" not in args:  # which warns on stdout of a predefined variable set
         # GitLab's own value (gitlab-ci-local says false): the run folds each cell's output.
         pip += ["--variable", "GITLAB_CI=true"]
@@ -155,3 +159,30 @@ def test_the_pipeline_runs_green_then_a_failing_cell_fails_the_gate(
     assert " FAIL  matrix gate" in log, log
     gate = [line for line in log.splitlines() if line.startswith("matrix gate ")]
     assert any("later/bad: failed" in line for line in gate), log
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "state-proxy"
+
+
+def test_the_example_pipeline_is_valid_and_lists_exactly_its_cells(
+    tmp_path: Path, require_binary: Callable[[str], str]
+) -> None:
+    """The bundled example's committed pipeline passes GitLab's CI schema (gitlab-ci-local
+    validates before it lists), and its jobs are the example's cells and the gate."""
+    tool = require_binary("gitlab-ci-local")
+    root = tmp_path / "state-proxy"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("results", ".*cache*", ".nox"))
+    commit(root)
+    listed = gitlab_ci_local(tool, root, None, "--list-json")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert "json schema validated" in listed.stderr, listed.stderr
+    # `level: [CELL, the other values of its entry]`, as GitLab names a matrix job.
+    names = [job["name"] for job in json.loads(listed.stdout)]
+    shown = sorted(
+        (name.split(": [")[0], name.split(": [")[-1].split(",")[0].rstrip("]"))
+        for name in names
+        if name != "matrix gate"
+    )
+    cells = json.loads(invoke("list", "--json", "--file", str(EXAMPLE / "matrix.yaml")).out)
+    assert shown == sorted((cell["level"], cell["id"]) for cell in cells)
+    assert names.count("matrix gate") == 1
