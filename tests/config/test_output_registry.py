@@ -88,7 +88,7 @@ def project(
 
 
 def test_the_builtin_outputs_each_have_a_renderer() -> None:
-    assert list(TARGETS) == ["nox", "compose", "github", "docs", "schema"]
+    assert list(TARGETS) == ["nox", "compose", "github", "gitlab", "docs", "schema"]
     assert set(RENDERERS) == set(TARGETS)
 
 
@@ -104,7 +104,7 @@ def test_a_toy_target_renders_its_file(toy: None, project: Callable[..., Result]
 def test_its_keys_are_allowed_with_did_you_mean(toy: None, project: Callable[..., Result]) -> None:
     assert errors(project("toi: {file: toy.txt}")) == [
         "matrix.yaml:7:3: outputs.toi: unknown key 'toi' (did you mean 'toy'?); allowed keys: "
-        "nox, compose, github, docs, schema, matrixgen, install, toy"
+        "nox, compose, github, docs, schema, matrixgen, install, gitlab, toy"
     ]
     assert errors(project("toy: {fil: toy.txt}")) == EXPECTED_FIL
     (problem,) = errors(project("toy: {file: toy.txt, greeting: [1]}"))
