@@ -2,7 +2,7 @@
 natively, as on a shell runner; `--shell-isolation`: each job in a fresh copy of the project,
 as a runner's checkout, results reaching the gate as artifacts through `needs:`). It
 validates the file against GitLab's CI JSON schema, runs a job per `parallel: matrix:`
-entry, then the gate, which fails on a failed cell.
+entry, then the gate, which fails on a failed cell or a cell without a result.
 
 matrixgen reaches the jobs as a wheel (`support.wheelhouse`: no test downloads), through
 pip's own variables (PIP_FIND_LINKS, PIP_NO_INDEX) given to every job."""
@@ -111,7 +111,7 @@ def gitlab_ci_local(
     )
 
 
-def test_the_pipeline_runs_green_then_a_failing_cell_fails_the_gate(
+def test_the_gate_fails_on_missing_cells_the_pipeline_runs_green_a_failing_cell_fails(
     project: Callable[..., Project], require_binary: Callable[[str], str], wheels: Path
 ) -> None:
     tool = require_binary("gitlab-ci-local")
@@ -127,6 +127,13 @@ def test_the_pipeline_runs_green_then_a_failing_cell_fails_the_gate(
     assert sorted(jobs) == sorted(
         ["unit: [unit/good]", "unit: [unit/fine]", "later: [later/good]", "matrix gate"]
     ), sorted(jobs)
+
+    # The gate alone (no job ran before it): every cell is missing, and it fails.
+    alone = gitlab_ci_local(tool, made.root, wheels, "matrix gate")
+    log = alone.stdout + alone.stderr
+    assert alone.returncode != 0, log
+    assert "3 cells have no result; each should have run (--check-complete)" in log, log
+    assert " FAIL  matrix gate" in log, log
 
     green = gitlab_ci_local(tool, made.root, wheels)
     log = green.stdout + green.stderr
