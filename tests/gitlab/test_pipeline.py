@@ -5,7 +5,10 @@ splitting a level only where its cells differ, and a gate; validate's GitLab lim
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -190,3 +193,88 @@ def test_short_and_long_forms(project: Callable[..., Project], setting: str) -> 
     made = project(TWO_LEVELS.replace("gitlab: .gitlab-ci.yml", f"gitlab: {setting}"))
     assert made.render() == 0
     assert yaml.safe_load(made.read("ci.yml"))["stages"] == ["unit", "slow"]
+
+
+STEPS = """\
+version: 1
+axes:
+  backend:
+    values:
+      queue: {services: [queue]}
+      memory: {}
+levels:
+  unit:
+    axes: [backend]
+    run: python -m pytest
+services:
+  queue:
+    process:
+      command: [python, -m, http.server, "${port}"]
+      ready: {tcp: "127.0.0.1:${port}"}
+    install:
+      steps:
+        - name: Install the queue
+          env: {WHAT: "it's installed"}
+          run: |
+            echo "$WHAT" > installed.txt
+outputs:
+  matrixgen: "-e /opt/matrixgen"
+  gitlab: .gitlab-ci.yml
+"""
+
+
+def test_a_services_install_script_runs_only_in_its_cells_jobs(
+    project: Callable[..., Project], tmp_path: Path
+) -> None:
+    loaded = pipeline(project(STEPS))
+    entries = loaded["unit"]["parallel"]["matrix"]
+    assert entries == [
+        {"CELL": ["unit/queue"], "MATRIXGEN_SETUP": ["queue"]},
+        {"CELL": ["unit/memory"]},
+    ]
+    (script,) = [s for s in loaded[".matrixgen-cell"]["script"] if "installed.txt" in s]
+    for setup, installed in (("queue", True), ("", False)):
+        folder = tmp_path / (setup or "none")
+        folder.mkdir()
+        done = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", script],
+            cwd=folder, env={"PATH": os.environ["PATH"], "MATRIXGEN_SETUP": setup},
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        marker = folder / "installed.txt"
+        assert marker.exists() == installed
+        if installed:
+            assert marker.read_text() == "it's installed\n"
+
+
+def test_a_services_action_step_is_refused(project: Callable[..., Project]) -> None:
+    project(
+        STEPS.replace(
+            "        - name: Install the queue\n",
+            "        - uses: owner/setup-queue@v1\n        - name: Install the queue\n",
+        )
+    )
+    result = invoke("validate")
+    assert result.code == 2
+    assert result.err == (
+        "matrix.yaml:18:17: services.queue.install.steps[0].uses: a GitLab job runs no GitHub "
+        "action (owner/setup-queue@v1); install the service with a `run:` step, or leave "
+        "outputs.gitlab out\n"
+    )
+
+
+def test_the_gate_points_origin_head_when_the_branch_comes_from_git(
+    project: Callable[..., Project],
+) -> None:
+    line = 'git symbolic-ref refs/remotes/origin/HEAD "refs/remotes/origin/$CI_DEFAULT_BRANCH"'
+    with_github = TWO_LEVELS.replace("  gitlab:", "  github: .github/workflows/m.yml\n  gitlab:")
+    assert line in pipeline(project(with_github))["matrix gate"]["script"]
+    made = project(
+        with_github.replace(
+            "github: .github/workflows/m.yml", "github: {file: m.yml, branch: main}"
+        )
+    )
+    assert line not in pipeline(made)["matrix gate"]["script"]
+    made.write("matrix.yaml", TWO_LEVELS)
+    assert line not in pipeline(made)["matrix gate"]["script"]

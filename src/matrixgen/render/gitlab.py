@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from matrixgen.errors import ConfigError
 from matrixgen.load.cells import Cell
 from matrixgen.load.github.checks import cell_github, needs_closure
-from matrixgen.load.github.model import GithubStep
 from matrixgen.load.gitlab.jobs import (
     GATE_JOB,
     GATE_STAGE,
@@ -181,15 +180,6 @@ def setup_scripts(matrix: Matrix) -> list[tuple[str, str, tuple[tuple[str, str],
     return scripts
 
 
-def uses_steps(matrix: Matrix) -> list[tuple[str, int, GithubStep]]:
-    return [
-        (name, index, step)
-        for name, service in matrix.model.services.items()
-        for index, step in enumerate(service.install.steps)
-        if step.uses is not None
-    ]
-
-
 class GitlabTarget:
     name = "gitlab"
 
@@ -199,18 +189,6 @@ class GitlabTarget:
     def render(self, context: RenderContext) -> Rendered:
         matrix = context.matrix
         gitlab = gitlab_of(setting(matrix.model, "gitlab"))
-        steps = uses_steps(matrix)
-        if steps:
-            raise ConfigError(
-                [
-                    matrix.document.problem(
-                        ("services", name, "install", "steps", index, "uses"),
-                        f"a GitLab job runs no GitHub action ({step.uses}); install the "
-                        "service with a `run:` step for outputs.gitlab",
-                    )
-                    for name, index, step in steps
-                ]
-            )
         jobs = pipeline_jobs(matrix, gitlab)
         github = matrix.model.outputs.github
         body = context.templates.render(

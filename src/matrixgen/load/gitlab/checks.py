@@ -12,7 +12,16 @@ from matrixgen.load.model import MatrixFile
 
 
 def check_gitlab(doc: Document, model: MatrixFile) -> Iterator[Problem]:
-    """A level's job is named after it: not one of GitLab's top-level keywords."""
+    """A level's job is named after it: not one of GitLab's top-level keywords. A service's
+    install steps run in a GitLab job as scripts: `run:` steps only."""
+    for name, service in model.services.items():
+        for index, step in enumerate(service.install.steps):
+            if step.uses is not None:
+                yield doc.problem(
+                    ("services", name, "install", "steps", index, "uses"),
+                    f"a GitLab job runs no GitHub action ({step.uses}); install the service "
+                    "with a `run:` step, or leave outputs.gitlab out",
+                )
     for level in model.levels:
         if level in RESERVED:
             yield doc.problem(
