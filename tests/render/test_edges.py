@@ -54,7 +54,8 @@ def test_odd_level_names_become_valid_job_ids_and_timeouts_round_up(small: Proje
     jobs = yaml.safe_load(small.read("ci.yml"))["jobs"]
     assert list(jobs) == ["level_2e_x", "class", "gate"]
     assert jobs["gate"]["needs"] == ["level_2e_x", "class"]
-    assert {e["timeout"] for e in jobs["class"]["strategy"]["matrix"]["include"]} == {12}
+    # 90 s rounds up to 2 minutes; no setup allowance unless `setup-minutes:` declares one.
+    assert {e["timeout"] for e in jobs["class"]["strategy"]["matrix"]["include"]} == {2}
     assert {e["timeout"] for e in jobs["level_2e_x"]["strategy"]["matrix"]["include"]} == {360}
 
 

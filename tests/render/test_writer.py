@@ -53,7 +53,7 @@ def test_check_prints_a_diff_and_the_fix_and_writes_nothing(storage_proxy: Proje
     assert storage_proxy.render(check=True) == 1
     output = "\n".join(storage_proxy.lines)
     assert "--- a/.github/workflows/matrix.yml" in output
-    assert "-            timeout: 30\n+            timeout: 50" in output
+    assert "-            timeout: 20\n+            timeout: 40" in output
     assert output.endswith("run `matrixgen render` to update them")
     assert "would update .github/workflows/matrix.yml" in storage_proxy.lines
     assert "unchanged    noxfile.py" in storage_proxy.lines

@@ -20,10 +20,8 @@ twin but for its name: what the workflow renders from the stand-in holds for all
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shlex
-import signal
 import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -128,7 +126,6 @@ def compute(
 
     argv: str | list[str] = axis.command if isinstance(axis.command, str) else list(axis.command)
     try:
-        # A session of its own: on a timeout, the shell and whatever it started all end.
         process = subprocess.Popen(
             argv,
             shell=isinstance(argv, str),
@@ -139,7 +136,6 @@ def compute(
             stderr=subprocess.PIPE,
             text=True,
             errors="replace",
-            start_new_session=hasattr(os, "killpg"),
         )
         try:
             stdout, stderr = process.communicate(timeout=axis.timeout)
@@ -187,11 +183,19 @@ def compute(
 
 
 def _kill(process: subprocess.Popen[str]) -> None:
-    if hasattr(os, "killpg"):
-        with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
-            os.killpg(process.pid, signal.SIGKILL)
-    else:  # pragma: no cover - Windows: the process itself
-        process.kill()
+    """End the command and every process it started (a shell line's children too, which
+    would otherwise keep its output pipes open), portably: its descendants are listed
+    before it is killed, while they are still its own."""
+    import psutil  # only on a timeout
+
+    try:
+        family = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:  # it ended meanwhile
+        family = []
+    process.kill()
+    for child in family:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
     process.communicate()
 
 
