@@ -30,7 +30,7 @@ command -v java >/dev/null || need+=(default-jre-headless)
 command -v pypy3 >/dev/null || need+=(pypy3)
 # The generated workflows' steps say `sudo apt-get`, as on GitHub's runners; tests run them.
 command -v sudo >/dev/null || need+=(sudo)
-# gitlab-ci-local (below) copies a job's files with rsync.
+# gitlab-ci-local (scripts/test.sh installs it for the suite) copies a job's files with rsync.
 command -v rsync >/dev/null || need+=(rsync)
 # Debian's own python3 makes virtual environments only with python3-venv (ensurepip).
 "$python" -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
@@ -41,21 +41,6 @@ base() { "$1" -c 'import sys; print(sys.base_prefix, sys.version)' 2>/dev/null |
 if [ ! -x "$venv/bin/python" ] || [ "$(base "$venv/bin/python")" != "$(base "$python")" ]; then
   echo "+ $python -m venv .venv  ($("$python" -V 2>&1))"
   "$python" -m venv --clear "$venv"
-fi
-
-# gitlab-ci-local runs the generated GitLab pipelines in the tests: 4.60.0, the last release
-# that runs on Node 20, in .tools/ (npm builds its re2 addon there once), its command linked
-# into .venv/bin. Without npm it is left out, and those tests fail under CI=true.
-gitlab_ci_local=4.60.0
-if [ "$("$venv/bin/gitlab-ci-local" --version 2>/dev/null)" != "$gitlab_ci_local" ]; then
-  if command -v npm >/dev/null; then
-    echo "+ npm install gitlab-ci-local@$gitlab_ci_local (into .tools/gitlab-ci-local)"
-    npm install --prefix "$PWD/.tools/gitlab-ci-local" --no-audit --no-fund --loglevel=error \
-      "gitlab-ci-local@$gitlab_ci_local"
-    ln -sf "$PWD/.tools/gitlab-ci-local/node_modules/.bin/gitlab-ci-local" "$venv/bin/gitlab-ci-local"
-  else
-    echo "install.sh: npm was not found; gitlab-ci-local (the GitLab pipeline tests) is not installed" >&2
-  fi
 fi
 
 # Skip pip when this checkout is installed already and its requirements have not changed.

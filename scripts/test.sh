@@ -10,6 +10,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+# gitlab-ci-local runs the generated GitLab pipelines in the tests: 4.60.0, the last release
+# that runs on Node 20, in .tools/ (npm builds its re2 addon there once), its command linked
+# into .venv/bin: only the suite needs it, so the main job does not wait for it. Without npm
+# it is left out, and those tests fail under CI=true.
+gitlab_ci_local=4.60.0
+if [ "$("$PWD/.venv/bin/gitlab-ci-local" --version 2>/dev/null)" != "$gitlab_ci_local" ]; then
+  if command -v npm >/dev/null; then
+    echo "+ npm install gitlab-ci-local@$gitlab_ci_local (into .tools/gitlab-ci-local)"
+    npm install --prefix "$PWD/.tools/gitlab-ci-local" --no-audit --no-fund --loglevel=error \
+      "gitlab-ci-local@$gitlab_ci_local"
+    ln -sf "$PWD/.tools/gitlab-ci-local/node_modules/.bin/gitlab-ci-local" "$PWD/.venv/bin/gitlab-ci-local"
+  else
+    echo "test.sh: npm was not found; gitlab-ci-local (the GitLab pipeline tests) is not installed" >&2
+  fi
+fi
+
 export PATH="$PWD/.venv/bin:$PATH"
 if ! bash scripts/docker-engine.sh status; then trap 'bash scripts/docker-engine.sh down' EXIT; fi
 bash scripts/docker-engine.sh up
