@@ -23,9 +23,11 @@ RESULT = re.compile(r"RESULT (?P<name>[a-z0-9_]+) -?\d+(?:\.\d+)? (?:<=|>=)\d+(?
 # What each script's quick mode prints; a new script must say here what it prints.
 EXPECTED = {
     "cover.py": {
-        "cover_size_vs_best_t2", "cover_size_vs_best_t3", "cover_size_vs_peers",
+        "cover_size_vs_best_t2",
+        "cover_size_vs_best_t3",
+        "cover_size_vs_peers",
         "cover_speed_vs_allpairspy",
-    },  # fmt: skip
+    },
     "list.py": {"list_vs_nox_1k", "list_first_vs_nox_1k", "help_overhead_ms"},
     "render.py": {"render_per_1k_cells"},
     "report.py": {"report_vs_junitparser_merge", "report_reader_vs_junitparser_parse"},

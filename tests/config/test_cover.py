@@ -324,7 +324,9 @@ def test_cells_listed_with_a_cover_are_kept_when_a_value_is_added() -> None:
 def test_a_wide_cover_passes_the_size_bound_a_product_would_not() -> None:
     flags = "".join(f"  f{i}: [without, with]\n" for i in range(30))
     names = ", ".join(f"f{i}" for i in range(30))
-    m = matrix(f"levels:\n  unit:\n    axes: [{names}]\n    cover: 2\n    run: pytest\n", AXES + flags)
+    m = matrix(
+        f"levels:\n  unit:\n    axes: [{names}]\n    cover: 2\n    run: pytest\n", AXES + flags
+    )
     assert len(m.cells) == 8  # Kleitman-Spencer: C(7, 4) = 35 >= 30 columns
     product = errors(f"levels:\n  unit:\n    axes: [{names}]\n    run: pytest\n", AXES + flags)
     assert "over matrixgen's limit" in product[0]
