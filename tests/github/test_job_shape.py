@@ -340,10 +340,16 @@ outputs:
     file: .github/workflows/matrix.yml
     actions:
       actions/checkout: "{SHA}  # v5.0.0"
+    jobs:
+      coverage:
+        needs: [gate]
+        steps:
+          - uses: owner/combine@{SHA}  # v1.4.0
 """
     )
     made.render()
     text = made.read(".github/workflows/matrix.yml")
+    assert f"uses: owner/combine@{SHA}  # v1.4.0\n" in text  # a job of your own's step too
     assert f"        uses: astral-sh/setup-uv@{SHA}  # v6.4.3\n" in text
     assert f"      - uses: actions/cache@{SHA}  # v4.2.0\n" in text
     assert f"      - uses: owner/install-emulator@{SHA}  # v2.1.0\n" in text

@@ -470,7 +470,12 @@ def workflow_jobs(matrix: Matrix) -> list[Job | ExtraJob]:
     jobs = cell_jobs(matrix, github)
     skippable = skippable_levels(matrix.model, list(dict.fromkeys(c.level for c in matrix.cells)))
     jobs = planned_jobs(matrix, github, jobs)
-    extra = extra_jobs(matrix.model, github, flow(github.runs_on), step_text)
+    extra = extra_jobs(
+        matrix.model,
+        github,
+        flow(github.runs_on),
+        lambda where, steps: steps_text(matrix, where, steps),
+    )
     return [*jobs, gate_job(jobs, github, skippable), *extra]
 
 

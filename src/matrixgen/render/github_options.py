@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from matrixgen.load.cells import Cell
+from matrixgen.load.document import PathKey
 from matrixgen.load.github.checks import cell_github, needs_closure
 from matrixgen.load.github.model import GithubContainer, GithubOutput, GithubStep
 from matrixgen.load.model import MatrixFile
@@ -126,10 +127,11 @@ def extra_jobs(
     model: MatrixFile,
     github: GithubOutput,
     runs_on: str,
-    step_text: Callable[[GithubStep], str],
+    steps_text: Callable[[PathKey, Sequence[GithubStep]], list[str]],
 ) -> list[ExtraJob]:
     """`outputs.github.jobs`, in their order; `needs:` naming a level waits for its job.
-    `step_text` writes a step as the level jobs' steps are written."""
+    `steps_text` writes the steps at a path of matrix.yaml as the level jobs' steps are
+    written (a comment after `uses:`, the version a commit SHA is, kept)."""
     jobs = []
     for name, job in github.jobs.items():
         needs = tuple(job_id(need) if need in model.levels else need for need in job.needs)
@@ -146,7 +148,7 @@ def extra_jobs(
                 continue_on_error=""
                 if job.continue_on_error is None
                 else str(job.continue_on_error).lower(),
-                steps=tuple(step_text(step) for step in job.steps),
+                steps=tuple(steps_text(("outputs", "github", "jobs", name, "steps"), job.steps)),
             )
         )
     return jobs
