@@ -141,7 +141,25 @@ def test_sizes_of_standard_instances() -> None:
     assert len(binary_pairs(100)) == 10 and len(cover([2] * 100, 2)) == 10
     assert check(Space([2] * 100, 2), binary_pairs(100)).missing == []
     assert len(cover([3] * 4, 2)) == 9
-    assert len(cover([3] * 13, 2)) <= 18  # best known 15 (Colbourn's tables); bench/cover.py
+    assert len(cover([3] * 13, 2)) <= 16  # best known 15 (Colbourn's tables); bench/cover.py
+    assert len(cover([4] * 15, 2)) <= 29  # best known 26
+
+
+@pytest.mark.parametrize("q", [2, 3, 4, 5, 7, 8, 9, 16])
+def test_orthogonal_arrays_where_q_is_a_prime_power(q: int) -> None:
+    sizes = [q] * (q + 1)
+    rows = cover(sizes, 2)
+    assert len(rows) == q * q and check(Space(sizes, 2), rows).missing == []
+    mixed = [q, 2, q, *([3] * (q - 2))] if q >= 3 else [2, 2, 1]
+    rows = cover(mixed, 2)
+    assert len(rows) == q * q and check(Space(mixed, 2), rows).missing == []
+    assert len(cover([6] * 4, 2)) > 0  # 6 is no prime power: the greedy
+
+
+@pytest.mark.parametrize("k", range(6, 12))
+def test_plackett_burman_is_a_strength_three_array_of_twelve_rows(k: int) -> None:
+    rows = cover([2] * k, 3)
+    assert len(rows) == 12 and check(Space([2] * k, 3), rows).missing == []
 
 
 def test_only_covered_by_lists_the_tuples_no_other_row_holds() -> None:

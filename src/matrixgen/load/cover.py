@@ -16,6 +16,12 @@ any machine and hash seed.
 2. Post-optimization (after Nayeri, Colbourn and Konjevod, "Randomized post-optimization
    of covering arrays", 2013): a row whose uncovered-elsewhere tuples can all be moved into
    other rows, by changing entries those rows do not need, is deleted.
+   Pairs without constraints instead use a bitset greedy with a few candidate rows per
+   step (_pair_greedy) and then a row-deleting tabu search (_Reducer, after Nurmela,
+   "Upper bounds for covering arrays by tabu search", 2004), bounded by counted pair
+   lookups, not time. Known constructions come first where they apply with no constraint
+   and no kept row (_construction): Kleitman-Spencer/Katona, orthogonal arrays over GF(q)
+   (Bush, 1952) and the 12-run Plackett-Burman design at t = 3.
 3. Stability: rows given to keep (a suite's `cells:`) come first and are never changed;
    the construction only completes them.
 
@@ -435,6 +441,296 @@ class _Optimizer:
         return True
 
 
+# -- known constructions -----------------------------------------------------------------
+
+# The 12-run Plackett-Burman design (Plackett and Burman, 1946): cyclic shifts of this
+# generator and a row of zeros. Every 3 of its 11 columns hold all 8 binary triples
+# (projectivity 3: Lin and Draper, 1992; Box and Tyssedal, 1996), and CAN(3, k, 2) = 12
+# for 6 <= k <= 11, so for those it is a smallest strength-3 array.
+_PB12 = (1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0)
+
+
+def _construction(space: Space) -> list[Row] | None:
+    """A smallest covering array from a known construction, when one applies (no
+    constraints, no kept rows): two-valued axes at t = 2 (Kleitman-Spencer/Katona), an
+    orthogonal array at t = 2 when the two largest axes have q values, q a prime power,
+    and there are at most q + 1 axes (q^2 rows, the lower bound), and the 12-run
+    Plackett-Burman design for 6..11 two-valued axes at t = 3."""
+    sizes, k, t = space.sizes, space.k, space.t
+    if t == 2 and all(n == 2 for n in sizes):
+        return binary_pairs(k)
+    if t == 2:
+        q, second = sorted(sizes, reverse=True)[:2]
+        if q == second and k <= q + 1 and (field := _field(q)) is not None:
+            return orthogonal_array(q, k, field, sizes)
+    if t == 3 and 6 <= k <= 11 and all(n == 2 for n in sizes):
+        rows = [tuple(_PB12[(r + c) % 11] for c in range(k)) for r in range(11)]
+        return sorted({*rows, (0,) * k})
+    return None
+
+
+def _field(q: int) -> tuple[list[list[int]], list[list[int]]] | None:
+    """Addition and multiplication tables of GF(q), or None when q is not a prime power.
+
+    Elements are the integers below q read as polynomials over GF(p) (base-p digits);
+    multiplication is modulo the first monic polynomial of degree m (in numeric order)
+    for which x is primitive, i.e. x's powers run through all q - 1 nonzero elements."""
+    if q < 2 or q > 256:
+        return None
+    p = next(d for d in range(2, q + 1) if q % d == 0)
+    m, rest = 0, q
+    while rest % p == 0:
+        rest //= p
+        m += 1
+    if rest != 1:
+        return None
+
+    def add(a: int, b: int) -> int:
+        total, place = 0, 1
+        while a or b:
+            total += ((a % p + b % p) % p) * place
+            a, b, place = a // p, b // p, place * p
+        return total
+
+    def times_x(a: int, tail: list[int]) -> int:
+        # a * x modulo x^m - tail(x): the digit shifted out of degree m re-enters as tail
+        top = a // p ** (m - 1)
+        shifted = (a % p ** (m - 1)) * p
+        digits = [(shifted // p**i) % p for i in range(m)]
+        return sum(
+            ((d + top * c) % p) * p**i for i, (d, c) in enumerate(zip(digits, tail, strict=True))
+        )
+
+    for code in range(q):  # x^m = tail, tail's digits from code
+        tail = [(code // p**i) % p for i in range(m)]
+        if m == 1:
+            tail = [code]
+        power, powers = 1, []
+        for _ in range(q - 1):
+            powers.append(power)
+            power = times_x(power, tail) if m > 1 else (power * code) % p
+        if power != 1 or len(set(powers)) != q - 1:
+            continue
+        log = {value: i for i, value in enumerate(powers)}
+        plus = [[add(a, b) for b in range(q)] for a in range(q)]
+        mul = [
+            [0 if a == 0 or b == 0 else powers[(log[a] + log[b]) % (q - 1)] for b in range(q)]
+            for a in range(q)
+        ]
+        return plus, mul
+    return None  # pragma: no cover - GF(q) has a primitive element
+
+
+def orthogonal_array(
+    q: int,
+    k: int,
+    field: tuple[list[list[int]], list[list[int]]],
+    sizes: Sequence[int] | None = None,
+) -> list[Row]:
+    """The q^2 rows (a, b) -> (a*x + b for each field element x, then a) of the
+    orthogonal array OA(q^2; q + 1, q) (Bush, 1952), first k columns: any two columns
+    hold each pair of values once. An axis with fewer values (`sizes`) takes its last
+    value in place of larger ones, which keeps every pair it has."""
+    plus, mul = field
+    bound = sizes if sizes is not None else [q] * k
+    rows = set()
+    for a in range(q):
+        for b in range(q):
+            full = [*(plus[mul[a][x]][b] for x in range(q)), a]
+            rows.add(tuple(min(full[c], bound[c] - 1) for c in range(k)))
+    return sorted(rows)
+
+
+# -- pairs without constraints: bitset greedy and row reduction ---------------------------
+
+# Candidate rows per greedy step, the work (pair lookups) the reduction may spend, and
+# the most one deletion may take (10^20: 204 greedy rows, 189 after ~1M lookups).
+_CANDIDATES = 8
+_REDUCE_WORK = 1_500_000
+_DELETION_WORK = 250_000
+
+
+def _pair_greedy(space: Space, keep: Sequence[Row]) -> list[list[int]]:
+    """Kept rows, then greedy rows until every pair is covered (AETG-like: Cohen, Dalal,
+    Fredman and Patton, 1997). Uncovered pairs are bits: left[a][v] has bit (b, u) set
+    while (a=v, b=u) is in no row, so a value's gain against the axes already set in a
+    row is one AND and a popcount. Each step builds a few candidate rows (the first in
+    axis order, the others in orders from the fixed generator) from an uncovered pair of
+    the (axis, value) in most, and keeps the one covering most."""
+    sizes, k = space.sizes, space.k
+    offset = list(itertools.accumulate(sizes, initial=0))
+    everything = (1 << offset[k]) - 1
+    left = [[everything & ~(((1 << n) - 1) << offset[a])] * n for a, n in enumerate(sizes)]
+    axis_of = [a for a, n in enumerate(sizes) for _ in range(n)]
+    random = _Xorshift(k)
+    rows: list[list[int]] = []
+
+    def add(row: Sequence[int]) -> None:
+        mask = 0
+        for a, v in enumerate(row):
+            mask |= 1 << (offset[a] + v)
+        for a, v in enumerate(row):
+            left[a][v] &= ~mask
+        rows.append(list(row))
+
+    for kept in keep:
+        add(kept)
+    while True:
+        counts = [[bits.bit_count() for bits in values] for values in left]
+        most, axis0, value0 = max(
+            (count, -a, -v) for a, values in enumerate(counts) for v, count in enumerate(values)
+        )
+        if most == 0:
+            return rows
+        axis0, value0 = -axis0, -value0
+        bit = (left[axis0][value0] & -left[axis0][value0]).bit_length() - 1
+        axis1 = axis_of[bit]
+        value1 = bit - offset[axis1]
+        rest = [a for a in range(k) if a not in (axis0, axis1)]
+        best: list[int] = []
+        best_gain = -1
+        for attempt in range(_CANDIDATES):
+            order = list(rest)
+            if attempt:
+                for i in range(len(order) - 1, 0, -1):
+                    j = random.below(i + 1)
+                    order[i], order[j] = order[j], order[i]
+            row = [0] * k
+            row[axis0], row[axis1] = value0, value1
+            mask = (1 << (offset[axis0] + value0)) | (1 << (offset[axis1] + value1))
+            gain = 1
+            for a in order:
+                values, tie = left[a], counts[a]
+                chosen, key = 0, -1
+                for v in range(sizes[a]):
+                    score = (values[v] & mask).bit_count() * everything.bit_length() + tie[v]
+                    if score > key:
+                        chosen, key = v, score
+                row[a] = chosen
+                gain += (values[chosen] & mask).bit_count()
+                mask |= 1 << (offset[a] + chosen)
+            if gain > best_gain:
+                best, best_gain = row, gain
+        add(best)
+
+
+class _Reducer:
+    """Fewer rows by local search (Nurmela's tabu search for covering arrays, 2004): the
+    row holding fewest pairs alone is deleted, and the pairs it leaves uncovered are
+    covered again by changing single entries: each step takes an uncovered pair (from the
+    fixed generator), looks at the rows holding one of its two values, and makes the
+    change that leaves fewest pairs uncovered, not undoing a change made in the last steps.
+    A deletion not repaired within its share of the work is undone, and the search ends.
+    The work is counted in pair lookups, not time, so the result is the same everywhere."""
+
+    TENURE = 10
+
+    def __init__(self, space: Space, rows: list[list[int]], frozen: int, seed: int) -> None:
+        self.space = space
+        self.rows = rows
+        self.frozen = frozen
+        self.count = [0] * space.total
+        for row in rows:
+            for tid in space.row_tids(row):
+                self.count[tid] += 1
+        self.pairs: list[tuple[int, int, int, int]] = [(0, 0, 0, 0)] * space.total
+        for a, b in space.subsets:
+            base, sa, sb = space.pair[a][b]
+            for va in range(space.sizes[a]):
+                for vb in range(space.sizes[b]):
+                    self.pairs[base + va * sa + vb * sb] = (a, va, b, vb)
+        self.others = [[b for b in range(space.k) if b != a] for a in range(space.k)]
+        self.random = _Xorshift(seed)
+        self.uncovered: list[int] = []
+        self.where: dict[int, int] = {}
+
+    def run(self, work: int) -> None:
+        rows, space, count = self.rows, self.space, self.count
+        while len(rows) > self.frozen + 1 and work > 0:
+            saved = [list(row) for row in rows]
+            position = min(
+                range(self.frozen, len(rows)),
+                key=lambda r: (sum(count[tid] == 1 for tid in space.row_tids(rows[r])), r),
+            )
+            for tid in space.row_tids(rows.pop(position)):
+                count[tid] -= 1
+                if count[tid] == 0:
+                    self._lost(tid)
+            budget = min(work, _DELETION_WORK)
+            work -= budget - self._repair(budget)
+            if self.uncovered:  # not repaired: back to the last complete rows
+                rows[:] = saved
+                return
+
+    def _lost(self, tid: int) -> None:
+        self.where[tid] = len(self.uncovered)
+        self.uncovered.append(tid)
+
+    def _found(self, tid: int) -> None:
+        index = self.where.pop(tid)
+        last = self.uncovered.pop()
+        if last != tid:
+            self.uncovered[index] = last
+            self.where[last] = index
+
+    def _repair(self, work: int) -> int:
+        rows, count, pair, others = self.rows, self.count, self.space.pair, self.others
+        tabu: dict[tuple[int, int], int] = {}
+        step = 0
+        while self.uncovered and work > 0:
+            step += 1
+            a, va, b, vb = self.pairs[self.uncovered[self.random.below(len(self.uncovered))]]
+            best: list[tuple[int, int, int]] = []
+            best_delta = -len(count)
+            for r in range(self.frozen, len(rows)):
+                row = rows[r]
+                for axis, value, other, other_value in ((a, va, b, vb), (b, vb, a, va)):
+                    if row[other] != other_value or tabu.get((r, axis), 0) >= step:
+                        continue
+                    old = row[axis]
+                    delta = 0
+                    for c in others[axis]:
+                        base, stride, c_stride = pair[axis][c]
+                        at = base + row[c] * c_stride
+                        if count[at + value * stride] == 0:
+                            delta += 1
+                        if count[at + old * stride] == 1:
+                            delta -= 1
+                    work -= len(others[axis])
+                    if delta > best_delta:
+                        best, best_delta = [(r, axis, value)], delta
+                    elif delta == best_delta:
+                        best.append((r, axis, value))
+            if best:
+                moves = [best[self.random.below(len(best))]]
+            else:  # no row holds either value: set both in some row
+                r = self.frozen + self.random.below(len(rows) - self.frozen)
+                moves = [(r, a, va), (r, b, vb)]
+                work -= 1
+            for r, axis, value in moves:
+                self._move(r, axis, value)
+                tabu[(r, axis)] = step + self.TENURE
+        return work
+
+    def _move(self, r: int, axis: int, value: int) -> None:
+        row, count, pair = self.rows[r], self.count, self.space.pair
+        old = row[axis]
+        if old == value:
+            return
+        for c in self.others[axis]:
+            base, stride, c_stride = pair[axis][c]
+            at = base + row[c] * c_stride
+            gone = at + old * stride
+            count[gone] -= 1
+            if count[gone] == 0:
+                self._lost(gone)
+            new = at + value * stride
+            if count[new] == 0:
+                self._found(new)
+            count[new] += 1
+        row[axis] = value
+
+
 def cover(
     sizes: Sequence[int],
     t: int,
@@ -450,8 +746,14 @@ def cover(
     order does not depend on how they were found.
     """
     space = Space(sizes, t, forbidden)
-    if t == 2 and not space.patterns and not keep and all(n == 2 for n in space.sizes):
-        return binary_pairs(space.k)
+    if not space.patterns and not keep:
+        known = _construction(space)
+        if known is not None:
+            return known
+    if t == 2 and not space.patterns:
+        rows = _pair_greedy(space, keep)
+        _Reducer(space, rows, len(keep), len(rows)).run(_REDUCE_WORK)
+        return [*(tuple(row) for row in keep), *sorted(tuple(row) for row in rows[len(keep) :])]
     builder = _Builder(space)
     wanted = bytearray(space.total)
     impossible = set(space.impossible())
