@@ -497,6 +497,14 @@ def shard(
     help="Only these of them: selectors as `run` takes them, separated by spaces (a calling "
     "workflow's `cells` input); empty: no restriction.",
 )
+@click.option(
+    "--record-unaffected",
+    "record",
+    is_flag=True,
+    help="Write a not-run result (why: unaffected) into the results folder for each selected "
+    "cell the change does not affect, as a GitLab merge request's cell job does.",
+)
+@results_option
 @click.pass_obj
 def affected(
     obj: Context,
@@ -506,20 +514,26 @@ def affected(
     as_json: bool,
     github_output: bool,
     selectors: str,
+    record: bool,
+    results_dir: Path | None,
 ) -> None:
     """Cells affected by the files changed since --base."""
     from matrixgen.plan.affected import affected_command
 
     if (base is None) == (not every):
         raise click.UsageError("give --base REF, or --all for every cell")
+    matrix = obj.load(file)
+    folder = results_dir if results_dir is not None else Path("results")
     code = affected_command(
-        obj.load(file),
+        matrix,
         base=base,
         as_json=as_json,
         echo=echo,
         github_output=github_output,
         env=dict(os.environ),
         selectors=selectors.split(),
+        record=(folder if folder.is_absolute() else matrix.root / folder) if record else None,
+        note=lambda message: echo(message, err=True),
     )
     sys.exit(code)
 

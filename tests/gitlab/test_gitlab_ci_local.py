@@ -193,3 +193,79 @@ def test_the_example_pipeline_is_valid_and_lists_exactly_its_cells(
     cells = json.loads(invoke("list", "--json", "--file", str(EXAMPLE / "matrix.yaml")).out)
     assert shown == sorted((cell["level"], cell["id"]) for cell in cells)
     assert names.count("matrix gate") == 1
+
+
+AREAS = """\
+version: 1
+name: areas
+axes:
+  word:
+    values:
+      good: {paths: [good/]}
+      fine: {paths: [fine/]}
+levels:
+  unit:
+    axes: [word]
+    run: python say.py ${word} ${junit}
+  later:
+    axes: {word: [good, fine]}
+    run: python say.py ${word} ${junit}
+    github: {needs: [unit]}
+outputs:
+  matrixgen: matrixgen-cli
+  gitlab: {file: .gitlab-ci.yml, containers: false, affected: true}
+"""
+
+
+def test_a_merge_request_runs_only_the_cells_its_change_affects(
+    project: Callable[..., Project], require_binary: Callable[[str], str], wheels: Path
+) -> None:
+    """`outputs.gitlab.affected`: in a merge request's pipeline each cell's job asks
+    `matrixgen affected` against the change's base; an unaffected cell is recorded as not
+    run, and the gate passes with only the affected cells run."""
+    tool = require_binary("gitlab-ci-local")
+    require_binary("rsync")
+    made = project(
+        AREAS,
+        {
+            "say.py": SAY,
+            ".gitignore": ".gitlab-ci-local/\n",
+            "good/code.txt": "1\n",
+            "fine/code.txt": "1\n",
+        },
+    )
+    assert made.render() == 0, made.lines
+    commit(made.root)
+    env = {**os.environ, **GIT}
+    base = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=made.root, env=env, check=True, capture_output=True,
+        text=True,
+    ).stdout.strip()  # fmt: skip
+    made.write("good/code.txt", "2\n")  # the merge request touches the `good` area only
+    for args in (["checkout", "-qb", "change"], ["commit", "-qam", "change good"]):
+        subprocess.run(["git", *args], cwd=made.root, env=env, check=True, capture_output=True)
+
+    request = [
+        "--variable", "CI_PIPELINE_SOURCE=merge_request_event",
+        "--variable", f"CI_MERGE_REQUEST_DIFF_BASE_SHA={base}",
+    ]  # fmt: skip
+    done = gitlab_ci_local(tool, made.root, wheels, *request)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert "json schema validated" in done.stderr, done.stderr
+    assert "said good" in log, log
+    assert "said fine" not in log, log
+    for job in ("unit: [unit/fine]", "later: [later/fine]"):
+        assert f"{job.split(': ')[-1][1:-1]}: not affected by this merge request" in log, log
+        assert f" PASS  {job}" in log, log
+    gate = "\n".join(line for line in log.splitlines() if line.startswith("matrix gate "))
+    assert " PASS  matrix gate" in log, log
+    assert "4 JUnit files: ⏹ 2 not-run · ✅ 2 passed" in gate, gate
+    assert f"not-run: not affected by the change (since merge-base {base[:12]})" in gate, gate
+
+    # Outside a merge request (a push) every cell runs.
+    push = gitlab_ci_local(tool, made.root, wheels)
+    log = push.stdout + push.stderr
+    assert push.returncode == 0, log
+    assert "said good" in log and "said fine" in log, log
+    assert "not affected" not in log, log

@@ -278,3 +278,89 @@ def test_the_gate_points_origin_head_when_the_branch_comes_from_git(
     assert line not in pipeline(made)["matrix gate"]["script"]
     made.write("matrix.yaml", TWO_LEVELS)
     assert line not in pipeline(made)["matrix gate"]["script"]
+
+
+AREAS = """\
+version: 1
+axes:
+  area:
+    values:
+      core: {paths: [core/]}
+      docs: {paths: [docs/]}
+levels:
+  unit:
+    axes: [area]
+    run: python -c "print('unit')"
+outputs:
+  matrixgen: "-e /opt/matrixgen"
+  gitlab: {file: .gitlab-ci.yml, affected: true}
+"""
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=root, env={**os.environ, **GIT_ENV}, check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_affected_merge_requests_ask_matrixgen_in_each_cells_job(
+    project: Callable[..., Project],
+) -> None:
+    """With `affected: true`, a cell's job first asks `matrixgen affected` about its own cell
+    in a merge request's pipeline, and ends there, the cell recorded as not run, when the
+    change does not affect it; what the jobs themselves add to the checkout (matrixgen's
+    environment, earlier levels' results) is no change. Without it, no such step."""
+    plain = pipeline(project(AREAS.replace(", affected: true", "")))
+    assert "matrixgen affected" not in str(plain)
+    made = project(AREAS, {"core/a.txt": "1\n", "docs/a.txt": "1\n"})
+    script = pipeline(made)[".matrixgen-cell"]["script"][0]
+    assert "matrixgen affected" in script
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "base"]):
+        git(made.root, *args)
+    base = git(made.root, "rev-parse", "HEAD")
+    made.write("core/a.txt", "2\n")
+    git(made.root, "commit", "-qam", "change core")
+    made.write(".matrixgen-ci/bin/tool", "")  # as the jobs make them: untracked
+    made.write("results/earlier/level.xml", "<testsuites/>")
+
+    def job(cell: str, source: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ, **GIT_ENV, "CELL": cell, "MATRIXGEN_FILE": "matrix.yaml",
+            "CI_PIPELINE_SOURCE": source, "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
+        }  # fmt: skip
+        return subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", script + "echo RUNS\n"],
+            cwd=made.root, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    docs = job("unit/docs", "merge_request_event")
+    assert docs.returncode == 0, docs.stderr
+    assert "unit/docs: not affected by this merge request; not run" in docs.stdout
+    assert "RUNS" not in docs.stdout
+    # The one file the change touched: not matrixgen's environment or earlier results.
+    assert "1 files changed since" in docs.stderr, docs.stderr
+    assert "  core/a.txt  -> area=core\n" in docs.stderr, docs.stderr
+    reported = json.loads(invoke("report", "--json", "-", "results").out)
+    status = {cell["id"]: cell for cell in reported["cells"]}
+    assert status["unit/docs"]["status"] == "not-run"
+    assert status["unit/docs"]["reason"] == (
+        f"not affected by the change (since merge-base {base[:12]})"
+    )
+    assert status["unit/core"]["status"] == "missing"
+
+    core = job("unit/core", "merge_request_event")
+    assert core.returncode == 0, core.stderr
+    assert "RUNS" in core.stdout
+    assert not (made.root / "results" / "unit" / "core.xml").exists()
+    push = job("unit/docs", "push")
+    assert push.returncode == 0 and "RUNS" in push.stdout, push.stderr

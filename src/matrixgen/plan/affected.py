@@ -11,6 +11,11 @@ A file selects cells through globs relative to the folder of matrix.yaml:
 - an axis value's `paths:` select the cells with that value.
 `*` and `?` stay within one folder, `**` crosses folders, and a trailing `/` means
 everything under that folder.
+
+With `--record-unaffected`, each selected cell the change does not affect gets a result
+saying so: a not-run JUnit file where `matrixgen run` would write its result, which
+`report` shows as not run (not missing) with the reason. A GitLab merge request's cell
+job asks this way, since the pipeline lists its jobs before any diff is known.
 """
 
 from __future__ import annotations
@@ -191,9 +196,13 @@ def affected_command(
     github_output: bool = False,
     env: Mapping[str, str] | None = None,
     selectors: Sequence[str] = (),
+    record: Path | None = None,
+    note: Callable[[str], Any] | None = None,
 ) -> int:
     """Print the affected cells; `base=None` selects every cell (`--all`); `selectors` (a
-    calling workflow's `cells` input) keep only the cells they select."""
+    calling workflow's `cells` input) keep only the cells they select. `record`: the results
+    folder where each selected cell the change does not affect gets a not-run result;
+    `note` prints what is not the answer (stderr), so `--json` stays JSON."""
     if base is None:
         selection = Selection(list(matrix.cells))
         merge_base = ""
@@ -201,9 +210,20 @@ def affected_command(
         changed, merge_base = changed_files(matrix.root, base)
         relative = os.path.relpath(matrix.source.path.resolve(), matrix.root.resolve())
         selection = affected_cells(matrix.model, matrix.cells, changed, Path(relative).as_posix())
+    candidates = matrix.select(selectors) if selectors else list(matrix.cells)
     if selectors:
-        chosen = {cell.id for cell in matrix.select(selectors)}
+        chosen = {cell.id for cell in candidates}
         selection = Selection([c for c in selection.cells if c.id in chosen], selection.reasons)
+    if record is not None and base is not None:
+        affected = {cell.id for cell in selection.cells}
+        unaffected = [cell for cell in candidates if cell.id not in affected]
+        reason = f"not affected by the change (since merge-base {merge_base[:12]})"
+        record_not_run(record, unaffected, reason)
+        if note is not None:
+            if as_json:
+                note(format_selection(selection, base, merge_base, len(matrix.cells)))
+            for cell in unaffected:
+                note(f"{cell.id}: recorded as not run in {record}: {reason}")
     if github_output:
         from matrixgen.ci import GITHUB, write_outputs
         from matrixgen.plan.workflow import plan_outputs
@@ -222,3 +242,21 @@ def affected_command(
     else:
         echo(format_selection(selection, base, merge_base, len(matrix.cells)))
     return 0
+
+
+def record_not_run(folder: Path, cells: Sequence[Cell], reason: str) -> None:
+    """A not-run result for each cell, at `<folder>/<level>/<cell>.xml` as `run` writes it
+    (any earlier result and log of the cell there go: they are not this change's)."""
+    from matrixgen.outcome import stamp
+    from matrixgen.outcome.status import Status
+
+    for cell in cells:
+        junit = folder / cell.level / f"{cell.name}.xml"
+        junit.with_suffix(".log").unlink(missing_ok=True)
+        stamp.synthesize(
+            junit, cell, outcome=Status.NOT_RUN, message=reason, details="", duration=0.0
+        )
+        props = stamp.properties(
+            cell, attempt=0, duration=0.0, status=Status.NOT_RUN, reason=reason
+        )
+        stamp.stamp(junit, props)

@@ -42,6 +42,12 @@ class GitlabOutput(Strict):
         description="Minutes added to a cell's `timeout` for its job's `timeout:` (installs); "
         "0: the job's limit is the cell's own.",
     )
+    affected: bool = Field(
+        False,
+        description="In a merge request's pipeline, each cell's job runs its cell only when the "
+        "change (since $CI_MERGE_REQUEST_DIFF_BASE_SHA) affects it (`matrixgen affected`), and "
+        "else records it as not run, unaffected; the gate accepts such cells.",
+    )
     containers: bool = Field(
         True,
         description="Services with a container declaration (`services.<name>.github`) run as "
