@@ -174,9 +174,18 @@ class RunningService:
         assert self.output is not None
         badge = self.ledger.badge if self.ledger is not None else None
         starting = spawn(argv, env=env, cwd=cwd, log=self.output, badge=badge)
-        if self.ledger is None:
-            return await starting
-        return await self.ledger.start(f"{what} of service {self.name}", starting)
+        if self.ledger is not None:
+            starting = self.ledger.start(f"{what} of service {self.name}", starting)
+        # Shielded: a Ctrl-C (`halt`) that cancels this task just as the child has been
+        # made would drop the process (the task resumes with CancelledError, not with it),
+        # and nobody would stop it. The spawn finishes, and what it made is stopped.
+        made = asyncio.ensure_future(starting)
+        try:
+            return await asyncio.shield(made)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await terminate(await made, grace=0.5)
+            raise
 
     async def settle(self, process: asyncio.subprocess.Process) -> None:
         if self.output is not None:
