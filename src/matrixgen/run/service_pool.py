@@ -83,6 +83,9 @@ class ServicePool:
         self.instances = 0  # per-cell instances made so far (c1, c2, ...)
         self.stops: set[asyncio.Task[None]] = set()  # a failed start's stop, awaited at teardown
         self.own_starts: set[asyncio.Future[list[str | None]]] = set()  # per-cell starts under way
+        # Set by `halt`: a start stops waiting on it even if its cancel was lost (Python 3.11's
+        # wait_for returns a probe's result, and drops the cancel, when both come at once).
+        self.halted = asyncio.Event()
 
     def _one_at_a_time(self, name: str) -> bool:
         scope = self.specs[name].scope
@@ -226,12 +229,17 @@ class ServicePool:
             return None
         starting = asyncio.gather(*(self._start_own(cell, service) for service in own.values()))
         self.own_starts.add(starting)
+        halted: asyncio.Future[Any] = asyncio.ensure_future(self.halted.wait())
+        waiting: set[asyncio.Future[Any]] = {starting, halted}
         try:
-            await asyncio.wait({starting})
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            halted.cancel()
             self.own_starts.discard(starting)
-            if not starting.done():  # this task itself was cancelled
+            if not starting.done():  # halted, or this task itself was cancelled
                 starting.cancel()
+        if self.halted.is_set():
+            return None
         try:
             failures = starting.result()
         except asyncio.CancelledError:  # halted (a cancelled gather may hold it as its error)
@@ -240,6 +248,7 @@ class ServicePool:
 
     def halt(self) -> None:
         """Ctrl-C: per-cell starts under way stop waiting for their services to be ready."""
+        self.halted.set()
         for starting in self.own_starts:
             starting.cancel()
 
