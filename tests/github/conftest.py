@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support.project import Project
+from support.project import Project, project_maker
 
 # git without the machine's configuration: no init.defaultBranch, no identity.
 GIT_ENV = {
@@ -36,17 +36,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Pr
     for name, value in GIT_ENV.items():
         monkeypatch.setenv(name, value)
 
-    def make(text: str, files: dict[str, str] | None = None) -> Project:
-        root = tmp_path / "project"
-        root.mkdir(exist_ok=True)
-        made = Project(root)
-        made.write("matrix.yaml", text)
-        for relative, content in (files or {}).items():
-            made.write(relative, content)
-        monkeypatch.chdir(root)
-        return made
-
-    return make
+    return project_maker(tmp_path, monkeypatch)
 
 
 @pytest.fixture

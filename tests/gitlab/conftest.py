@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from support.project import Project
+from support.project import Project, project_maker
 
 PIPELINE = ".gitlab-ci.yml"
 
@@ -32,14 +32,4 @@ def cells_of(job: dict[str, Any]) -> list[str]:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Project]:
-    def make(text: str, files: dict[str, str] | None = None) -> Project:
-        root = tmp_path / "project"
-        root.mkdir(exist_ok=True)
-        made = Project(root)
-        made.write("matrix.yaml", text)
-        for relative, content in (files or {}).items():
-            made.write(relative, content)
-        monkeypatch.chdir(root)
-        return made
-
-    return make
+    return project_maker(tmp_path, monkeypatch)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from matrixgen.load.matrix import Matrix, load
@@ -70,3 +72,20 @@ class Project:
     def path(self) -> Path:
         """The workflow's path."""
         return self.root / WORKFLOW
+
+
+def project_maker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Project]:
+    """`make(matrix_text, files)`: a Project in `tmp_path/project` with that matrix.yaml and
+    those files, the test's working folder from then on (the CI-target tests' fixture)."""
+
+    def make(text: str, files: dict[str, str] | None = None) -> Project:
+        root = tmp_path / "project"
+        root.mkdir(exist_ok=True)
+        made = Project(root)
+        made.write("matrix.yaml", text)
+        for relative, content in (files or {}).items():
+            made.write(relative, content)
+        monkeypatch.chdir(root)
+        return made
+
+    return make
