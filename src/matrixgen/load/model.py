@@ -36,6 +36,7 @@ from matrixgen.load.github.model import (
     GithubValue,
     Install,
 )
+from matrixgen.load.gitlab.model import GitlabOutput
 from matrixgen.load.installed import installed
 
 
@@ -343,6 +344,11 @@ class Outputs(Strict):
     nox: str | None = None
     compose: str | None = None
     github: GithubOutput | None = None
+    gitlab: GitlabOutput | None = Field(
+        None,
+        description="A GitLab CI pipeline of the cells (.gitlab-ci.yml, or a file it includes): "
+        "a `parallel: matrix:` job per level and a gate.",
+    )
     docs: DocsOutput | None = None
     schema_file: str | None = Field(
         None,

@@ -203,8 +203,6 @@ def _register_builtins() -> None:
             files=in_file,
             checks=check_gitlab,
             cell_checks=check_gitlab_cells,
-            description="A GitLab CI pipeline of the cells (.gitlab-ci.yml, or a file it "
-            "includes): a `parallel: matrix:` job per level and a gate.",
             installs=True,
         )
     )
