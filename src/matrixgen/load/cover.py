@@ -36,6 +36,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from matrixgen.load import starters
+
 # A forbidden pattern: (axis, values) pairs; a row whose value on each of those axes is
 # among the pattern's values is forbidden. Axes ascending, values ascending.
 Pattern = tuple[tuple[int, tuple[int, ...]], ...]
@@ -454,8 +456,9 @@ def _construction(space: Space) -> list[Row] | None:
     """A smallest covering array from a known construction, when one applies (no
     constraints, no kept rows): two-valued axes at t = 2 (Kleitman-Spencer/Katona), an
     orthogonal array at t = 2 when the two largest axes have q values, q a prime power,
-    and there are at most q + 1 axes (q^2 rows, the lower bound), and the 12-run
-    Plackett-Burman design for 6..11 two-valued axes at t = 3."""
+    and there are at most q + 1 axes (q^2 rows, the lower bound), the 12-run
+    Plackett-Burman design for 6..11 two-valued axes at t = 3, and its doubling for
+    12..22 (18 or 19 rows)."""
     sizes, k, t = space.sizes, space.k, space.t
     if t == 2 and all(n == 2 for n in sizes):
         return binary_pairs(k)
@@ -463,10 +466,26 @@ def _construction(space: Space) -> list[Row] | None:
         q, second = sorted(sizes, reverse=True)[:2]
         if q == second and k <= q + 1 and (field := _field(q)) is not None:
             return orthogonal_array(q, k, field, sizes)
-    if t == 3 and 6 <= k <= 11 and all(n == 2 for n in sizes):
-        rows = [tuple(_PB12[(r + c) % 11] for c in range(k)) for r in range(11)]
-        return sorted({*rows, (0,) * k})
+    if t == 3 and 6 <= k <= 22 and all(n == 2 for n in sizes):
+        return _plackett_burman(k) if k <= 11 else _doubled(k)
     return None
+
+
+def _plackett_burman(k: int) -> list[Row]:
+    rows = [tuple(_PB12[(r + c) % 11] for c in range(k)) for r in range(11)]
+    return sorted({*rows, (0,) * k})
+
+
+def _doubled(k: int) -> list[Row]:
+    """Strength 3 for 12..22 two-valued axes (Roux, 1987): with A of strength 3 and B of
+    strength 2 over h = ceil(k / 2) axes, the rows (a, a) of A and (b, not b) of B, cut to
+    k columns. Three columns within a half, or two and a third whose twin is not among
+    them, are A's; columns i, j and the twin of i take (x, y, x) from A and (x, y, not x)
+    from B. 2^20: 12 + 6 = 18 rows, the best known (Colbourn's tables)."""
+    h = (k + 1) // 2
+    rows = [(*a, *a)[:k] for a in _plackett_burman(h)]
+    rows += [(*b, *(1 - x for x in b))[:k] for b in binary_pairs(h)]
+    return sorted(set(rows))
 
 
 def _field(q: int) -> tuple[list[list[int]], list[list[int]]] | None:
@@ -543,11 +562,62 @@ def orthogonal_array(
 
 # -- pairs without constraints: bitset greedy and row reduction ---------------------------
 
-# Candidate rows per greedy step, the work (pair lookups) the reduction may spend, and
-# the most one deletion may take (10^20: 204 greedy rows, 189 after ~1M lookups).
+# Candidate rows per greedy step. The reduction's work (pair lookups) grows with the
+# pairs to cover, between the bounds: 3^13 (702 pairs) gets 140k, enough for 15 rows
+# (the best known), 4^1 3^39 2^35 (17,987 pairs) the most; one deletion gets a quarter.
 _CANDIDATES = 8
-_REDUCE_WORK = 1_500_000
-_DELETION_WORK = 250_000
+_WORK_PER_PAIR = 200
+_WORK_BOUNDS = (20_000, 400_000)
+# Cover starters: the options tried (the smallest first), the searches each gets, and
+# their tabu steps. A search finds one within a few hundred steps or seldom at all, so
+# fresh starts pay more than longer runs (10^20 with 3 fixed symbols: a vector of 21 in
+# half the 300-step searches, of 20 in almost none; with 2 fixed symbols, nearly all).
+_STARTER_TRIES = 3
+_STARTER_STARTS = 2
+_STARTER_STEPS = 200
+
+
+def _pairs(space: Space, keep: Sequence[Row]) -> list[list[int]]:
+    """Pairs without constraints: the greedy's rows, or a cover starter's when fewer;
+    then the reduction."""
+    rows = _pair_greedy(space, keep)
+    if not keep:
+        started = _from_starter(space, len(rows))
+        if started is not None and len(started) < len(rows):
+            rows = started
+    low, high = _WORK_BOUNDS
+    work = min(high, max(low, _WORK_PER_PAIR * space.total))
+    _Reducer(space, rows, len(keep), len(rows)).run(work, work // 4)
+    return rows
+
+
+def _from_starter(space: Space, bound: int) -> list[list[int]] | None:
+    """Rows from a cover starter (load/starters.py) over v = the most values of an axis,
+    completed by the greedy for the pairs of fixed symbols, when one promises fewer than
+    `bound` rows: f fixed symbols up to v / 3, vectors of k to k + 2 entries (columns
+    past k are dropped). An axis with fewer values takes its last in place of larger."""
+    v, k = max(space.sizes), space.k
+    options = []
+    fixed: dict[int, list[Row]] = {}  # a cover of the fixed symbols' pairs, per f
+    for f in range(1, (v + 1) // 3 + 1):
+        fixed[f] = [(0,) * k] if f == 1 else cover([f] * k, 2)
+        for length in range(k, k + 3):
+            size = length * (v - f) + len(fixed[f])
+            if v - f >= 2 and size < bound:
+                options.append((size, f, length))
+    random = _Xorshift(k * v)
+    for _size, f, length in sorted(options)[:_STARTER_TRIES]:
+        for _start in range(_STARTER_STARTS):
+            found = starters.find(length, v - f, f, _STARTER_STEPS, random.below)
+            if found is not None:
+                developed = starters.develop(found, k, v - f)
+                developed += [[v - f + x for x in row] for row in fixed[f]]
+                rows = dict.fromkeys(
+                    tuple(min(x, n - 1) for x, n in zip(row, space.sizes, strict=True))
+                    for row in developed
+                )
+                return [list(row) for row in rows]
+    return None
 
 
 def _pair_greedy(space: Space, keep: Sequence[Row]) -> list[list[int]]:
@@ -629,13 +699,14 @@ class _Reducer:
         self.space = space
         self.rows = rows
         self.frozen = frozen
+        # (a, b, base, stride of a, stride of b) of every pair of axes a < b
+        self.spans = [(a, b, *space.pair[a][b]) for a, b in space.subsets]
         self.count = [0] * space.total
         for row in rows:
-            for tid in space.row_tids(row):
+            for tid in self._tids(row):
                 self.count[tid] += 1
         self.pairs: list[tuple[int, int, int, int]] = [(0, 0, 0, 0)] * space.total
-        for a, b in space.subsets:
-            base, sa, sb = space.pair[a][b]
+        for a, b, base, sa, sb in self.spans:
             for va in range(space.sizes[a]):
                 for vb in range(space.sizes[b]):
                     self.pairs[base + va * sa + vb * sb] = (a, va, b, vb)
@@ -644,19 +715,23 @@ class _Reducer:
         self.uncovered: list[int] = []
         self.where: dict[int, int] = {}
 
-    def run(self, work: int) -> None:
-        rows, space, count = self.rows, self.space, self.count
+    def _tids(self, row: Sequence[int]) -> list[int]:
+        return [base + row[a] * sa + row[b] * sb for a, b, base, sa, sb in self.spans]
+
+    def run(self, work: int, deletion: int) -> None:
+        """Delete rows while each deletion is repaired within `deletion` of the `work`."""
+        rows, count = self.rows, self.count
         while len(rows) > self.frozen + 1 and work > 0:
             saved = [list(row) for row in rows]
             position = min(
                 range(self.frozen, len(rows)),
-                key=lambda r: (sum(count[tid] == 1 for tid in space.row_tids(rows[r])), r),
+                key=lambda r: (sum(count[tid] == 1 for tid in self._tids(rows[r])), r),
             )
-            for tid in space.row_tids(rows.pop(position)):
+            for tid in self._tids(rows.pop(position)):
                 count[tid] -= 1
                 if count[tid] == 0:
                     self._lost(tid)
-            budget = min(work, _DELETION_WORK)
+            budget = min(work, deletion)
             work -= budget - self._repair(budget)
             if self.uncovered:  # not repaired: back to the last complete rows
                 rows[:] = saved
@@ -751,8 +826,7 @@ def cover(
         if known is not None:
             return known
     if t == 2 and not space.patterns:
-        rows = _pair_greedy(space, keep)
-        _Reducer(space, rows, len(keep), len(rows)).run(_REDUCE_WORK)
+        rows = _pairs(space, keep)
         return [*(tuple(row) for row in keep), *sorted(tuple(row) for row in rows[len(keep) :])]
     builder = _Builder(space)
     wanted = bytearray(space.total)
@@ -768,9 +842,10 @@ def cover(
     builder.greedy(wanted, space.sizes)
     rows = builder.rows
     if passes is None:
-        # Idle passes before post-optimization stops: more pay off on a CI-sized matrix
-        # (3^13: 18 -> 17 rows), cost seconds on a big one (10^20: 204 rows, each pass over all).
-        passes = 6 if space.total <= 10_000 else 2
+        # Idle passes before post-optimization stops: more pay off on a CI-sized matrix of
+        # pairs (3^13: 18 -> 17 rows), cost seconds on a big one (10^20: 204 rows, each
+        # pass over all) and at t = 3 find nothing more (3^6: 40 rows, 3^8: 52 after two).
+        passes = 6 if space.total <= 10_000 and t == 2 else 2
     _Optimizer(space, rows, len(keep), len(rows)).run(passes)
     return [*(tuple(row) for row in keep), *sorted(tuple(row) for row in rows[len(keep) :])]
 
