@@ -344,11 +344,6 @@ class Outputs(Strict):
     nox: str | None = None
     compose: str | None = None
     github: GithubOutput | None = None
-    gitlab: GitlabOutput | None = Field(
-        None,
-        description="A GitLab CI pipeline of the cells (.gitlab-ci.yml, or a file it includes): "
-        "a `parallel: matrix:` job per level and a gate.",
-    )
     docs: DocsOutput | None = None
     schema_file: str | None = Field(
         None,
@@ -375,6 +370,13 @@ class Outputs(Strict):
             "dependencies in each generated nox session and CI job, e.g. ['-e .[test]']; "
             "matrixgen itself comes from `matrixgen`."
         ),
+    )
+    # Last: the allowed keys are listed in this order (did-you-mean), as when gitlab was a
+    # registered extra key.
+    gitlab: GitlabOutput | None = Field(
+        None,
+        description="A GitLab CI pipeline of the cells (.gitlab-ci.yml, or a file it includes): "
+        "a `parallel: matrix:` job per level and a gate.",
     )
 
     @property
