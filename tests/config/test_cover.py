@@ -359,7 +359,7 @@ def kept_names(before: Matrix, after: Matrix) -> int:
 
 def test_adding_a_value_keeps_most_cells() -> None:
     # Built in declared order: 14 cells (the search alone gives 13, of which 4 survive a
-    # value added to either axis, 3 of the axis below).
+    # value added to backend, 3 one added to python or an axis added).
     before = matrix(COVERED)
     assert len(before.cells) == 14
     first = matrix(COVERED, AXES.replace("azure]", "azure, minio]"))

@@ -34,10 +34,12 @@ its values in mixed radix, so coverage is a bytearray / list of counts indexed b
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import add, mul
 
 from matrixgen.load import stable, starters
 
@@ -566,15 +568,15 @@ def orthogonal_array(
 # -- pairs without constraints: bitset greedy and row reduction ---------------------------
 
 # Candidate rows per greedy step. The reduction's work (pair lookups) grows with the
-# pairs to cover, between the bounds: 3^13 (702 pairs) gets 140k, enough for 15 rows
-# (the best known), 4^1 3^39 2^35 (17,987 pairs) the most; one deletion gets a quarter.
+# pairs to cover, between the bounds: 3^13 (702 pairs) gets 53k (16 rows; 15, the best
+# known, takes 200k), 4^15 (1,680) 126k (29 rows; 30 with less), 4^1 3^39 2^35 (17,987)
+# the most (25 rows; allpairspy 27); one deletion gets a quarter.
 _CANDIDATES = 8
-_WORK_PER_PAIR = 200
-_WORK_BOUNDS = (20_000, 400_000)
-# Cover starters: the options tried (the smallest first), the searches each gets, and
-# their tabu steps. A search finds one within a few hundred steps or seldom at all, so
-# fresh starts pay more than longer runs (10^20 with 3 fixed symbols: a vector of 21 in
-# half the 300-step searches, of 20 in almost none; with 2 fixed symbols, nearly all).
+_WORK_PER_PAIR = 75
+_WORK_BOUNDS = (20_000, 150_000)
+# Cover starters: the options tried, the searches each gets, and their tabu steps. A
+# search finds one within a few hundred steps or seldom at all, so fresh starts pay more
+# than longer runs.
 _STARTER_TRIES = 3
 _STARTER_STARTS = 2
 _STARTER_STEPS = 200
@@ -582,12 +584,21 @@ _STARTER_STEPS = 200
 
 def _pairs(space: Space, keep: Sequence[Row]) -> list[list[int]]:
     """Pairs without constraints: the greedy's rows, or a cover starter's when fewer;
-    then the reduction."""
-    rows = _pair_greedy(space, keep)
-    if not keep:
-        started = _from_starter(space, len(rows))
-        if started is not None and len(started) < len(rows):
-            rows = started
+    then the reduction. With at most 2v axes of up to v >= 5 values a starter is tried
+    first, and when one is found the greedy is not run (10^20: 167 rows against 204;
+    5^10: 36 against 45)."""
+    v = max(space.sizes)
+    started = None
+    if not keep and v >= 5 and space.k <= 2 * v:
+        started = _from_starter(space, space.total)
+    if started is not None:
+        rows = started
+    else:
+        rows = _pair_greedy(space, keep)
+        if not keep:
+            started = _from_starter(space, len(rows))
+            if started is not None and len(started) < len(rows):
+                rows = started
     low, high = _WORK_BOUNDS
     work = min(high, max(low, _WORK_PER_PAIR * space.total))
     _Reducer(space, rows, len(keep), len(rows)).run(work, work // 4)
@@ -609,7 +620,10 @@ def _from_starter(space: Space, bound: int) -> list[list[int]] | None:
             if v - f >= 2 and size < bound:
                 options.append((size, f, length))
     random = _Xorshift(k * v)
-    for _size, f, length in sorted(options)[:_STARTER_TRIES]:
+    # The shortest vectors first: a longer one is rarely worth its search (10^20: 3 fixed
+    # symbols over 20 entries would give 158 rows and is seldom found, 2 over 20 give
+    # 168 and nearly always are, 3 over 21 would give 165 and are found half the time).
+    for _size, f, length in sorted(options, key=lambda o: (o[2], o[0]))[:_STARTER_TRIES]:
         for _start in range(_STARTER_STARTS):
             found = starters.find(length, v - f, f, _STARTER_STEPS, random.below)
             if found is not None:
@@ -704,22 +718,34 @@ class _Reducer:
         self.frozen = frozen
         # (a, b, base, stride of a, stride of b) of every pair of axes a < b
         self.spans = [(a, b, *space.pair[a][b]) for a, b in space.subsets]
+        # the same, column by column, for _tids's maps
+        self.firsts, self.seconds, self.bases, self.first_strides, self.second_strides = (
+            list(column) for column in zip(*self.spans, strict=True)
+        )
+        self.span_of = [[0] * space.k for _ in range(space.k)]  # (a, b) -> its place
+        for index, (a, b, *_) in enumerate(self.spans):
+            self.span_of[a][b] = self.span_of[b][a] = index
+        self.tids = [self._tids(row) for row in rows]  # each row's pairs, kept current
         self.count = [0] * space.total
-        for row in rows:
-            for tid in self._tids(row):
+        for row_tids in self.tids:
+            for tid in row_tids:
                 self.count[tid] += 1
-        self.pairs: list[tuple[int, int, int, int]] = [(0, 0, 0, 0)] * space.total
-        for a, b, base, sa, sb in self.spans:
-            for va in range(space.sizes[a]):
-                for vb in range(space.sizes[b]):
-                    self.pairs[base + va * sa + vb * sb] = (a, va, b, vb)
         self.others = [[b for b in range(space.k) if b != a] for a in range(space.k)]
         self.random = _Xorshift(seed)
         self.uncovered: list[int] = []
         self.where: dict[int, int] = {}
 
     def _tids(self, row: Sequence[int]) -> list[int]:
-        return [base + row[a] * sa + row[b] * sb for a, b, base, sa, sb in self.spans]
+        """The row's pair ids, in `spans` order (maps: a row of 75 axes is 2,775 pairs)."""
+        first = map(mul, map(row.__getitem__, self.firsts), self.first_strides)
+        second = map(mul, map(row.__getitem__, self.seconds), self.second_strides)
+        return list(map(add, self.bases, map(add, first, second)))
+
+    def _pair(self, tid: int) -> tuple[int, int, int, int]:
+        """(a, a's value, b, b's value) of a pair id."""
+        a, b, base, sa, sb = self.spans[bisect.bisect_right(self.bases, tid) - 1]
+        va, rest = divmod(tid - base, sa)
+        return a, va, b, rest // sb
 
     def run(self, work: int, deletion: int) -> None:
         """Delete rows while each deletion is repaired within `deletion` of the `work`."""
@@ -728,9 +754,10 @@ class _Reducer:
             saved = [list(row) for row in rows]
             position = min(
                 range(self.frozen, len(rows)),
-                key=lambda r: (sum(count[tid] == 1 for tid in self._tids(rows[r])), r),
+                key=lambda r: (list(map(count.__getitem__, self.tids[r])).count(1), r),
             )
-            for tid in self._tids(rows.pop(position)):
+            rows.pop(position)
+            for tid in self.tids.pop(position):
                 count[tid] -= 1
                 if count[tid] == 0:
                     self._lost(tid)
@@ -757,7 +784,7 @@ class _Reducer:
         step = 0
         while self.uncovered and work > 0:
             step += 1
-            a, va, b, vb = self.pairs[self.uncovered[self.random.below(len(self.uncovered))]]
+            a, va, b, vb = self._pair(self.uncovered[self.random.below(len(self.uncovered))])
             best: list[tuple[int, int, int]] = []
             best_delta = -len(count)
             for r in range(self.frozen, len(rows)):
@@ -792,6 +819,7 @@ class _Reducer:
 
     def _move(self, r: int, axis: int, value: int) -> None:
         row, count, pair = self.rows[r], self.count, self.space.pair
+        row_tids, span_of = self.tids[r], self.span_of[axis]
         old = row[axis]
         if old == value:
             return
@@ -806,6 +834,7 @@ class _Reducer:
             if count[new] == 0:
                 self._found(new)
             count[new] += 1
+            row_tids[span_of[c]] = new
         row[axis] = value
 
 

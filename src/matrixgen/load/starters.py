@@ -24,6 +24,7 @@ from collections.abc import Callable
 Below = Callable[[int], int]  # a number in 0..bound-1 from a fixed generator
 
 TENURE = 3  # steps an entry stays unchanged after a change
+SAMPLE = 32  # changes weighed per step, at most
 
 
 def find(length: int, m: int, f: int, steps: int, below: Below) -> list[int] | None:
@@ -31,72 +32,61 @@ def find(length: int, m: int, f: int, steps: int, below: Below) -> list[int] | N
     `steps` tabu steps do not find one."""
     v = m + f
     need = m + 2 * f  # per distance: m differences, then (group, x) and (x, group) per x
-    # requirement[x][y]: what the pair (x, then y) shows; -1: two fixed symbols
-    requirement = [[-1] * v for _ in range(v)]
-    for x in range(v):
-        for y in range(v):
-            if x < m and y < m:
-                requirement[x][y] = (y - x) % m
-            elif x < m:
-                requirement[x][y] = y  # m..m+f-1: (group, fixed y)
-            elif y < m:
-                requirement[x][y] = x + f  # m+f..m+2f-1: (fixed x, group)
     half = length // 2
+    # counter[d][x][y]: the counter the pair (x, then y) at distance d adds to. Distance d
+    # has counters d * need + 0..need-1: differences, (group, fixed), (fixed, group); a
+    # pair of two fixed symbols adds to counter 0, which never reaches 0.
+    counter = [[[0] * v for _ in range(v)] for _ in range(half + 1)]
+    for d in range(1, half + 1):
+        for x in range(v):
+            for y in range(v):
+                if x < m and y < m:
+                    counter[d][x][y] = d * need + (y - x) % m
+                elif x < m:
+                    counter[d][x][y] = d * need + y
+                elif y < m:
+                    counter[d][x][y] = d * need + x + f
+    # spots[i]: (the counters of distance d, the entry d after i, the entry d before i)
+    spots = [
+        [(counter[d], (i + d) % length, (i - d) % length) for d in range(1, half + 1)]
+        for i in range(length)
+    ]
     starter = [below(v) for _ in range(length)]
     count = [0] * ((half + 1) * need)
-    for d in range(1, half + 1):
-        for i in range(length):
-            shown = requirement[starter[i]][starter[(i + d) % length]]
-            if shown >= 0:
-                count[d * need + shown] += 1
+    count[0] = 4 * length * length  # above anything the pairs take away
+    for i in range(length):
+        for table, j, _ in spots[i]:
+            count[table[starter[i]][starter[j]]] += 1
     missing = [x for x in range(need, len(count)) if count[x] == 0]
     where = {x: i for i, x in enumerate(missing)}
 
-    def changes(i: int, new: int) -> list[tuple[int, int]]:
-        """(counter lost, counter gained) of each pair the entry's change alters; -1: none."""
-        old = starter[i]
-        found = []
-        before, after = requirement[old], requirement[new]
-        for d in range(1, half + 1):
-            base = d * need
-            y = starter[(i + d) % length]
-            lost, gained = before[y], after[y]
-            if lost != gained:
-                found.append(
-                    (base + lost if lost >= 0 else -1, base + gained if gained >= 0 else -1)
-                )
-            x = starter[(i - d) % length]
-            lost, gained = requirement[x][old], requirement[x][new]
-            if lost != gained:
-                found.append(
-                    (base + lost if lost >= 0 else -1, base + gained if gained >= 0 else -1)
-                )
-        return found
-
-    def delta(found: list[tuple[int, int]]) -> int:
-        change = 0
-        for lost, gained in found:
-            if lost >= 0:
+    def delta(i: int, new: int) -> int:
+        """How many more counters would be 0 with `new` at entry i."""
+        old, change = starter[i], 0
+        for table, j, h in spots[i]:
+            y, x = starter[j], starter[h]
+            for lost, gained in ((table[old][y], table[new][y]), (table[x][old], table[x][new])):
                 count[lost] -= 1
                 change += count[lost] == 0
-            if gained >= 0:
                 change -= count[gained] == 0
                 count[gained] += 1
-        for lost, gained in found:
-            if lost >= 0:
-                count[lost] += 1
-            if gained >= 0:
-                count[gained] -= 1
+        for table, j, h in spots[i]:
+            y, x = starter[j], starter[h]
+            count[table[old][y]] += 1
+            count[table[new][y]] -= 1
+            count[table[x][old]] += 1
+            count[table[x][new]] -= 1
         return change
 
     def apply(i: int, new: int) -> None:
-        for lost, gained in changes(i, new):
-            if lost >= 0:
+        old = starter[i]
+        for table, j, h in spots[i]:
+            y, x = starter[j], starter[h]
+            for lost, gained in ((table[old][y], table[new][y]), (table[x][old], table[x][new])):
                 count[lost] -= 1
                 if count[lost] == 0:
                     where[lost] = len(missing)
                     missing.append(lost)
-            if gained >= 0:
                 if count[gained] == 0:
                     at = where.pop(gained)
                     last = missing.pop()
@@ -131,12 +121,14 @@ def find(length: int, m: int, f: int, steps: int, below: Below) -> list[int] | N
                     options.append((i, shown - f))
                 if x == shown - f:
                     options.extend((j, g) for g in range(m))
+        if len(options) > SAMPLE:  # a sample of them, so a step costs the same anywhere
+            options = [options[below(len(options))] for _ in range(SAMPLE)]
         best: list[tuple[int, int]] = []
         best_change = len(count)
         for i, new in options:
             if new == starter[i]:
                 continue
-            change = delta(changes(i, new))
+            change = delta(i, new)
             if tabu[i] >= step and len(missing) + change >= fewest:
                 continue  # tabu, unless it reaches a new best
             if change < best_change:
