@@ -22,15 +22,17 @@ from __future__ import annotations
 import contextlib
 import re
 import shlex
-import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matrixgen.errors import ConfigError, Problem
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.fields import NAME_PATTERN, parse_duration
+
+if TYPE_CHECKING:  # imported where a command runs: every load imports this module
+    import subprocess
 
 DEFAULT_TIMEOUT = 60.0
 STAND_IN = "computed"  # the value a computed axis holds when its command does not run
@@ -120,6 +122,8 @@ def compute(
     document: Document, axis: ComputedAxis, root: Path, env: Mapping[str, str]
 ) -> list[str]:
     """The values `axis`'s command prints, or a ConfigError located at its `from:`."""
+
+    import subprocess
 
     def refuse(message: str) -> ConfigError:
         return ConfigError([document.problem(axis.path, message)])

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from matrixgen.errors import Problem, did_you_mean
 from matrixgen.load.cells import Cell
-from matrixgen.load.compose_files import ComposeFileError, read_compose_file
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.expand import SuiteSpec, suites
 from matrixgen.load.model import MatrixFile, SuiteFields
@@ -41,6 +40,9 @@ def check_harness(doc: Document, model: MatrixFile, root: Path | None) -> Iterat
         files = [f for group in spec.harness for f in group]
         if root is None or any(outside(f) or not (root / f).is_file() for f in files):
             continue  # `check_paths` reports the missing file
+        # Imported here: every load runs this check, and most matrices name no tester.
+        from matrixgen.load.compose_files import ComposeFileError, read_compose_file
+
         services: dict[str, bool] = {}
         readable = True
         for file in files:

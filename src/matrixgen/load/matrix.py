@@ -22,7 +22,6 @@ from matrixgen.load.loader import Source, locate, read_document, validate_schema
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.outputs import check_install_lines, check_paths
 from matrixgen.load.probes import check_ready_probes
-from matrixgen.load.pruning import salvage
 from matrixgen.load.references import check_expansion, check_references
 from matrixgen.load.selection import select
 from matrixgen.load.service_values import check_service_values
@@ -119,6 +118,8 @@ def _load(source: Source, document: Document, text: str | None) -> Matrix:
     try:
         model = validate_schema(document)
     except ConfigError as error:
+        from matrixgen.load.pruning import salvage  # only for a file the schema refuses
+
         # The reference problems too, as far as the schema errors leave a model to check.
         raise ConfigError([*error.problems, *salvage(document)]) from None
     problems = check_model(document, model, source.root if text is None else None)

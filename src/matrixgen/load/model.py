@@ -37,7 +37,6 @@ from matrixgen.load.github.model import (
     Install,
 )
 from matrixgen.load.gitlab.model import GitlabOutput
-from matrixgen.load.installed import installed
 
 
 class CellInstall(Strict):
@@ -388,6 +387,8 @@ class Outputs(Strict):
         """
         if self.matrixgen is not None:
             return self.matrixgen
+        from matrixgen.load.installed import installed  # read only when the line is not set
+
         own = installed()
         if own.line is None:
             raise RuntimeError(f"no install line for matrixgen ({own.source}); validate first")

@@ -26,7 +26,6 @@ from matrixgen.load import clashes
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.github.model import GithubOutput
-from matrixgen.load.gitlab.checks import check_gitlab, check_gitlab_cells
 from matrixgen.load.gitlab.model import GitlabOutput
 from matrixgen.load.model import DocsOutput, MatrixFile, Outputs
 from matrixgen.load.paths import normalized, read_files
@@ -177,6 +176,22 @@ def check_target_cells(
         yield from target.cell_checks(doc, model, cells, taken)
 
 
+def _check_gitlab(doc: Document, model: MatrixFile) -> Iterable[Problem]:
+    # Its checks and job planning are imported by the matrices that set outputs.gitlab only
+    # (an entry's checks run when its output is set): every load imports the registry.
+    from matrixgen.load.gitlab.checks import check_gitlab
+
+    return check_gitlab(doc, model)
+
+
+def _check_gitlab_cells(
+    doc: Document, model: MatrixFile, cells: Sequence[Cell], taken: Mapping[str, str]
+) -> Iterable[Problem]:
+    from matrixgen.load.gitlab.checks import check_gitlab_cells
+
+    return check_gitlab_cells(doc, model, cells, taken)
+
+
 def _register_builtins() -> None:
     def whole(setting: str) -> Iterable[tuple[PathKey, str]]:
         return [((), setting)]
@@ -201,8 +216,8 @@ def _register_builtins() -> None:
             "gitlab",
             GitlabOutput,
             files=in_file,
-            checks=check_gitlab,
-            cell_checks=check_gitlab_cells,
+            checks=_check_gitlab,
+            cell_checks=_check_gitlab_cells,
             installs=True,
         )
     )

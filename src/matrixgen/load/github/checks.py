@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from matrixgen import pythons
 from matrixgen.errors import Problem, did_you_mean
 from matrixgen.load import placeholders
 from matrixgen.load.cells import Cell
@@ -82,6 +81,8 @@ def python_setup(version: str) -> tuple[str, bool, bool]:
     value: "3.14t" is ("3.14", True, False), "3.15-dev" ("3.15", False, True), "pypy-3.10"
     ("pypy3.10", False, False). Spelled apart because `python-version: 3.14t` needs
     setup-python 5.5+, and a range or a pre-release then needs the `freethreaded` input."""
+    from matrixgen import pythons  # a matrix without a python axis never parses one
+
     python = pythons.parse(version)
     if isinstance(python, str):  # not a python value (validate refuses it on the axis)
         return version, False, False
@@ -312,6 +313,8 @@ def _check_containers(doc: Document, model: MatrixFile) -> Iterator[Problem]:
 def check_python_value(doc: Document, where: PathKey, value: str) -> Iterator[Problem]:
     """A value of the `python` axis names one interpreter that `matrixgen run`, nox and
     setup-python all know (`matrixgen.pythons`)."""
+    from matrixgen import pythons  # a matrix without a python axis never parses one
+
     python = pythons.parse(value)
     if isinstance(python, str):
         yield doc.problem(
