@@ -40,9 +40,23 @@ class Context:
 
     def load(self, file: str | None = None, *, compute: bool = True) -> Matrix:
         """The matrix; `compute`: with the values of computed axes (their commands run)."""
-        from matrixgen.load.matrix import load
+        import gc
 
-        return load(self.directory, file, compute=compute)
+        # Loading imports pydantic and the models and makes every cell: tens of thousands of
+        # objects that stay for the whole command, and little cyclic garbage. The collector's
+        # passes over them were ~6% of an uncached `list` (bench/list.py); so it waits till
+        # the matrix is loaded, and what exists then is frozen (set aside from every later
+        # pass), or the first pass after it would walk all of it once.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            from matrixgen.load.matrix import load
+
+            return load(self.directory, file, compute=compute)
+        finally:
+            if collecting:
+                gc.freeze()
+                gc.enable()
 
 
 def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
