@@ -32,6 +32,8 @@ CACHE_FORMAT = 2  # 2: a JSON header line, then one line per cell
 CACHE_FOLDER = Path(".matrixgen") / "cache"
 SOURCE_MAX_BYTES = 8 * 2**20  # as load.document.MAX_FILE_BYTES: a bigger matrix.yaml is refused
 CACHE_MAX_BYTES = 64 * 2**20  # 10,000 cells of ~400 bytes are 4 MB
+# `json.dumps(data, ensure_ascii=False)` makes an encoder per call: one per cell.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 class Listed:
@@ -45,7 +47,7 @@ class Listed:
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Listed:
-        return cls(json.dumps(data, ensure_ascii=False), data)
+        return cls(_ENCODER.encode(data), data)
 
     @property
     def data(self) -> Mapping[str, Any]:
