@@ -37,6 +37,7 @@ class Context:
     def __init__(self, directory: Path | None = None, debug: bool = False) -> None:
         self.directory = directory
         self.debug = debug
+        self.frozen = False  # a load froze the collector's objects; `main` thaws them
 
     def load(self, file: str | None = None, *, compute: bool = True) -> Matrix:
         """The matrix; `compute`: with the values of computed axes (their commands run)."""
@@ -46,7 +47,8 @@ class Context:
         # objects that stay for the whole command, and little cyclic garbage. The collector's
         # passes over them were ~6% of an uncached `list` (bench/list.py); so it waits till
         # the matrix is loaded, and what exists then is frozen (set aside from every later
-        # pass), or the first pass after it would walk all of it once.
+        # pass), or the first pass after it would walk all of it once; `main` thaws them
+        # when the command ends (a caller in-process collects them again).
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -56,7 +58,15 @@ class Context:
         finally:
             if collecting:
                 gc.freeze()
+                self.frozen = True
                 gc.enable()
+
+    def thaw(self) -> None:
+        if self.frozen:
+            import gc
+
+            gc.unfreeze()
+            self.frozen = False
 
 
 def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
@@ -623,3 +633,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    finally:
+        context.thaw()
