@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.examples import examples
 
 from matrixgen.errors import ConfigError
 from matrixgen.load.matrix import load
@@ -17,8 +18,9 @@ from .golden import DESIGN
 
 DESIGN_TEXT = (DESIGN / "matrix.yaml").read_text(encoding="utf-8")
 DESIGN_DATA = yaml.safe_load(DESIGN_TEXT)
-# MATRIXGEN_FUZZ_EXAMPLES=5000 for a deeper search than the quick default.
-EXAMPLES = int(os.environ.get("MATRIXGEN_FUZZ_EXAMPLES", "120"))
+# MATRIXGEN_FUZZ_EXAMPLES=5000 for a deeper search than the quick default (a fifth of it in
+# the fast loop, `support.examples`).
+EXAMPLES = int(os.environ.get("MATRIXGEN_FUZZ_EXAMPLES", examples(120)))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 names = st.sampled_from(

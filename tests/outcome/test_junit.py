@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.examples import examples
 
 from matrixgen.outcome.junit import MESSAGE_CHARS, read_junit
 
@@ -101,7 +102,7 @@ def test_an_unreadable_path_is_a_reason(tmp_path: Path) -> None:
     assert junit.problem == "cannot read it: No such file or directory"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.binary(max_size=400))
 def test_random_bytes_never_raise(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "x.xml"
@@ -110,7 +111,7 @@ def test_random_bytes_never_raise(tmp_path_factory: pytest.TempPathFactory, data
     assert junit.problem is not None or junit.tests >= 0
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(alphabet="<>/=\"' &;!?[]-abtescuiDOCTYPENTIY\n", max_size=200))
 def test_xml_like_noise_never_raises(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "x.xml"

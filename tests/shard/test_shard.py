@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.cli import invoke
+from support.examples import examples
 
 from matrixgen.load.matrix import load
 from matrixgen.outcome.durations import lower_bound
@@ -41,7 +42,7 @@ durations_strategy = st.dictionaries(
 services_strategy = st.lists(st.sampled_from(["s3", "gcs", "redis", "sqs"]), max_size=3)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(durations_strategy, st.integers(min_value=1, max_value=40), st.data())
 def test_shards_partition_the_cells_exactly(
     durations: dict[str, float], k: int, data: st.DataObject
