@@ -40,6 +40,11 @@ class Provider(Protocol):
         """The variable naming the file `name=value` lines go to for later steps."""
         ...
 
+    @property
+    def full_history(self) -> str:
+        """How a job of this CI clones with full history (what a missing git ref asks for)."""
+        ...
+
     def group(self, title: str, body: str) -> str | None:
         """Lines that show `body` folded under `title`; None: this CI folds nothing."""
         ...
@@ -55,6 +60,10 @@ class Plain:
     title: str = "plain terminal"
     summary_variable: str | None = None
     output_variable: str | None = None
+    full_history: str = (
+        "git fetch --unshallow; in GitHub Actions: actions/checkout with fetch-depth: 0; "
+        "in GitLab CI: GIT_DEPTH: 0"
+    )
 
     def group(self, title: str, body: str) -> str | None:
         return None
@@ -71,6 +80,7 @@ class GitHub:
     title: str = "GitHub Actions"
     summary_variable: str | None = "GITHUB_STEP_SUMMARY"
     output_variable: str | None = "GITHUB_OUTPUT"
+    full_history: str = "in GitHub Actions: actions/checkout with fetch-depth: 0"
 
     def group(self, title: str, body: str) -> str | None:
         return f"::group::{title}\n{body}\n::endgroup::"
@@ -84,12 +94,16 @@ class GitLab:
     """Collapsible sections of the job log: https://docs.gitlab.com/ci/jobs/job_logs/
     (`section_start:<unix time>:<name>[collapsed=true]`, the title after `\\r\\e[0K`, which
     hides the marker, and `section_end:<unix time>:<name>`). GitLab has no annotations,
-    step summary or step outputs: the JUnit report carries failures to the merge request."""
+    step summary or step outputs: the JUnit report carries failures to the merge request,
+    and a summary goes to the file $MATRIXGEN_SUMMARY names, which the job keeps as an
+    artifact shown in the merge request (`artifacts:expose_as`). A job clones `GIT_DEPTH`
+    commits deep (20 by default): https://docs.gitlab.com/ci/runners/configure_runners/"""
 
     name: str = "gitlab"
     title: str = "GitLab CI"
-    summary_variable: str | None = None
+    summary_variable: str | None = "MATRIXGEN_SUMMARY"
     output_variable: str | None = None
+    full_history: str = "in GitLab CI: GIT_DEPTH: 0 in the job's variables"
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
 
     def group(self, title: str, body: str) -> str | None:

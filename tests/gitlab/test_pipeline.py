@@ -170,7 +170,7 @@ def test_gitlab_limit_of_a_job_is_a_located_error(project: Callable[..., Project
     project(text)
     result = invoke("validate")
     assert result.code == 2
-    lines = [line for line in result.err.splitlines() if "GitLab job" in line]
+    lines = [line for line in result.err.splitlines() if "would list" in line]
     assert lines[0].startswith("matrix.yaml:7:3: levels.unit: GitLab job 'unit' would list 402")
     assert lines[1].startswith("matrix.yaml:11:3: levels.slow: GitLab job 'slow' would list 201")
     assert "at most 200 jobs of one; split the level" in lines[1]

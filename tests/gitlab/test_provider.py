@@ -47,7 +47,8 @@ def test_a_section_folds_its_body() -> None:
         "\x1b[0Ksection_end:1700000000:PASSED_unit_a_b_1.0s_1_2\r\x1b[0K"
     )
     assert gitlab.annotation("error", "unit/a", "failed") is None
-    assert gitlab.summary_variable is None and gitlab.output_variable is None
+    # No step outputs; a summary goes to the file the `matrix diff` job names (an artifact).
+    assert gitlab.summary_variable == "MATRIXGEN_SUMMARY" and gitlab.output_variable is None
 
 
 SECTION = re.compile(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matrixgen.ci import detect
+from matrixgen.ci import PLAIN, Provider, detect
 from matrixgen.errors import ConfigError, UsageError
 from matrixgen.load.cells import Cell
 from matrixgen.load.cover import Space
@@ -37,7 +37,6 @@ from matrixgen.outcome import durations as recorded_durations
 from matrixgen.plan.shard import estimate
 from matrixgen.plan.workflow import shard_entries
 
-FETCH = "fetch it first (in GitHub Actions: actions/checkout with fetch-depth: 0)"
 Pair = tuple[str, str]  # (axis, value)
 
 
@@ -118,25 +117,30 @@ def _resolves(root: Path, ref: str) -> bool:
     return _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")[0] == 0
 
 
-def find_base(root: Path, ref: str | None) -> Base:
+def fetch_hint(provider: Provider) -> str:
+    """What a missing ref asks for, as the CI the command runs under clones full history."""
+    return f"fetch it first ({provider.full_history})"
+
+
+def find_base(root: Path, ref: str | None, provider: Provider = PLAIN) -> Base:
     """The merge-base of `ref` (default: the default branch, `origin/` first) and HEAD."""
     code, _, _ = _git(root, "rev-parse", "--show-toplevel")
     if code != 0:
         raise UsageError(f"{root} is not in a git repository; `matrixgen diff` reads git history")
     if ref is None:
-        ref = default_ref(root)
+        ref = default_ref(root, provider)
     elif not _resolves(root, ref):
-        raise UsageError(f"unknown git ref '{ref}'; {FETCH}")
+        raise UsageError(f"unknown git ref '{ref}'; {fetch_hint(provider)}")
     code, out, _ = _git(root, "merge-base", ref, "HEAD")
     if code != 0:
         raise UsageError(
             f"'{ref}' and HEAD share no history here (a shallow checkout?); fetch full history"
-            " (in GitHub Actions: actions/checkout with fetch-depth: 0)"
+            f" ({provider.full_history})"
         )
     return Base(ref, out.strip())
 
 
-def default_ref(root: Path) -> str:
+def default_ref(root: Path, provider: Provider = PLAIN) -> str:
     """The default branch to compare with: `origin/` first; git's guess, then `main`, then
     `master`. The branch checked out is the last resort (the diff is then the uncommitted
     change): without `origin/HEAD` git may only guess it as the default."""
@@ -147,7 +151,8 @@ def default_ref(root: Path) -> str:
     found = next((r for r in [*candidates, current] if r and _resolves(root, r)), None)
     if found is None:
         raise UsageError(
-            f"the default branch '{branch}' is not here (a shallow checkout?); give REF, or {FETCH}"
+            f"the default branch '{branch}' is not here (a shallow checkout?); give REF, or "
+            + fetch_hint(provider)
         )
     return found
 
@@ -472,7 +477,7 @@ def diff_command(
                 if variable
                 else f"--summary: {provider.title} has no step summary"
             )
-    base = find_base(root, ref)
+    base = find_base(root, ref, provider)
     path, text = text_at(root, base, after.source.path)
     before = load_at(directory, file, text, base, path) if text is not None else None
     source = durations if durations is not None else root / "results" / recorded_durations.FILE

@@ -21,6 +21,7 @@ from matrixgen.load.github.checks import cell_github, needs_closure
 from matrixgen.load.gitlab.jobs import (
     GATE_JOB,
     GATE_STAGE,
+    NEEDS_LIMIT,
     GitlabJob,
     alias,
     cell_job,
@@ -32,6 +33,7 @@ from matrixgen.load.gitlab.model import GitlabOutput
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.targets import setting
 from matrixgen.marks import HASH
+from matrixgen.render.pip_cache import dependency_files
 from matrixgen.render.target import Output, RenderContext, Rendered
 from matrixgen.render.templating import yaml_quote
 
@@ -191,6 +193,10 @@ class GitlabTarget:
         gitlab = gitlab_of(setting(matrix.model, "gitlab"))
         jobs = pipeline_jobs(matrix, gitlab)
         github = matrix.model.outputs.github
+        # A needed `parallel: matrix:` counts each of its jobs against GitLab's limit.
+        gate_needs = [j.name for j in jobs] if len(matrix.cells) <= NEEDS_LIMIT else None
+        # GitLab keys a cache on at most two files: matrix.yaml and the first packaging file.
+        cache = dependency_files(context.root, context.source, matrix.model)[:2]
         body = context.templates.render(
             "gitlab-ci.yml.j2",
             stages=[level for level in matrix.model.levels if any(j.stage == level for j in jobs)],
@@ -202,6 +208,8 @@ class GitlabTarget:
             matrixgen_line=matrix.model.outputs.matrixgen_line,
             install="\n".join(matrix.model.outputs.install),
             setup=setup_scripts(matrix),
+            cache=cache if gitlab.cache else [],
+            gate_needs=gate_needs,
             # render --check reads the default branch from git when the workflow names none
             branch_from_git=github is not None and github.branch is None,
             q=quote,

@@ -6,14 +6,25 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
-from matrixgen.load.document import Document
-from matrixgen.load.gitlab.jobs import JOB_LIMIT, RESERVED, gitlab_of, level_jobs
+from matrixgen.load.document import Document, PathKey
+from matrixgen.load.github.checks import needs_closure
+from matrixgen.load.gitlab.jobs import JOB_LIMIT, NEEDS_LIMIT, RESERVED, gitlab_of, level_jobs
 from matrixgen.load.model import MatrixFile
 
 
 def check_gitlab(doc: Document, model: MatrixFile) -> Iterator[Problem]:
     """A level's job is named after it: not one of GitLab's top-level keywords. A service's
-    install steps run in a GitLab job as scripts: `run:` steps only."""
+    install steps run in a GitLab job as scripts: `run:` steps only. No shards: a GitLab
+    pipeline runs a job per cell."""
+    github = model.outputs.github
+    if github is not None and github.shards:
+        yield doc.problem(
+            ("outputs", "github", "shards"),
+            "the GitLab pipeline (outputs.gitlab) has no shards yet: it runs one job per cell, "
+            "and a shard's cells would be planned at run time from recorded durations, which "
+            "its `parallel: matrix:` cannot list; drop `shards` or leave outputs.gitlab out",
+            key=True,
+        )
     for name, service in model.services.items():
         for index, step in enumerate(service.install.steps):
             if step.uses is not None:
@@ -35,9 +46,31 @@ def check_gitlab(doc: Document, model: MatrixFile) -> Iterator[Problem]:
 def check_gitlab_cells(
     doc: Document, model: MatrixFile, cells: Sequence[Cell], _taken: Mapping[str, str]
 ) -> Iterator[Problem]:
-    """GitLab makes at most `JOB_LIMIT` jobs of one `parallel: matrix:`."""
+    """GitLab makes at most `JOB_LIMIT` jobs of one `parallel: matrix:`, and a job needs at
+    most `NEEDS_LIMIT` jobs, each cell of a needed level one of them."""
     gitlab = gitlab_of(getattr(model.outputs, "gitlab", None))
-    for job in level_jobs(model, gitlab, cells):
+    jobs = level_jobs(model, gitlab, cells)
+    sizes = {
+        level: sum(len(job.cells) for job in jobs if job.level == level) for level in model.levels
+    }
+    for level, needed in needs_closure(model).items():
+        count = sum(sizes[need] for need in needed)
+        if count > NEEDS_LIMIT and sizes[level]:
+            level_model = model.levels[level]
+            where: PathKey = ("levels", level)
+            if level_model.github is not None and level_model.github.needs is not None:
+                where = ("levels", level, "github", "needs")
+            elif model.outputs.github is not None and model.outputs.github.order:
+                where = ("outputs", "github", "order")
+            yield doc.problem(
+                where,
+                f"GitLab job(s) of level '{level}' would need {count} jobs (the cells of "
+                f"{', '.join(needed)}), and GitLab lets one job need at most {NEEDS_LIMIT}; "
+                "let the level wait for fewer cells (drop levels from its `github.needs`, or "
+                "`outputs.github.order`) or give the needed levels fewer cells",
+                key=True,
+            )
+    for job in jobs:
         if len(job.cells) > JOB_LIMIT:
             yield doc.problem(
                 ("levels", job.level),

@@ -24,6 +24,9 @@ from matrixgen.load.service_values import service_image
 
 # GitLab makes at most this many jobs of one `parallel: matrix:`.
 JOB_LIMIT = 200
+# A job's `needs:` may name at most this many jobs, each job of a needed `parallel: matrix:`
+# counted ("One job can only need 50 others"): https://docs.gitlab.com/ci/yaml/#needs
+NEEDS_LIMIT = 50
 GATE_JOB = "matrix gate"
 GATE_STAGE = ".post"  # GitLab's own last stage: no level's stage can take it
 # Top-level keys of .gitlab-ci.yml, which GitLab never reads as a job.

@@ -48,6 +48,19 @@ class GitlabOutput(Strict):
         "change (since $CI_MERGE_REQUEST_DIFF_BASE_SHA) affects it (`matrixgen affected`), and "
         "else records it as not run, unaffected; the gate accepts such cells.",
     )
+    cache: bool = Field(
+        True,
+        description="Each cell's job keeps pip's download cache in GitLab's `cache:`, keyed on "
+        "the first two of matrix.yaml, pyproject.toml, setup.cfg, setup.py and the requirements "
+        "files (GitLab keys a cache on at most two files).",
+    )
+    diff: bool = Field(
+        False,
+        description="A merge request's pipeline runs `matrixgen diff` against its base in a "
+        "`matrix diff` job (full history: GIT_DEPTH 0): the report in its log and in an "
+        "artifact the merge request links (`expose_as`); a lost check name or covered tuple "
+        "marks the job a warning (exit code 1 allowed to fail), never the pipeline failed.",
+    )
     containers: bool = Field(
         True,
         description="Services with a container declaration (`services.<name>.github`) run as "
