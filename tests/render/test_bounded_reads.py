@@ -21,16 +21,23 @@ OUTSIDE = (
 )
 
 
-@pytest.fixture
-def design(tmp_path: Path) -> Path:
-    """The DESIGN project, rendered: a noxfile, a docs page, compose profiles, a workflow."""
-    root = tmp_path / "project"
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The DESIGN project, rendered once for the module: a noxfile, a docs page, compose
+    profiles, a workflow (rendered files name no absolute path, so a copy is the same)."""
+    root = tmp_path_factory.mktemp("rendered") / "project"
     root.mkdir()
     shutil.copy(DESIGN / "matrix.yaml", root / "matrix.yaml")
     shutil.copytree(DESIGN / "testing", root / "testing")
-    # In-process: this render is the setting, not what is tested (each test's own call
-    # runs as a process, under a timeout).
     assert invoke("-C", str(root), "render").code == 0
+    return root
+
+
+@pytest.fixture
+def design(rendered: Path, tmp_path: Path) -> Path:
+    """A copy of the rendered DESIGN project of this test's own, which it may spoil."""
+    root = tmp_path / "project"
+    shutil.copytree(rendered, root, symlinks=True)
     return root
 
 
