@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,3 +36,29 @@ def cells_of(job: dict[str, Any]) -> list[str]:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Project]:
     return project_maker(tmp_path, monkeypatch)
+
+
+# What builds an editable install of a hatchling project (the example's `-e .`) in pip's
+# isolated build environment: fetched once a session (pip as this machine configures it).
+BUILD_BACKEND = "hatchling>=1.24"
+
+
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """matrixgen's wheel and its dependencies' (`support.wheelhouse`, built in a process of
+    its own), and the build backend's, for jobs that install with PIP_NO_INDEX."""
+    from support import wheelhouse
+
+    folder = tmp_path_factory.mktemp("wheels")
+    code = "import sys; from support import wheelhouse; wheelhouse.build(Path(sys.argv[1]))"
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    subprocess.run(
+        [sys.executable, "-c", f"from pathlib import Path; {code}", str(folder)],
+        cwd=Path(wheelhouse.__file__).parents[1], env=env, check=True, timeout=600,
+        capture_output=True,
+    )  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "-d", str(folder), BUILD_BACKEND],
+        cwd=folder, env=env, check=True, timeout=600, capture_output=True,
+    )  # fmt: skip
+    return folder

@@ -4,8 +4,8 @@ as a runner's checkout, results reaching the gate as artifacts through `needs:`)
 validates the file against GitLab's CI JSON schema, runs a job per `parallel: matrix:`
 entry, then the gate, which fails on a failed cell or a cell without a result.
 
-matrixgen reaches the jobs as a wheel (`support.wheelhouse`: no test downloads), through
-pip's own variables (PIP_FIND_LINKS, PIP_NO_INDEX) given to every job."""
+matrixgen reaches the jobs as a wheel (the session's `wheels`, conftest: no job downloads),
+through pip's own variables (PIP_FIND_LINKS, PIP_NO_INDEX) given to every job."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,22 +64,6 @@ GIT = {
     "GIT_COMMITTER_NAME": "t",
     "GIT_COMMITTER_EMAIL": "t@example.com",
 }
-
-
-@pytest.fixture(scope="module")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """matrixgen's wheel and its dependencies', built in a process of its own."""
-    from support import wheelhouse
-
-    folder = tmp_path_factory.mktemp("wheels")
-    code = "import sys; from support import wheelhouse; wheelhouse.build(Path(sys.argv[1]))"
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    subprocess.run(
-        [sys.executable, "-c", f"from pathlib import Path; {code}", str(folder)],
-        cwd=Path(wheelhouse.__file__).parents[1], env=env, check=True, timeout=600,
-        capture_output=True,
-    )  # fmt: skip
-    return folder
 
 
 def commit(root: Path) -> None:
@@ -269,3 +252,52 @@ def test_a_merge_request_runs_only_the_cells_its_change_affects(
     assert push.returncode == 0, log
     assert "said good" in log and "said fine" in log, log
     assert "not affected" not in log, log
+
+
+def test_a_merge_requests_diff_job_reports_a_renamed_check_as_a_warning(
+    project: Callable[..., Project], require_binary: Callable[[str], str], wheels: Path
+) -> None:
+    """`outputs.gitlab.diff`: the `matrix diff` job of a merge request's pipeline compares the
+    matrix with the change's base; a renamed check name (exit 1) is a warning, not a failed
+    job, and the report is in its log and in its artifact."""
+    tool = require_binary("gitlab-ci-local")
+    require_binary("rsync")
+    text = TINY.replace(
+        "gitlab: {file: .gitlab-ci.yml, containers: false}",
+        "gitlab: {file: .gitlab-ci.yml, containers: false, diff: true}\n  github: {branch: main}",
+    )
+    made = project(text, {"say.py": SAY, ".gitignore": ".gitlab-ci-local/\n"})
+    assert made.render() == 0, made.lines
+    commit(made.root)
+    env = {**os.environ, **GIT}
+    base = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=made.root, env=env, check=True, capture_output=True,
+        text=True,
+    ).stdout.strip()  # fmt: skip
+    # The merge request renames a value: the checks of its cells get other names.
+    made.write("matrix.yaml", text.replace("good", "great"))
+    assert made.render() == 0, made.lines
+    for args in (["checkout", "-qb", "change"], ["add", "-A"], ["commit", "-qm", "rename"]):
+        subprocess.run(["git", *args], cwd=made.root, env=env, check=True, capture_output=True)
+
+    request = [
+        "--variable", "CI_PIPELINE_SOURCE=merge_request_event",
+        "--variable", f"CI_MERGE_REQUEST_DIFF_BASE_SHA={base}",
+    ]  # fmt: skip
+    done = gitlab_ci_local(tool, made.root, wheels, *request, "matrix diff")
+    log = done.stdout + done.stderr
+    assert "json schema validated" in done.stderr, done.stderr
+    assert done.returncode == 0, log  # an allowed failure
+    assert " WARN 1 " in log, log  # exit code 1, allowed: the job is a warning
+    assert "renamed  unit (good) -> unit (great)" in log, log
+    # The job's artifact, which gitlab-ci-local copies back into the project.
+    summary = (made.root / "matrix-diff.md").read_text()
+    assert summary.startswith("### Matrix diff: required check names or covered tuples lost\n")
+    assert "renamed  unit (good) -> unit (great)" in summary
+
+    # A push's pipeline has no base to compare with: the job says so and passes.
+    push = gitlab_ci_local(tool, made.root, wheels, "matrix diff")
+    log = push.stdout + push.stderr
+    assert push.returncode == 0, log
+    assert "not a merge request's pipeline: no base to compare the matrix with" in log, log
+    assert " PASS  matrix diff" in log, log

@@ -1,0 +1,171 @@
+"""A pipeline whose jobs run in an image (`outputs.gitlab.image`: GitLab's Docker executor)
+and whose cell's service is a service container (`services:`, from the service's container
+declaration), run by gitlab-ci-local on the private Docker engine: the job reaches Redis
+at its alias (`redis:6379`, `matrixgen run --provided`), the gate passes.
+
+No registry is reachable, so every image is built here from the engine's Debian base
+(scripts/docker-engine.sh), as tests/compose builds its own: the job's image (Debian's
+Python with its venv module, the host's python3.11-venv files), gitlab-ci-local's helper
+(which copies artifacts and caches with rsync: the host's binary) under a name of our own
+(`--helper-image`), and the one its service health check runs, under the name it asks for
+(as the engine's service images carry the official names)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from support.project import Project
+
+from .test_gitlab_ci_local import GIT, commit
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gitlab-ci-local")]
+
+BASE = "matrixgen/debian-services:bookworm"
+JOB_IMAGE = "matrixgen/gitlab-job:bookworm"
+HELPER_IMAGE = "matrixgen/gitlab-ci-local-util:bookworm"
+WAIT_IMAGE = "docker.io/sumina46/wait-for-it"  # gitlab-ci-local's service health check
+# Debian's venv module and the wheels it seeds a venv with (not in the engine's base).
+VENV_PACKAGES = ("python3.11-venv", "python3-pip-whl", "python3-setuptools-whl")
+WAIT_FOR_IT = """\
+#!/bin/bash
+# wait-for-it HOST:PORT -t SECONDS: exit 0 once a TCP connection opens.
+host=${1%:*} port=${1##*:} seconds=${3:-30}
+for _ in $(seq "$seconds"); do
+  (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null && exit 0
+  sleep 1
+done
+exit 1
+"""
+
+BOXED = """\
+version: 1
+name: boxed
+axes:
+  backend:
+    values:
+      redis: {services: [redis]}
+levels:
+  unit:
+    axes: [backend]
+    run: python ping.py ${junit}
+    timeout: 5m
+services:
+  redis:
+    process:
+      command: [redis-server, --port, "${port}"]
+      # ${host}: 127.0.0.1 natively; as a service container, its alias
+      ready: {tcp: "${host}:${port}"}
+    env: {REDIS_URL: "redis://${host}:${port}/0"}
+    github: {image: "redis:7.4-alpine", port: 6379}
+outputs:
+  matrixgen: matrixgen-cli
+  gitlab: {file: .gitlab-ci.yml, image: "IMAGE"}
+""".replace("IMAGE", JOB_IMAGE)
+# The cell: a round trip to the Redis the job was given, its JUnit file, where it ran.
+PING = """\
+import os, socket, sys, urllib.parse
+url = urllib.parse.urlparse(os.environ["REDIS_URL"])
+with socket.create_connection((url.hostname, url.port), timeout=10) as conn:
+    conn.sendall(b"SET box ok\\r\\nGET box\\r\\n")
+    reply = b""
+    while b"ok" not in reply:
+        reply += conn.recv(100)
+print("redis at", url.hostname, url.port, "said", reply.split())
+print("image:", os.environ.get("IMAGE_MARK"), "python", sys.version.split()[0])
+with open(sys.argv[1], "w") as stream:
+    stream.write('<testsuite name="ping" tests="1"><testcase classname="ping" name="redis"/>'
+                 "</testsuite>")
+"""
+
+
+def build(env: dict[str, str], tag: str, context: Path) -> None:
+    done = subprocess.run(
+        ["docker", "build", "--network=none", "-q", "-t", tag, str(context)],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def host_files(packages: tuple[str, ...]) -> list[str]:
+    listed = subprocess.run(["dpkg", "-L", *packages], capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip(f"{', '.join(packages)} not installed on this host: {listed.stderr.strip()}")
+    return [path for path in listed.stdout.splitlines() if os.path.isfile(path)]
+
+
+@pytest.fixture(scope="module")
+def images(docker_engine: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("gitlab-images")
+    job = folder / "job"
+    job.mkdir()
+    with tarfile.open(job / "venv.tar", "w") as archive:
+        for path in host_files(VENV_PACKAGES):
+            archive.add(path, arcname=path.lstrip("/"))
+    (job / "Dockerfile").write_text(
+        f'FROM {BASE}\nADD venv.tar /\nENV IMAGE_MARK=gitlab-job\nCMD ["bash"]\n'
+    )
+    build(docker_engine, JOB_IMAGE, job)
+
+    helper = folder / "helper"
+    helper.mkdir()
+    rsync = shutil.which("rsync")
+    if rsync is None:
+        pytest.skip("rsync is not installed; run `bash scripts/install.sh`")
+    shutil.copy(rsync, helper / "rsync")  # its libraries are in the base already
+    (helper / "Dockerfile").write_text(f"FROM {BASE}\nCOPY rsync /usr/bin/rsync\n")
+    build(docker_engine, HELPER_IMAGE, helper)
+
+    wait = folder / "wait"
+    wait.mkdir()
+    (wait / "wait-for-it").write_text(WAIT_FOR_IT)
+    (wait / "wait-for-it").chmod(0o755)
+    (wait / "Dockerfile").write_text(
+        f"FROM {BASE}\nCOPY wait-for-it /usr/local/bin/\n"
+        'ENTRYPOINT ["/usr/local/bin/wait-for-it"]\n'
+    )
+    build(docker_engine, WAIT_IMAGE, wait)
+
+
+def test_a_jobs_service_container_runs_on_the_docker_executor(
+    project: Callable[..., Project],
+    require_binary: Callable[[str], str],
+    compose_engine: dict[str, str],
+    images: None,
+    wheels: Path,
+) -> None:
+    tool = require_binary("gitlab-ci-local")
+    require_binary("rsync")
+    made = project(BOXED, {"ping.py": PING, ".gitignore": ".gitlab-ci-local/\n"})
+    assert made.render() == 0, made.lines
+    commit(made.root)
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(
+        {k: compose_engine[k] for k in ("DOCKER_HOST", "DOCKER_CONFIG") if k in compose_engine}
+    )
+    argv = [
+        tool, "--no-color", "--home", str(made.root.parent / "gitlab-ci-local-home"),
+        "--helper-image", HELPER_IMAGE, "--pull-policy", "if-not-present",
+        "--volume", f"{wheels}:{wheels}:ro",  # the wheelhouse, at the same path in the jobs
+        "--variable", f"PIP_FIND_LINKS={wheels}", "--variable", "PIP_NO_INDEX=1",
+        "--variable", "GITLAB_CI=true",
+    ]  # fmt: skip
+    done = subprocess.run(
+        argv, cwd=made.root, env={**env, **GIT}, capture_output=True, timeout=1200, check=False
+    )
+    log = done.stdout.decode() + done.stderr.decode()
+    assert done.returncode == 0, log
+    job = "unit: [unit/redis]"
+    # The job ran in the image, its Redis a container GitLab started, health-checked.
+    assert f"{job} starting {JOB_IMAGE} (unit)" in " ".join(log.split()), log
+    assert "service image: redis:7.4-alpine healthcheck passed" in log, log
+    assert "redis at redis 6379 said [b'+OK', b'$2', b'ok']" in log, log
+    assert "image: gitlab-job python 3.11" in log, log
+    assert f" PASS  {job}" in log and " PASS  matrix gate" in log, log
+    assert "1 JUnit files: ✅ 1 passed" in log or "1 JUnit file: ✅ 1 passed" in log, log
