@@ -246,6 +246,16 @@ def pytest_configure(config: pytest.Config) -> None:
     bytecode.prepare(controller=not hasattr(config, "workerinput"))
 
 
+def _weight(item: pytest.Item) -> int:
+    """How early a test starts: the long ones first (`slow`, then real services or the
+    engine), so that under pytest-xdist the suite does not end waiting on one long test
+    that began last; the rest keep their order."""
+    marks = {mark.name for mark in item.iter_markers()}
+    if "slow" in marks:
+        return 0
+    return 1 if marks & {"services", "engine"} else 2
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         where = Path(str(item.path)).resolve().relative_to(TESTS).as_posix()
@@ -253,3 +263,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("stacks"))
         if "docker_engine" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.engine)
+    items.sort(key=_weight)  # stable: the same order in every worker, as xdist needs

@@ -54,6 +54,7 @@ def example_ready(require_binary: object) -> None:
         pytest.skip(message)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("example_ready")
 def test_the_whole_local_matrix_passes_and_leaves_nothing_running(
     tmp_path: Path, compose_engine: dict[str, str], example_copy: Path
