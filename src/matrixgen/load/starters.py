@@ -125,9 +125,7 @@ def find(length: int, m: int, f: int, steps: int, below: Below) -> list[int] | N
             options = [options[below(len(options))] for _ in range(SAMPLE)]
         best: list[tuple[int, int]] = []
         best_change = len(count)
-        for i, new in options:
-            if new == starter[i]:
-                continue
+        for i, new in options:  # none is the entry's value: that pair would show it
             change = delta(i, new)
             if tabu[i] >= step and len(missing) + change >= fewest:
                 continue  # tabu, unless it reaches a new best
