@@ -364,6 +364,8 @@ class _Optimizer:
             for tid in tids:
                 self.count[tid] += 1
         self.random = _Xorshift(seed)
+        # the t-subsets a change of these axes touches, by the axes changed (computed once)
+        self.touched: dict[tuple[int, ...], list[int]] = {}
 
     def run(self, passes: int) -> None:
         idle = 0
@@ -421,10 +423,11 @@ class _Optimizer:
         space = self.space
         count = self.count
         tids = self.tids[r]
-        if len(change) == 1:
-            touched: Iterable[int] = [index for index, _ in space.touching[change[0][0]]]
-        else:
-            touched = dict.fromkeys(i for a, _ in change for i, _ in space.touching[a])
+        axes = tuple(a for a, _ in change)
+        touched = self.touched.get(axes)
+        if touched is None:
+            touched = list(dict.fromkeys(i for a in axes for i, _ in space.touching[a]))
+            self.touched[axes] = touched
         for index in touched:
             if count[tids[index]] < 2:
                 return False
