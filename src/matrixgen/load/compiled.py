@@ -22,7 +22,6 @@ import functools
 import hashlib
 import importlib.util
 import os
-import pickle
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +32,12 @@ import pydantic_core
 from pydantic_core import SchemaValidator
 
 import matrixgen
+
+try:  # the C unpickler that `pickle.load` is, without pickle.py (~3 ms of CPU to import,
+    # and every uncached load reads the validator); pickle itself only to write one
+    from _pickle import load as unpickle
+except ImportError:  # pragma: no cover - an interpreter without the accelerator
+    from pickle import load as unpickle
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 PREFIX = "matrixgen-validator."
@@ -110,7 +115,7 @@ def _key() -> str:
 def _read(path: Path) -> SchemaValidator | None:
     try:
         with path.open("rb") as file:
-            kept = pickle.load(file)
+            kept = unpickle(file)
     except Exception:
         return None
     return kept if isinstance(kept, SchemaValidator) else None
@@ -119,7 +124,8 @@ def _read(path: Path) -> SchemaValidator | None:
 def _write(path: Path, built: SchemaValidator) -> None:
     """Write atomically (a reader never sees half a file) and remove the model's older
     validators; nothing is said when the folder is read-only or the pickle fails."""
-    import tempfile  # only here: most runs read the validator and write nothing
+    import pickle  # only here: most runs read the validator and write nothing
+    import tempfile
 
     try:
         data = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
