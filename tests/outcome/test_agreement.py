@@ -1,9 +1,10 @@
 """`matrixgen run` and `matrixgen report` give every JUnit file the same verdict.
 
 Each fixture (runner formats and the hostile corpus) is handed to a real `matrixgen run`
-as the JUnit its cell wrote; the status run stamps and exits with must be the status the
-report gives the same file as the runner left it (unstamped), and the status the report
-reads back from run's results.
+(through `main()`, in-process: the verdicts are tested, not the process) as the JUnit its
+cell wrote; the status run stamps and exits with must be the status the report gives the
+same file as the runner left it (unstamped), and the status the report reads back from
+run's results.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
-from support.cli import process
+from support.cli import invoke
 
 HERE = Path(__file__).parent
 FIXTURES = sorted([*HERE.joinpath("formats").iterdir(), *HERE.joinpath("corpus").iterdir()])
@@ -21,8 +22,8 @@ STAMPED_ELSEWHERE = {"nested.xml"}
 
 
 def statuses(root: Path, results: str) -> dict[str, tuple[str, str | None]]:
-    done = process(root, "report", results, "--json", "-")
-    return {c["id"]: (c["status"], c["reason"]) for c in json.loads(done.stdout)["cells"]}
+    done = invoke("-C", str(root), "report", results, "--json", "-")
+    return {c["id"]: (c["status"], c["reason"]) for c in json.loads(done.out)["cells"]}
 
 
 def test_run_and_report_agree_on_every_fixture(tmp_path: Path) -> None:
@@ -34,8 +35,8 @@ def test_run_and_report_agree_on_every_fixture(tmp_path: Path) -> None:
         "  wrote:\n    axes: [fixture]\n    run: cp fixtures/${fixture} ${junit}\n"
         "  exited:\n    axes: [fixture]\n    run: cp fixtures/${fixture} ${junit}; exit 3\n"
     )
-    run = process(tmp_path, "run", "-j", "2")
-    assert run.returncode == 1, run.stdout + run.stderr
+    run = invoke("-C", str(tmp_path), "run", "-j", "2")
+    assert run.code == 1, run.out + run.err
     from_run = statuses(tmp_path, "results")
 
     raw = tmp_path / "raw" / "wrote"
