@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.examples import examples
 
 from matrixgen.errors import ConfigError
 from matrixgen.explain import explain_cell
@@ -107,7 +108,7 @@ def instances(draw: st.DrawFn) -> tuple[list[int], int, list[Pattern]]:
     return sizes, t, forbidden
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(instances())
 def test_every_allowed_tuple_is_covered_and_no_row_is_forbidden(
     instance: tuple[list[int], int, list[Pattern]],
@@ -136,7 +137,7 @@ def test_every_allowed_tuple_is_covered_and_no_row_is_forbidden(
         assert tuples_of(grown, 2) == brute_force_tuples(sizes, 2, forbidden)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(instances(), st.data())
 def test_kept_rows_come_first_unchanged(
     instance: tuple[list[int], int, list[Pattern]], data: st.DataObject
