@@ -11,18 +11,15 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from matrixgen import DISTRIBUTION
 from matrixgen.errors import Problem
 from matrixgen.files import not_regular
 from matrixgen.load.document import Document
+from matrixgen.load.installed import Installed, installed
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.paths import normalized, outside, read_files
 from matrixgen.load.targets import installing, written_files, written_patterns
-
-if TYPE_CHECKING:
-    from matrixgen.load.installed import Installed
 
 
 def check_paths(doc: Document, model: MatrixFile, root: Path | None) -> Iterator[Problem]:
@@ -78,7 +75,7 @@ def check_install_lines(doc: Document, model: MatrixFile) -> Iterator[Problem]:
     )
     # Read only when a message or a rendered output needs it (importlib.metadata: ~9 ms).
     if outputs.matrixgen is not None and _UNRELATED.match(outputs.matrixgen):
-        own = _installed()
+        own = installed()
         fix = (
             f"write `{own.line}` here, or remove the key for that default"
             if own.line is not None
@@ -87,12 +84,12 @@ def check_install_lines(doc: Document, model: MatrixFile) -> Iterator[Problem]:
         yield doc.problem(("outputs", "matrixgen"), f"{unrelated}: {fix}")
     for index, line in enumerate(outputs.install):
         if _UNRELATED.match(line):
-            default = f" (default {_installed().line})" if _installed().line is not None else ""
+            default = f" (default {installed().line})" if installed().line is not None else ""
             yield doc.problem(
                 ("outputs", "install", index), f"{unrelated}{default}: remove this line"
             )
     needing = installing(model)
-    if outputs.matrixgen is None and needing and (own := _installed()).line is None:
+    if outputs.matrixgen is None and needing and (own := installed()).line is None:
         keys = " and ".join(f"outputs.{key}" for key in needing)
         install = "installs" if len(needing) == 1 else "install"
         yield doc.problem(
@@ -105,13 +102,6 @@ def check_install_lines(doc: Document, model: MatrixFile) -> Iterator[Problem]:
             "archive URL, whose line is the default",
             key=True,
         )
-
-
-def _installed() -> Installed:
-    # Imported when it is read: most matrices set the line or install no matrixgen.
-    from matrixgen.load.installed import installed
-
-    return installed()
 
 
 def _suggestion(doc: Document, own: Installed) -> str:
