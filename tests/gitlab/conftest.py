@@ -39,8 +39,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Pr
 
 
 # What builds an editable install of a hatchling project (the example's `-e .`) in pip's
-# isolated build environment: fetched once a session (pip as this machine configures it).
-BUILD_BACKEND = "hatchling>=1.24"
+# isolated build environment (hatchling asks for editables for an editable wheel): fetched
+# once a session, by pip as this machine configures it.
+BUILD_BACKEND = ("hatchling>=1.24", "editables~=0.3")
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +59,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )  # fmt: skip
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "-d", str(folder), BUILD_BACKEND],
+        [sys.executable, "-m", "pip", "download", "-q", "-d", str(folder), *BUILD_BACKEND],
         cwd=folder, env=env, check=True, timeout=600, capture_output=True,
     )  # fmt: skip
     return folder

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
@@ -45,6 +48,22 @@ def combination(request: pytest.FixtureRequest) -> tuple[str, str]:
 @pytest.fixture
 def mode(combination: tuple[str, str]) -> Mode:
     return Mode(combination[1])
+
+
+T = TypeVar("T")
+
+
+def probe_until(fn: Callable[[], T], *, interval: float, timeout: float) -> T:
+    """`fn()` once it stops raising; its last error after `timeout` seconds. (The tests'
+    own: matrixgen is the CI's tool, not in the cells' Python.)"""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return fn()
+        except Exception:
+            if time.monotonic() + interval > deadline:
+                raise
+        time.sleep(interval)
 
 
 def require_env(*names: str) -> dict[str, str]:

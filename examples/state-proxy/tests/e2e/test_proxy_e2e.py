@@ -16,13 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from matrixgen.probe import probe_until
 
 from state_proxy.config import connect
 from state_proxy.connector import StateConnector
 from state_proxy.transports import Transport, open_transport
 
-from conftest import require_env, setting
+from conftest import probe_until, require_env, setting
 
 pytestmark = pytest.mark.services
 

@@ -8,14 +8,13 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from matrixgen.probe import probe_until
 
 from state_proxy.config import connect
 from state_proxy.connector import StateConnector
 from state_proxy.pipeline import Pipeline
 from state_proxy.transports import DeadLetter, Transport, open_transport
 
-from conftest import require_env, setting
+from conftest import probe_until, require_env, setting
 
 pytestmark = pytest.mark.services
 

@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from matrixgen.probe import probe_until
 
 from state_proxy.config import connect
 from state_proxy.transports import open_transport
+
+from conftest import probe_until
 
 PROJECT = Path(__file__).parents[2]
 MANIFEST = PROJECT / "testing" / "k8s" / "proxy.yaml"

@@ -1,0 +1,123 @@
+"""The bundled example's own pipeline (examples/state-proxy/.gitlab-ci.yml, as committed) run
+by gitlab-ci-local with the shell executor, as on a shell runner: every job of every level,
+then the gate, green. Each job is a fresh copy of the example (`--shell-isolation`); its
+services start natively (moto, the GCS emulator, Redis, RabbitMQ, the Pub/Sub emulator:
+the Pub/Sub install script finds it installed), the e2e cells build and run the proxy's
+container on the private Docker engine, the k8s cell is skipped for want of kind (its job
+green, the cell reported skipped). Then one cell broken: its job fails, and so does the gate.
+
+What the jobs get that a runner of this project would have set up (the pipeline itself runs
+unchanged):
+- matrixgen as a wheel (MATRIXGEN_REQUIREMENT=matrixgen-cli: the example's `-e ../..` names
+  this checkout, which a copy of the example alone does not hold), from the session's
+  wheelhouse with pip's own variables (PIP_FIND_LINKS, PIP_NO_INDEX);
+- the example's third-party packages pre-installed (PYTHONPATH: `provisioned`), as an image
+  carrying them would have them: each job's pip finds them and installs the project and
+  matrixgen only; console scripts such as moto_server come from the suite's environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from support.cli import invoke
+
+from .provisioned import link_site
+from .test_gitlab_ci_local import GIT, commit
+
+pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.xdist_group("gitlab-ci-local")]
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "state-proxy"
+NOT_COPIED = shutil.ignore_patterns(
+    "results", ".matrixgen", ".matrixgen-ci", ".nox", "__pycache__", "*.egg-info", ".*_cache",
+    ".gitlab-ci-local",
+)  # fmt: skip
+# Two jobs at a time: the machine's two cores; more only makes every service slower to start.
+CONCURRENCY = "2"
+
+
+def run_pipeline(
+    tool: str, root: Path, env: dict[str, str], variables: dict[str, str], *jobs: str
+) -> tuple[int, str]:
+    argv = [tool, "--no-color", "--shell-isolation", "--concurrency", CONCURRENCY]
+    argv += ["--home", str(root.parent / "gitlab-ci-local-home")]
+    for name, value in variables.items():
+        argv += ["--variable", f"{name}={value}"]
+    done = subprocess.run(
+        [*argv, *jobs], cwd=root, env={**env, **GIT}, capture_output=True, timeout=3600,
+        check=False,
+    )  # fmt: skip
+    return done.returncode, done.stdout.decode() + done.stderr.decode()
+
+
+def gate_lines(log: str) -> str:
+    return "\n".join(line for line in log.splitlines() if line.startswith("matrix gate "))
+
+
+def test_the_examples_pipeline_runs_green_and_a_failing_cell_fails_its_gate(
+    tmp_path: Path,
+    compose_engine: dict[str, str],
+    require_binary: Callable[[str], str],
+    wheels: Path,
+) -> None:
+    tool = require_binary("gitlab-ci-local")
+    for binary in ("rsync", "redis-server", "rabbitmq-server", "java", "moto_server"):
+        require_binary(binary)
+    root = Path(shutil.copytree(EXAMPLE, tmp_path / "state-proxy", ignore=NOT_COPIED))
+    (root / ".gitignore").write_text(
+        (root / ".gitignore").read_text() + ".gitlab-ci-local/\n.matrixgen-ci/\n"
+    )
+    commit(root)
+    site = tmp_path / "site-packages"
+    linked = link_site(site, ["state-proxy[test]", "matrixgen-cli"], {"state-proxy", "pip"})
+    assert {"moto", "boto3", "google-cloud-pubsub", "pika", "pytest"} <= set(linked)
+
+    # This test's environment (its tag: what the jobs start and leave running fails it),
+    # pointed at the engine.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(
+        {k: compose_engine[k] for k in ("DOCKER_HOST", "DOCKER_CONFIG") if k in compose_engine}
+    )
+    variables = {
+        "MATRIXGEN_REQUIREMENT": "matrixgen-cli",
+        "PIP_FIND_LINKS": str(wheels),
+        "PIP_NO_INDEX": "1",
+        "PYTHONPATH": str(site),
+        "GITLAB_CI": "true",  # GitLab's own value (gitlab-ci-local says false)
+    }
+    code, log = run_pipeline(tool, root, env, variables)
+    assert "json schema validated" in log, log[-5000:]
+    cells = json.loads(invoke("list", "--json", "--file", str(EXAMPLE / "matrix.yaml")).out)
+    failed = [line for line in log.splitlines() if " FAIL " in line]
+    assert code == 0, (failed, log[-20000:])
+    passed = {line.split(" PASS  ", 1)[1].strip() for line in log.splitlines() if " PASS  " in line}
+    for cell in cells:  # GitLab names a job `level: [CELL, its entry's other values]`
+        named = (f"{cell['level']}: [{cell['id']}]", f"{cell['level']}: [{cell['id']},")
+        assert any(name.startswith(named) for name in passed), (cell["id"], sorted(passed))
+    assert len(passed) == len(cells) + 1, sorted(passed)
+    assert " PASS  matrix gate" in log, log[-5000:]
+    gate = gate_lines(log)
+    # The gate's report from every job's artifacts: all ran, the k8s cell skipped (no kind).
+    assert f"{len(cells)} JUnit files: " in gate, gate
+    assert "k8s/sqs-s3: skipped" in gate or "1 skipped" in gate, gate
+    assert "failed" not in gate.split("JUnit files: ", 1)[1].splitlines()[0], gate
+
+    # One cell broken: its job fails, and the gate (which reads the other jobs' artifacts
+    # from the run above) says which and fails.
+    (root / "tests" / "unit" / "test_broken.py").write_text(
+        "def test_broken() -> None:\n    raise AssertionError('broken on purpose')\n"
+    )
+    commit(root)
+    job = "unit: [unit/s3-lww]"
+    code, log = run_pipeline(tool, root, env, variables, job, "matrix gate")
+    assert code != 0, log[-5000:]
+    assert "broken on purpose" in log, log[-5000:]
+    assert f" FAIL  {job}" in log, log[-5000:]
+    assert " FAIL  matrix gate" in log, log[-5000:]
+    assert "unit/s3-lww: failed" in gate_lines(log), gate_lines(log)
