@@ -26,6 +26,15 @@ if [ "$("$PWD/.venv/bin/gitlab-ci-local" --version 2>/dev/null)" != "$gitlab_ci_
   fi
 fi
 
+# Coverage measures matrixgen in every process that runs it; no other Python process the
+# suite starts (pip, nox, moto_server, a cell's pytest) needs to import and start it: a
+# .pth run before coverage's own keeps its variable from those (tests/support/coverage_filter.py).
+purelib=$("$PWD/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+filter_line="import os; (os.environ.get('COVERAGE_PROCESS_CONFIG') or os.environ.get('COVERAGE_PROCESS_CONFIG_ASIDE')) and __import__('runpy').run_path('$PWD/tests/support/coverage_filter.py', run_name='_matrixgen_coverage_filter')"
+if [ "$(cat "$purelib/a0_matrixgen_coverage.pth" 2>/dev/null)" != "$filter_line" ]; then
+  printf '%s\n' "$filter_line" >"$purelib/a0_matrixgen_coverage.pth"
+fi
+
 export PATH="$PWD/.venv/bin:$PATH"
 if ! bash scripts/docker-engine.sh status; then trap 'bash scripts/docker-engine.sh down' EXIT; fi
 bash scripts/docker-engine.sh up

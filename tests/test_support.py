@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from support import docker
+from support import coverage_filter, docker
 from support.cli import invoke, process
 from support.processes import TEST_TAG, leftovers, tagged
 
@@ -63,3 +63,28 @@ def test_the_in_process_and_subprocess_runners_agree_on_exit_codes(tmp_path: Pat
     assert (inside.code, inside.out) == (outside.returncode, outside.stdout) == (2, "")
     assert inside.err == outside.stderr and "version" in inside.err
     assert invoke("--version").code == 0
+
+
+def test_coverage_starts_only_in_processes_that_run_matrixgen() -> None:
+    """support/coverage_filter: what scripts/test.sh's .pth line keeps the coverage variable
+    for; a process that does not run matrixgen keeps it aside for its children."""
+    runs = coverage_filter.runs_matrixgen
+    assert runs(["python", "-m", "matrixgen", "run"])
+    assert runs(["/x/.venv/bin/python", "/x/.venv/bin/matrixgen", "report"])
+    assert runs(["python", "-X", "importtime", "-m", "matrixgen"])
+    assert runs(["python", "-c", "import matrixgen; print(matrixgen.__file__)"])
+    assert not runs(["python", "-m", "pip", "install", "matrixgen-cli"])
+    assert not runs(["/x/.venv/bin/python", "/x/.venv/bin/nox", "-s", "unit"])
+    assert not runs(["python", "-u", "-c", "import sys;exec(eval(sys.stdin.readline()))"])
+    assert not runs(["python"])
+    code = (  # run as the .pth line runs it (the code must not name the package itself)
+        "import os, runpy, sys; runpy.run_path(sys.argv[1], run_name=sys.argv[2]);"
+        " print(*(os.environ.get(f'COVERAGE_PROCESS_CONFIG{s}') for s in ('', '_ASIDE')))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS_")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, coverage_filter.__file__, "_matrixgen_coverage_filter"],
+        env={**env, "COVERAGE_PROCESS_CONFIG_ASIDE": "kept"}, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    assert done.stdout.split() == ["None", "kept"]
