@@ -36,7 +36,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from matrixgen.load.cover import Pattern, Space, check, cover
+from matrixgen.load.cover import check, cover
+from matrixgen.load.tuples import Pattern, Space
 
 # (t, k, v) -> best known N, from Colbourn's tables (November 2024), with the source they name.
 BEST = {

@@ -22,18 +22,11 @@ from support.examples import examples
 
 from matrixgen.errors import ConfigError
 from matrixgen.explain import explain_cell
-from matrixgen.load.cover import (
-    Pattern,
-    Space,
-    Tuple,
-    binary_pairs,
-    check,
-    cover,
-    only_covered_by,
-)
+from matrixgen.load.cover import binary_pairs, check, cover, only_covered_by
 from matrixgen.load.covering import cover_warnings, docs_note
 from matrixgen.load.matrix import Matrix, load
 from matrixgen.load.stable import in_order
+from matrixgen.load.tuples import Pattern, Space, Tuple
 
 AXES = """\
 version: 1

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from matrixgen.errors import Problem
-from matrixgen.load.cover import Coverage, Pattern, Row, Space, check, only_covered_by
+from matrixgen.load.cover import Coverage, check, only_covered_by
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.model import MatrixFile
+from matrixgen.load.tuples import Pattern, Row, Space
 
 
 class Suite(Protocol):

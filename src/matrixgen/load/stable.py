@@ -18,10 +18,8 @@ still be completed to an allowed one), and rows given to keep come first, unchan
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pragma: no cover - types only: cover imports this module
-    from matrixgen.load.cover import Row, Space
+from matrixgen.load.tuples import Row, Space
 
 
 def in_order(space: Space, keep: Sequence[Row]) -> list[list[int]]:

@@ -28,11 +28,11 @@ from typing import Any
 from matrixgen.ci import PLAIN, Provider, detect
 from matrixgen.errors import ConfigError, UsageError
 from matrixgen.load.cells import Cell
-from matrixgen.load.cover import Space
 from matrixgen.load.covering import Covered
 from matrixgen.load.git_branch import git_default_branch
 from matrixgen.load.github.jobs import job_names, shard_count
 from matrixgen.load.matrix import Matrix, load
+from matrixgen.load.tuples import Space
 from matrixgen.outcome import durations as recorded_durations
 from matrixgen.plan.shard import estimate
 from matrixgen.plan.workflow import shard_entries
