@@ -101,6 +101,22 @@ def test_a_job_name_template_renames_checks_of_surviving_cells(tmp_path: Path) -
     ]
 
 
+def test_a_renamed_or_removed_job_of_the_projects_own_is_a_lost_check(tmp_path: Path) -> None:
+    github = "  github: .github/workflows/matrix.yml\n"
+    own = (
+        "  github:\n    file: .github/workflows/matrix.yml\n    jobs:\n"
+        "      coverage: {name: %s, needs: [gate], steps: [{run: 'true'}]}\n"
+        "      docs: {steps: [{run: 'true'}]}\n"
+    )
+    before = BEFORE.replace(github, own % "coverage report")
+    renamed = diff_of(tmp_path, before, BEFORE.replace(github, own % "coverage"))
+    assert [r.before for r in renamed.gone] == ["coverage report"]
+    assert renamed.lost_anything
+    assert diff_of(tmp_path, before, before).lost_anything is False
+    removed = diff_of(tmp_path, before, BEFORE)
+    assert sorted(r.before for r in removed.gone) == ["coverage report", "docs"]
+
+
 def test_no_workflow_no_check_names(tmp_path: Path) -> None:
     plain = BEFORE.replace("  github: .github/workflows/matrix.yml\n", "")
     diff = diff_of(tmp_path, plain, plain.replace("[s3, gcs]", "[gcs]"))

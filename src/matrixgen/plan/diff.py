@@ -184,7 +184,8 @@ def load_at(directory: Path | None, file: str | None, text: str, base: Base, pat
 
 
 def check_names(matrix: Matrix, durations: Mapping[str, float]) -> dict[str, str | None]:
-    """Every cell job's check name (the job's evaluated name), to its cell id (None: a shard)."""
+    """Every cell job's check name (the job's evaluated name), to its cell id (None: a shard
+    or one of the project's own jobs)."""
     github = matrix.model.outputs.github
     if github is None:
         return {}
@@ -204,6 +205,10 @@ def check_names(matrix: Matrix, durations: Mapping[str, float]) -> dict[str, str
         names, whole = job_names(matrix, cells)
         for cell in cells:
             checks[names[cell.id] if whole else f"{level} ({names[cell.id]})"] = cell.id
+    # The project's own jobs (`outputs.github.jobs`): their checks are required as often as
+    # the gate's (the gate and plan jobs' names are matrixgen's, the same in every workflow).
+    for job_id, job in github.jobs.items():
+        checks[job.name or job_id] = None
     return checks
 
 
