@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from matrixgen.errors import Problem
-from matrixgen.load.cover import Coverage, check, only_covered_by
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.tuples import Pattern, Row, Space
+
+if TYPE_CHECKING:  # the construction is imported where a level has `cover:` (load time)
+    from matrixgen.load.cover import Coverage
 
 
 class Suite(Protocol):
@@ -76,9 +78,13 @@ class Covered:
         """The t-tuples that only the cell with these values covers, in words."""
         rows = self.indexes()
         position = self.rows.index(tuple(values))
+        from matrixgen.load.cover import only_covered_by
+
         return [self.words(t) for t in only_covered_by(self.space(), rows)[position]]
 
     def proof(self) -> Coverage:
+        from matrixgen.load.cover import check
+
         return check(self.space(), self.indexes())
 
 

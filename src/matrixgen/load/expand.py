@@ -9,7 +9,6 @@ from typing import Any
 
 from matrixgen.load import covering
 from matrixgen.load.cells import Cell, match_cell
-from matrixgen.load.cover import cover
 from matrixgen.load.model import Level, MatrixFile, SuiteFields
 
 
@@ -249,6 +248,8 @@ def _cover(
     model: MatrixFile, spec: SuiteSpec, hits: list[int], removed: list[Removed], cells: list[Cell]
 ) -> covering.Covered:
     """The suite's cells as a covering array; its `cells:` (those no exclude removes) first."""
+    from matrixgen.load.cover import cover  # imported by the matrices that use `cover:`
+
     assert spec.cover is not None
     spanned = [axis for axis, _ in spec.axes]
     patterns, rules = covering.patterns(model, spec, hits)
