@@ -173,6 +173,22 @@ def test_tuples_of_a_removed_value_or_a_new_exclude_are_not_lost(tmp_path: Path)
     assert diff_of(tmp_path, pairwise, pairwise.replace("[d1, d2]", "[d1, d2, d3]")).lost == []
 
 
+def test_a_cover_replaced_by_listed_cells_loses_what_they_leave_out(tmp_path: Path) -> None:
+    pairwise = COVERED.replace("cover: 3", "cover: 2")
+    listed = pairwise.replace(
+        "cover: 2\n",
+        "cells:\n      - {a: a1, b: b1, c: c1, d: d1}\n      - {a: a2, b: b2, c: c2, d: d2}\n",
+    )
+    diff = diff_of(tmp_path, pairwise, listed)
+    # two cells hold 12 of the 24 pairs; a list of cells, unlike a product, need not hold
+    # every pair its rules allow, so the other 12 are lost
+    assert len(diff.lost) == 12
+    assert all(t.strength == 2 and t.level == "unit" for t in diff.lost)
+    assert diff.lost_anything
+    # the product of the same axes holds every pair: nothing is lost
+    assert diff_of(tmp_path, pairwise, pairwise.replace("    cover: 2\n", "")).lost == []
+
+
 def test_minutes_are_estimated_from_recorded_durations(tmp_path: Path) -> None:
     seconds = {"unit/s3-lww": 600.0, "unit/s3-cas": 60.0, "e2e/s3": 60.0}
     diff = diff_of(tmp_path, BEFORE, BEFORE.replace("[s3, gcs]", "[s3]"), seconds)

@@ -28,11 +28,12 @@ from typing import Any
 from matrixgen.ci import PLAIN, Provider, detect
 from matrixgen.errors import ConfigError, UsageError
 from matrixgen.load.cells import Cell
-from matrixgen.load.covering import Covered
+from matrixgen.load.covering import patterns
+from matrixgen.load.expand import suites
 from matrixgen.load.git_branch import git_default_branch
 from matrixgen.load.github.jobs import job_names, shard_count
 from matrixgen.load.matrix import Matrix, load
-from matrixgen.load.tuples import Space
+from matrixgen.load.tuples import Pattern, Space
 from matrixgen.outcome import durations as recorded_durations
 from matrixgen.plan.shard import estimate
 from matrixgen.plan.workflow import shard_entries
@@ -256,9 +257,9 @@ def covered(cells: Iterable[Cell], axes: Sequence[str], t: int) -> set[tuple[Pai
 def lost_tuples(before: Matrix, after: Matrix) -> list[LostTuple]:
     """Per `cover: t` suite before: the t-tuples its cells covered that no cell holds now and
     the new rules still allow (a tuple of a removed value, or of one an exclude now forbids,
-    is not lost but removed)."""
+    is not lost but removed). The suite now may be a cover, a product or a list of cells."""
     lost: list[LostTuple] = []
-    now = {(c.level, c.suite): c for c in after.expansion.covers}
+    now = _suites_now(after)
     for old in before.expansion.covers:
         axes = [name for name, _ in old.axes]
         held = [dict(zip(axes, row, strict=True)) for row in old.rows]
@@ -274,17 +275,31 @@ def lost_tuples(before: Matrix, after: Matrix) -> list[LostTuple]:
     return lost
 
 
-def _allowed(pairs: tuple[Pair, ...], new: Covered | None) -> bool:
-    """Whether the suite as it is now may hold the tuple: with a cover, its axes, values and
-    excludes decide; without one its cells are every allowed combination, so none may."""
+SuiteRules = tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[Pattern, ...]]
+
+
+def _suites_now(after: Matrix) -> dict[tuple[str, str], SuiteRules]:
+    """Each suite as it is now: the values of its axes and its excludes as patterns over
+    them. A product holds every combination they allow, but `cells:` need not."""
+    now: dict[tuple[str, str], SuiteRules] = {}
+    for spec in suites(after.model):
+        found, _rules = patterns(after.model, spec, [0] * len(after.model.exclude))
+        now[(spec.level, spec.name)] = (spec.axes, tuple(found))
+    return now
+
+
+def _allowed(pairs: tuple[Pair, ...], new: SuiteRules | None) -> bool:
+    """Whether the suite as it is now may hold the tuple: its axes, values and excludes
+    decide (a removed suite holds none)."""
     if new is None:
         return False
-    position = {name: (i, values) for i, (name, values) in enumerate(new.axes)}
+    axes, found = new
+    position = {name: (i, values) for i, (name, values) in enumerate(axes)}
     if any(a not in position or v not in position[a][1] for a, v in pairs):
         return False
-    if len(pairs) > len(new.axes):  # pragma: no cover - cover needs t axes
+    if len(pairs) > len(axes):  # pragma: no cover - the tuple's axes are the suite's
         return False
-    space = Space([len(values) for _, values in new.axes], len(pairs), new.patterns)
+    space = Space([len(values) for _, values in axes], len(pairs), found)
     indexed = tuple(sorted((position[a][0], position[a][1].index(v)) for a, v in pairs))
     return space.possible(indexed)
 
