@@ -1,11 +1,15 @@
-"""`matrixgen explain SELECTOR`: why a cell exists, or which exclude removed it."""
+"""`matrixgen explain SELECTOR`: why a cell exists, or which exclude removed it (or, in a
+`cover: t` level, that its cover left the combination out, and which cells hold its tuples)."""
 
 from __future__ import annotations
 
 import difflib
+import itertools
+from collections.abc import Sequence
 
 from matrixgen.errors import UsageError
-from matrixgen.load.cells import Cell
+from matrixgen.load.cells import Cell, match_cell
+from matrixgen.load.expand import SuiteSpec, make_cell, suites
 from matrixgen.load.matrix import Matrix
 from matrixgen.load.selection import matches
 
@@ -123,8 +127,68 @@ def explain(matrix: Matrix, selector: str) -> str:
             f"{rule.reason}"
         )
     if not blocks:
+        blocks = [_left_out(matrix, spec, combo) for spec, combo in _uncovered(matrix, selector)]
+    if not blocks:
         names = [c.id for c in matrix.cells] + [r.cell.id for r in matrix.removed]
         near = difflib.get_close_matches(selector, names, n=3, cutoff=0.5)
         hint = f"; nearest: {', '.join(near)}" if near else "; see `matrixgen list`"
         raise UsageError(f"no cell matches '{selector}'{hint}")
     return "\n\n".join(blocks)
+
+
+def _parse(name: str, axes: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[str, ...]]:
+    """The combinations of these axes' values whose cell name (values joined by `-`) is
+    `name`; values may hold `-` themselves (`ubuntu-latest`)."""
+    if not axes:
+        return [()] if name == "" else []
+    (_axis, values), rest = axes[0], axes[1:]
+    found: list[tuple[str, ...]] = []
+    for value in values:
+        if name == value and not rest:
+            found.append((value,))
+        elif rest and name.startswith(value + "-"):
+            found.extend((value, *tail) for tail in _parse(name[len(value) + 1 :], rest))
+    return found
+
+
+def _uncovered(matrix: Matrix, selector: str) -> list[tuple[SuiteSpec, tuple[str, ...]]]:
+    """The combinations of a covering suite's axes with the id `selector` (not a glob) that
+    are no cell: a cover builds no cell for what an exclude forbids or it leaves out."""
+    level, _, name = selector.partition("/")
+    covering = {(c.level, c.suite) for c in matrix.expansion.covers}
+    found: list[tuple[SuiteSpec, tuple[str, ...]]] = []
+    for spec in suites(matrix.model):
+        if spec.level != level or (spec.level, spec.name) not in covering:
+            continue
+        prefix = f"{spec.name}-" if spec.suite_count > 1 else ""
+        if name.startswith(prefix):
+            found.extend((spec, combo) for combo in _parse(name[len(prefix) :], spec.axes))
+    return found
+
+
+def _left_out(matrix: Matrix, spec: SuiteSpec, combo: tuple[str, ...]) -> str:
+    """Why a combination of a covering suite is no cell: the exclude that forbids it, else
+    the cover, with a cell holding each of its t-tuples."""
+    assert spec.cover is not None
+    spanned = [axis for axis, _ in spec.axes]
+    values = dict(zip(spanned, combo, strict=True))
+    values.update({k: v for k, v in spec.pins.items() if k not in values})
+    cell = make_cell(matrix.model, spec, values, f"cover {spec.cover}")
+    lines = [f"{cell.id}: not in the matrix", f"  values:   {_values(cell)}"]
+    rules = [i for i, r in enumerate(matrix.model.exclude) if match_cell(r.match, cell)]
+    if rules:
+        rule = matrix.model.exclude[rules[0]]
+        where = _where(matrix, "exclude", rules[0])
+        lines.append(f"  removed by exclude[{rules[0]}] at {where}: {rule.reason}")
+        return "\n".join(lines)
+    lines.append(
+        f"  why:      cover: {spec.cover} at {_cover_where(matrix, cell)} left it out: every "
+        f"{_tuple_kind(cell.origin)} it holds is in another cell"
+    )
+    cells = [c for c in matrix.cells if (c.level, c.suite) == (spec.level, spec.name)]
+    for position, axes in enumerate(itertools.combinations(spanned, spec.cover)):
+        holder = next((c for c in cells if all(c.values[a] == values[a] for a in axes)), None)
+        words = " × ".join(f"{a}={values[a]}" for a in axes)
+        lead = "  held by:  " if position == 0 else " " * 12
+        lines.append(f"{lead}{words} in {holder.id if holder else 'no cell'}")
+    return "\n".join(lines)

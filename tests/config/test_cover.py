@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.examples import examples
 
-from matrixgen.errors import ConfigError
-from matrixgen.explain import explain_cell
+from matrixgen.errors import ConfigError, UsageError
+from matrixgen.explain import explain, explain_cell
 from matrixgen.load.cover import binary_pairs, check, cover, only_covered_by
 from matrixgen.load.covering import cover_warnings, docs_note
 from matrixgen.load.matrix import Matrix, load
@@ -344,6 +344,65 @@ def test_explain_lists_what_only_the_cell_covers() -> None:
     listed = line.removeprefix("  only it:").strip()
     expected = [f"{a}={x} × {b}={y}" for a, x, b, y in sorted(mine - others, key=str)]
     assert sorted(listed.split(", ")) == sorted(expected) if expected else "-" in listed
+
+
+def test_explain_says_why_a_combination_of_a_covering_level_is_no_cell() -> None:
+    m = matrix(COVERED)
+    # an excluded combination: the exclude, as for a product
+    text = explain(m, "integration/redis-lww-sqs-3.11")
+    assert text.startswith("integration/redis-lww-sqs-3.11: not in the matrix\n")
+    assert "removed by exclude[0] at matrix.yaml:" in text
+    assert text.endswith(": the Redis connector implements CAS only")
+    # one the cover left out: each of its pairs with a cell that holds it
+    ids = {c.id for c in m.cells}
+    axes = ["backend", "mode", "transport", "python"]
+    combos = itertools.product(*(m.model.axes[a].values for a in axes))
+    left = next(
+        dict(zip(axes, combo, strict=True))
+        for combo in combos
+        if f"integration/{'-'.join(combo)}" not in ids
+        and not (combo[0] == "redis" and combo[1] != "cas")
+        and not (combo[1] == "passthrough" and combo[2] == "kafka")
+    )
+    lines = explain(m, "integration/" + "-".join(left.values())).splitlines()
+    assert lines[2].startswith("  why:      cover: 2 at matrix.yaml:10:12 left it out: every pair")
+    held = [line[12:] for line in lines[3:]]
+    assert lines[3].startswith("  held by:  ") and len(held) == 6  # the pairs of 4 axes
+    cells = {c.id: c for c in m.cells}
+    for (a, b), line in zip(itertools.combinations(axes, 2), held, strict=True):
+        words, _, cell = line.partition(" in ")
+        assert words == f"{a}={left[a]} × {b}={left[b]}"
+        assert cells[cell].values[a] == left[a] and cells[cell].values[b] == left[b]
+    with pytest.raises(UsageError, match=r"no cell matches 'integration/s3-lww-sqs-3\.9'"):
+        explain(m, "integration/s3-lww-sqs-3.9")  # no such value
+
+
+def test_explain_parses_values_that_hold_dashes_and_a_suite_s_name() -> None:
+    axes = AXES.replace("mode: [lww, cas, passthrough]", "mode: [lww, lww-cas, cas]")
+    m = matrix(
+        """\
+levels:
+  unit:
+    suites:
+      api: {axes: [backend, mode, python], cover: 2, run: pytest}
+      cli: {axes: [backend], run: pytest}
+""",
+        axes,
+    )
+    ids = {c.id for c in m.cells}
+    missing = [
+        f"unit/api-{b}-{mode}-{p}"
+        for b in ("s3", "gcs", "redis", "azure")
+        for mode in ("lww", "lww-cas", "cas")
+        for p in ("3.11", "3.12", "3.13")
+        if f"unit/api-{b}-{mode}-{p}" not in ids
+    ]
+    assert missing
+    for selector in missing:
+        text = explain(m, selector)
+        assert text.startswith(f"{selector}: not in the matrix\n"), text
+        assert "left it out" in text
+    assert "mode=lww-cas" in explain(m, next(s for s in missing if "-lww-cas-" in s))
 
 
 def test_cells_listed_with_a_cover_are_kept_when_a_value_is_added() -> None:
