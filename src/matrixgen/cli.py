@@ -130,6 +130,7 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
 def validate(obj: Context, file: str | None, compute: bool) -> None:
     """Check matrix.yaml; print every problem as FILE:LINE:COL."""
     from matrixgen.load.covering import cover_warnings
+    from matrixgen.load.gitlab.checks import gitlab_warnings
     from matrixgen.load.harness import junit_warnings
     from matrixgen.load.service_scope import scope_warnings
 
@@ -137,6 +138,7 @@ def validate(obj: Context, file: str | None, compute: bool) -> None:
     warnings = junit_warnings(matrix.document, matrix.model, matrix.cells)
     warnings += cover_warnings(matrix.document, matrix.model, matrix.expansion.covers)
     warnings += scope_warnings(matrix.document, matrix.model, matrix.cells)
+    warnings += gitlab_warnings(matrix.document, matrix.model, matrix.cells)
     for warning in sorted(warnings, key=lambda p: (p.line, p.column)):
         echo(str(warning), err=True)
     levels = {c.level for c in matrix.cells}

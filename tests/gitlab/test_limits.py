@@ -158,3 +158,36 @@ def test_diff_under_gitlab_names_git_depth_and_writes_its_summary(
     text = summary.read_text()
     assert text.startswith("### Matrix diff: nothing lost\n")
     assert "unit/green-s" in text
+
+
+def test_validate_warns_what_the_gitlab_jobs_do_not_have(
+    project: Callable[..., Project],
+) -> None:
+    """Every GitLab job runs in one image on runners of the same tags: a matrix of several
+    Pythons or runners, or with GitHub's own steps and env, says so (a warning, exit 0)."""
+    project(TWO_LEVELS)
+    quiet = invoke("validate")
+    assert quiet.code == 0 and "outputs.gitlab" not in quiet.err, quiet.err
+    text = TWO_LEVELS.replace(
+        "  size: [s, m]\n",
+        "  size: [s, m]\n"
+        "  python: ['3.12', '3.13']\n"
+        "  os:\n"
+        "    values:\n"
+        "      linux: {github: {runs-on: ubuntu-latest}}\n"
+        "      mac: {github: {runs-on: macos-latest}}\n",
+    )
+    text = text.replace("    axes: [color, size]\n", "    axes: [color, size, python, os]\n")
+    text = text.replace(
+        "    github: {needs: [unit]}\n",
+        "    github: {needs: [unit], env: {A: b}, steps: {before: [{run: make}]}}\n",
+    )
+    project(text)
+    result = invoke("validate")
+    assert result.code == 0, result.err
+    (line,) = [x for x in result.err.splitlines() if "outputs.gitlab" in x]
+    assert line.startswith("matrix.yaml:29:3: outputs.gitlab: warning: the GitLab pipeline differs")
+    assert "cells of 2 Pythons (3.12, 3.13) run in one image, outputs.gitlab.image" in line
+    assert "a cell whose Python the image lacks fails ('Python X not found')" in line
+    assert "cells of 2 runners (ubuntu-latest, macos-latest) run on the runners" in line
+    assert "levels.slow.github.steps, levels.slow.github.env (GitHub's) are not in its jobs" in line

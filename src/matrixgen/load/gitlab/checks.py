@@ -7,8 +7,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey
-from matrixgen.load.github.checks import needs_closure
-from matrixgen.load.gitlab.jobs import JOB_LIMIT, NEEDS_LIMIT, RESERVED, gitlab_of, level_jobs
+from matrixgen.load.github.checks import cell_github, needs_closure
+from matrixgen.load.gitlab.jobs import (
+    JOB_LIMIT,
+    NEEDS_LIMIT,
+    RESERVED,
+    github_of,
+    gitlab_of,
+    level_jobs,
+)
 from matrixgen.load.model import MatrixFile
 
 
@@ -79,3 +86,52 @@ def check_gitlab_cells(
                 "the level (`suites:`, or fewer axes) or exclude cells",
                 key=True,
             )
+
+
+def gitlab_warnings(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> list[Problem]:
+    """What the GitHub workflow gives a cell's job and the GitLab pipeline does not, said at
+    `outputs.gitlab`: every GitLab job runs in one image on runners of the same tags, so
+    cells of several Pythons or runners need an image and runners that hold them all, and
+    GitHub's own job settings (`github.steps`, `github.env`) are not in it."""
+    if getattr(model.outputs, "gitlab", None) is None:
+        return []
+    github = github_of(model)
+    settings = [cell_github(model, cell, github) for cell in cells]
+    missing: list[str] = []
+    pythons = list(dict.fromkeys(c.values["python"] for c in cells if "python" in c.values))
+    if len(pythons) > 1:
+        missing.append(
+            f"cells of {len(pythons)} Pythons ({', '.join(pythons)}) run in one image, "
+            "outputs.gitlab.image (else the runner's), where GitHub's setup-python installs "
+            "each: a cell whose Python the image lacks fails ('Python X not found')"
+        )
+    runners = list(dict.fromkeys(_runner(s.runs_on) for s in settings))
+    if len(runners) > 1:
+        missing.append(
+            f"cells of {len(runners)} runners ({', '.join(runners)}) run on the runners "
+            "outputs.gitlab.tags chooses, all alike"
+        )
+    kept = [
+        f"levels.{name}{'.suites.' + suite if suite else ''}.github.{key}"
+        for name, level in model.levels.items()
+        for suite, fields in [(None, level), *(level.suites or {}).items()]
+        if fields.github is not None
+        for key in ("steps", "env", "container")
+        if (key == "steps" and (fields.github.steps.before or fields.github.steps.after))
+        or (key != "steps" and getattr(fields.github, key))
+    ]
+    if kept:
+        missing.append(f"{', '.join(kept)} (GitHub's) are not in its jobs")
+    if not missing:
+        return []
+    return [
+        doc.problem(
+            ("outputs", "gitlab"),
+            "warning: the GitLab pipeline differs from the GitHub workflow: " + "; ".join(missing),
+            key=True,
+        )
+    ]
+
+
+def _runner(runs_on: str | tuple[str, ...]) -> str:
+    return runs_on if isinstance(runs_on, str) else "[" + ", ".join(runs_on) + "]"
