@@ -24,7 +24,7 @@ from support.project import Project
 
 from .test_gitlab_ci_local import GIT, commit
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gitlab-ci-local")]
+pytestmark = [pytest.mark.slow]
 
 BASE = "matrixgen/debian-services:bookworm"
 JOB_IMAGE = "matrixgen/gitlab-job:bookworm"

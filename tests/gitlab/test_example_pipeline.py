@@ -31,7 +31,7 @@ from support.cli import invoke
 from .provisioned import link_site
 from .test_gitlab_ci_local import GIT, commit
 
-pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.xdist_group("gitlab-ci-local")]
+pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "state-proxy"
 NOT_COPIED = shutil.ignore_patterns(

@@ -21,7 +21,7 @@ import pytest
 from support.cli import invoke
 from support.project import Project
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gitlab-ci-local")]
+pytestmark = [pytest.mark.slow]
 
 TINY = """\
 version: 1
