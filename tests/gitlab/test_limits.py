@@ -163,8 +163,9 @@ def test_diff_under_gitlab_names_git_depth_and_writes_its_summary(
 def test_validate_warns_what_the_gitlab_jobs_do_not_have(
     project: Callable[..., Project],
 ) -> None:
-    """Every GitLab job runs in one image on runners of the same tags: a matrix of several
-    Pythons or runners, or with GitHub's own steps and env, says so (a warning, exit 0)."""
+    """GitLab jobs run on runners of the same tags, each in its image: a matrix of several
+    Pythons in one image, of several runners, or with GitHub's own steps and env, says so
+    (a warning, exit 0)."""
     project(TWO_LEVELS)
     quiet = invoke("validate")
     assert quiet.code == 0 and "outputs.gitlab" not in quiet.err, quiet.err
@@ -187,7 +188,24 @@ def test_validate_warns_what_the_gitlab_jobs_do_not_have(
     assert result.code == 0, result.err
     (line,) = [x for x in result.err.splitlines() if "outputs.gitlab" in x]
     assert line.startswith("matrix.yaml:29:3: outputs.gitlab: warning: the GitLab pipeline differs")
-    assert "cells of 2 Pythons (3.12, 3.13) run in one image, outputs.gitlab.image" in line
-    assert "a cell whose Python the image lacks fails ('Python X not found')" in line
+    assert "cells of 2 Pythons (3.12, 3.13) run in the runner's own Python" in line
+    assert "a cell whose Python it lacks fails ('Python X not found')" in line
+    assert "give each Python its image (outputs.gitlab.image: python:${python}-slim)" in line
+    assert "cells of 2 runners (ubuntu-latest, macos-latest) run on the runners" in line
+    assert "levels.slow.github.steps, levels.slow.github.env (GitHub's) are not in its jobs" in line
+
+    # An image per Python: that part goes; runners and GitHub's steps and env stay.
+    text = text.replace("  gitlab: .gitlab-ci.yml\n", '  gitlab: {image: "python:${python}"}\n')
+    # `slow` has no python axis: a level's own image
+    project(
+        text.replace(
+            "    github: {needs: [unit], env",
+            "    gitlab: {image: python:3.13}\n    github: {needs: [unit], env",
+        )
+    )
+    result = invoke("validate")
+    assert result.code == 0, result.err
+    (line,) = [x for x in result.err.splitlines() if "outputs.gitlab" in x]
+    assert "Pythons" not in line, line
     assert "cells of 2 runners (ubuntu-latest, macos-latest) run on the runners" in line
     assert "levels.slow.github.steps, levels.slow.github.env (GitHub's) are not in its jobs" in line

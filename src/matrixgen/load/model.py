@@ -36,7 +36,7 @@ from matrixgen.load.github.model import (
     GithubValue,
     Install,
 )
-from matrixgen.load.gitlab.model import GitlabOutput
+from matrixgen.load.gitlab.model import GitlabCell, GitlabOutput
 
 
 class CellInstall(Strict):
@@ -81,6 +81,7 @@ class AxisValue(Strict):
         default_factory=CellInstall.model_construct, description=CELL_INSTALL
     )
     github: GithubValue | None = Field(None, description="Its cells' GitHub Actions jobs.")
+    gitlab: GitlabCell | None = Field(None, description="Its cells' GitLab jobs.")
     allowed_failure: bool | None = Field(
         None,
         alias="allowed-failure",
@@ -272,6 +273,7 @@ class SuiteFields(Strict):
         description="Globs of files whose change affects every cell here (`matrixgen affected`).",
     )
     github: GithubLevel | None = Field(None, description="Its cells' GitHub Actions jobs.")
+    gitlab: GitlabCell | None = Field(None, description="Its cells' GitLab jobs.")
     allowed_failure: bool | None = Field(
         None,
         alias="allowed-failure",

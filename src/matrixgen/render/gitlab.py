@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from matrixgen.errors import ConfigError
 from matrixgen.load.cells import Cell
 from matrixgen.load.github.checks import cell_github, needs_closure
+from matrixgen.load.gitlab.images import pipeline_image
 from matrixgen.load.gitlab.jobs import (
     GATE_JOB,
     GATE_STAGE,
@@ -106,6 +107,7 @@ class Job:
     entries: tuple[tuple[tuple[str, str], ...], ...]  # per cell: what differs
     containers: tuple[Container, ...]
     provided: str  # `--provided` values: NAME=HOST:PORT, space-separated
+    image: str | None  # `image:`; None: the runner's own
 
 
 def job(matrix: Matrix, gitlab: GitlabOutput, found: GitlabJob, needs: Sequence[str]) -> Job:
@@ -137,6 +139,7 @@ def job(matrix: Matrix, gitlab: GitlabOutput, found: GitlabJob, needs: Sequence[
             f"{n}={alias(n)}:{c.port}"
             for n, c in zip((n for n, _i in found.containers), containers, strict=True)
         ),
+        image=found.image,
     )
 
 
@@ -197,6 +200,9 @@ class GitlabTarget:
         gate_needs = [j.name for j in jobs] if len(matrix.cells) <= NEEDS_LIMIT else None
         # GitLab keys a cache on at most two files: matrix.yaml and the first packaging file.
         cache = dependency_files(context.root, context.source, matrix.model)[:2]
+        # The gate's and `matrix diff`'s image: the pipeline's default; a cell's job says
+        # its own where it differs.
+        image = pipeline_image(matrix.model, gitlab, matrix.cells)
         body = context.templates.render(
             "gitlab-ci.yml.j2",
             stages=[level for level in matrix.model.levels if any(j.stage == level for j in jobs)],
@@ -204,6 +210,7 @@ class GitlabTarget:
             gate=GATE_JOB,
             gate_stage=GATE_STAGE,
             gitlab=gitlab,
+            image=image,
             matrix_file=context.source,
             matrixgen_line=matrix.model.outputs.matrixgen_line,
             install="\n".join(matrix.model.outputs.install),

@@ -8,6 +8,7 @@ from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.github.checks import cell_github, needs_closure
+from matrixgen.load.gitlab.images import cell_image, check_images
 from matrixgen.load.gitlab.jobs import (
     JOB_LIMIT,
     NEEDS_LIMIT,
@@ -53,9 +54,14 @@ def check_gitlab(doc: Document, model: MatrixFile) -> Iterator[Problem]:
 def check_gitlab_cells(
     doc: Document, model: MatrixFile, cells: Sequence[Cell], _taken: Mapping[str, str]
 ) -> Iterator[Problem]:
-    """GitLab makes at most `JOB_LIMIT` jobs of one `parallel: matrix:`, and a job needs at
-    most `NEEDS_LIMIT` jobs, each cell of a needed level one of them."""
+    """Each cell's image fills (`images.check_images`); GitLab makes at most `JOB_LIMIT` jobs
+    of one `parallel: matrix:`, and a job needs at most `NEEDS_LIMIT` jobs, each cell of a
+    needed level one of them."""
     gitlab = gitlab_of(getattr(model.outputs, "gitlab", None))
+    images = list(check_images(doc, model, gitlab, cells))
+    if images:  # the jobs are split by image: none to count until each fills
+        yield from images
+        return
     jobs = level_jobs(model, gitlab, cells)
     sizes = {
         level: sum(len(job.cells) for job in jobs if job.level == level) for level in model.levels
@@ -90,21 +96,30 @@ def check_gitlab_cells(
 
 def gitlab_warnings(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> list[Problem]:
     """What the GitHub workflow gives a cell's job and the GitLab pipeline does not, said at
-    `outputs.gitlab`: every GitLab job runs in one image on runners of the same tags, so
-    cells of several Pythons or runners need an image and runners that hold them all, and
-    GitHub's own job settings (`github.steps`, `github.env`) are not in it."""
-    if getattr(model.outputs, "gitlab", None) is None:
+    `outputs.gitlab`: cells of several Pythons that share an image (nothing installs each, as
+    setup-python does) need an image that holds them all; every job runs on runners of the
+    same tags; GitHub's own job settings (`github.steps`, `github.env`) are not in it."""
+    setting = getattr(model.outputs, "gitlab", None)
+    if setting is None:
         return []
+    gitlab = gitlab_of(setting)
     github = github_of(model)
     settings = [cell_github(model, cell, github) for cell in cells]
     missing: list[str] = []
-    pythons = list(dict.fromkeys(c.values["python"] for c in cells if "python" in c.values))
-    if len(pythons) > 1:
-        missing.append(
-            f"cells of {len(pythons)} Pythons ({', '.join(pythons)}) run in one image, "
-            "outputs.gitlab.image (else the runner's), where GitHub's setup-python installs "
-            "each: a cell whose Python the image lacks fails ('Python X not found')"
-        )
+    by_image: dict[str | None, list[str]] = {}
+    for cell in cells:
+        if cell.python is not None:
+            by_image.setdefault(cell_image(model, gitlab, cell), []).append(cell.python)
+    for image, found in by_image.items():
+        pythons = list(dict.fromkeys(found))
+        if len(pythons) > 1:
+            where = f"image {image}" if image else "the runner's own Python"
+            missing.append(
+                f"cells of {len(pythons)} Pythons ({', '.join(pythons)}) run in {where}, "
+                "where GitHub's setup-python installs each: a cell whose Python it "
+                "lacks fails ('Python X not found'); give each Python its image "
+                "(outputs.gitlab.image: python:${python}-slim)"
+            )
     runners = list(dict.fromkeys(_runner(s.runs_on) for s in settings))
     if len(runners) > 1:
         missing.append(

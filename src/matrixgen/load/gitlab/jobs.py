@@ -2,7 +2,7 @@
 GitLab allows, as plain data shared by the renderer (`render.gitlab`) and validate.
 
 What GitLab sets per job, not per entry of its matrix (`timeout:`, `allow_failure:`,
-`services:`) splits a level: its cells that agree on all three share a job. Everything
+`services:`, `image:`) splits a level: its cells that agree on all four share a job. Everything
 else a cell's job needs (its packages, `--services`, `--retries`) is read exactly as the
 GitHub workflow reads it (`github.checks.cell_github`, `github.jobs.cell_entry`).
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from matrixgen.load.cells import Cell
 from matrixgen.load.github.checks import allowed_failure, cell_github
 from matrixgen.load.github.model import GithubOutput
+from matrixgen.load.gitlab.images import cell_image
 from matrixgen.load.gitlab.model import GitlabOutput
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.runtimes import ci_choice
@@ -71,6 +72,7 @@ class CellJob:
     allowed_failure: bool
     containers: tuple[tuple[str, str], ...]  # (service, image) run as `services:`
     services: str  # `matrixgen run --services` for the other services
+    image: str | None = None  # `image:` (`images.cell_image`); None: the runner's own
 
 
 def cell_job(model: MatrixFile, gitlab: GitlabOutput, cell: Cell) -> CellJob:
@@ -85,6 +87,7 @@ def cell_job(model: MatrixFile, gitlab: GitlabOutput, cell: Cell) -> CellJob:
         allowed_failure=allowed_failure(model, cell),
         containers=tuple((name, service_image(model, name, cell)) for name in containers),
         services=ci_choice(others),
+        image=cell_image(model, gitlab, cell),
     )
 
 
@@ -96,9 +99,10 @@ class GitlabJob:
     timeout: int | None
     allowed_failure: bool
     containers: tuple[tuple[str, str], ...]
+    image: str | None = None
 
 
-Key = tuple[int | None, bool, tuple[tuple[str, str], ...]]
+Key = tuple[int | None, bool, tuple[tuple[str, str], ...], str | None]
 
 
 def _shown(timeout: int | None) -> str:
@@ -115,7 +119,7 @@ def level_jobs(model: MatrixFile, gitlab: GitlabOutput, cells: Sequence[Cell]) -
         settings: dict[Key, CellJob] = {}
         for cell in (c for c in cells if c.level == level):
             job = cell_job(model, gitlab, cell)
-            key = (job.timeout, job.allowed_failure, job.containers)
+            key = (job.timeout, job.allowed_failure, job.containers, job.image)
             groups.setdefault(key, []).append(cell)
             settings[key] = job
         keys = list(groups)
@@ -129,6 +133,8 @@ def level_jobs(model: MatrixFile, gitlab: GitlabOutput, cells: Sequence[Cell]) -
                 parts.append("allowed to fail")
             if len({settings[k].containers for k in keys}) > 1:
                 parts.extend(image for _name, image in shown.containers)
+            if len({settings[k].image for k in keys}) > 1 and shown.image is not None:
+                parts.append(shown.image)
             names.append(f"{level} ({', '.join(parts)})" if parts else level)
         for index, key in enumerate(keys):
             name = names[index]
@@ -143,6 +149,7 @@ def level_jobs(model: MatrixFile, gitlab: GitlabOutput, cells: Sequence[Cell]) -
                     same.timeout,
                     same.allowed_failure,
                     same.containers,
+                    same.image,
                 )
             )
     return jobs

@@ -16,6 +16,16 @@ from matrixgen.load.fields import Strict, or_short_form
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
+class GitlabCell(Strict):
+    """`gitlab:` of an axis value, level or suite: its cells' GitLab jobs."""
+
+    image: Text = Field(
+        description="The image its cells' jobs run in, instead of outputs.gitlab.image "
+        "(pypy:3.10 for the value pypy3.10); `${axis}` is the cell's value. A suite's wins "
+        "over its level's, a level's over its values'."
+    )
+
+
 class GitlabOutput(Strict):
     model_config = ConfigDict(
         frozen=True,
@@ -29,8 +39,9 @@ class GitlabOutput(Strict):
     )
     image: Text | None = Field(
         None,
-        description="The image every job runs in (a Docker executor: python:3.12); it needs "
-        "python3 with venv, and bash [default: none: the runner's own, as a shell runner].",
+        description="The image jobs run in (a Docker executor: python:3.12); `${axis}` is the "
+        "cell's value (python:${python}-slim: an image per Python); it needs bash and python3 "
+        "with venv [default: none: the runner's own, as a shell runner].",
     )
     tags: list[Text] = Field(
         default_factory=list, description="Runner tags every job asks for (`tags:`)."
