@@ -169,3 +169,88 @@ def test_a_jobs_service_container_runs_on_the_docker_executor(
     assert "image: gitlab-job python 3.11" in log, log
     assert f" PASS  {job}" in log and " PASS  matrix gate" in log, log
     assert "1 JUnit files: ✅ 1 passed" in log or "1 JUnit file: ✅ 1 passed" in log, log
+
+
+FLAVORS = ("alpha", "beta")
+# Two cells, each in the image its value names (`${flavor}` in outputs.gitlab.image).
+IMAGED = """\
+version: 1
+name: imaged
+axes:
+  flavor: [alpha, beta]
+levels:
+  unit:
+    axes: [flavor]
+    run: python where.py ${flavor} ${junit}
+    timeout: 5m
+outputs:
+  matrixgen: matrixgen-cli
+  gitlab: {file: .gitlab-ci.yml, image: "matrixgen/gitlab-job:${flavor}"}
+"""
+# The cell: the image it ran in is its value's (a file and an env only that image has).
+WHERE = """\
+import os, sys
+flavor = sys.argv[1]
+with open("/etc/matrixgen-flavor") as stream:
+    marked = stream.read().strip()
+print("cell", flavor, "ran in image", marked, os.environ.get("IMAGE_MARK"))
+assert marked == flavor == os.environ["IMAGE_MARK"], (marked, flavor)
+with open(sys.argv[2], "w") as stream:
+    stream.write('<testsuite name="where" tests="1"><testcase classname="where" name="image"/>'
+                 "</testsuite>")
+"""
+
+
+@pytest.fixture(scope="module")
+def flavored(
+    docker_engine: dict[str, str], images: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """matrixgen/gitlab-job:alpha and :beta, the job image each marked with its name."""
+    for flavor in FLAVORS:
+        folder = tmp_path_factory.mktemp(f"gitlab-{flavor}")
+        (folder / "flavor").write_text(flavor + "\n")
+        (folder / "Dockerfile").write_text(
+            f"FROM {JOB_IMAGE}\nCOPY flavor /etc/matrixgen-flavor\nENV IMAGE_MARK={flavor}\n"
+        )
+        build(docker_engine, f"matrixgen/gitlab-job:{flavor}", folder)
+
+
+def test_each_cell_runs_in_the_image_its_values_fill(
+    project: Callable[..., Project],
+    require_binary: Callable[[str], str],
+    compose_engine: dict[str, str],
+    flavored: None,
+    wheels: Path,
+) -> None:
+    tool = require_binary("gitlab-ci-local")
+    require_binary("rsync")
+    made = project(IMAGED, {"where.py": WHERE, ".gitignore": ".gitlab-ci-local/\n"})
+    assert made.render() == 0, made.lines
+    commit(made.root)
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(
+        {k: compose_engine[k] for k in ("DOCKER_HOST", "DOCKER_CONFIG") if k in compose_engine}
+    )
+    argv = [
+        tool, "--no-color", "--home", str(made.root.parent / "gitlab-ci-local-home"),
+        "--helper-image", HELPER_IMAGE, "--pull-policy", "if-not-present",
+        "--volume", f"{wheels}:{wheels}:ro",
+        "--variable", f"PIP_FIND_LINKS={wheels}", "--variable", "PIP_NO_INDEX=1",
+        "--variable", "GITLAB_CI=true",
+    ]  # fmt: skip
+    done = subprocess.run(
+        argv, cwd=made.root, env={**env, **GIT}, capture_output=True, timeout=1200, check=False
+    )
+    log = done.stdout.decode() + done.stderr.decode()
+    assert done.returncode == 0, log
+    flat = " ".join(log.split())
+    for flavor in FLAVORS:
+        job = f"unit (matrixgen/gitlab-job:{flavor}): [unit/{flavor}]"
+        assert f"{job} starting matrixgen/gitlab-job:{flavor} (unit)" in flat, log
+        assert f"cell {flavor} ran in image {flavor} {flavor}" in log, log
+        assert f" PASS  {job}" in log, log
+    # The gate runs in the pipeline's default image: the first cell's.
+    assert "matrix gate starting matrixgen/gitlab-job:alpha (.post)" in flat, log
+    assert " PASS  matrix gate" in log, log
+    assert "2 JUnit files: ✅ 2 passed" in log, log
