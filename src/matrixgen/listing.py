@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,35 @@ CACHE_MAX_BYTES = 64 * 2**20  # 10,000 cells of ~400 bytes are 4 MB
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
+def _encoder() -> Callable[[Mapping[str, Any]], str]:
+    """`_ENCODER.encode`, without what it redoes on every call: it builds json's C encoder
+    anew each time (~40% of encoding a cell, and an uncached `list` encodes each one). The
+    C encoder is built once here, with the arguments `JSONEncoder.iterencode` gives it for
+    a one-shot encode of `_ENCODER`'s settings, but no check for cycles (a cell's fields are
+    plain data; a set of markers kept between calls would outlive an error); the text is
+    the same."""
+    from json import encoder
+
+    make = getattr(encoder, "c_make_encoder", None)  # not in typeshed: json's own internals
+    if make is None:  # pragma: no cover - an interpreter without _json
+        return _ENCODER.encode
+    chunks = make(
+        None,
+        _ENCODER.default,
+        encoder.encode_basestring,  # ensure_ascii=False
+        _ENCODER.indent,
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        _ENCODER.sort_keys,
+        _ENCODER.skipkeys,
+        _ENCODER.allow_nan,
+    )
+    return lambda data: "".join(chunks(data, 0))
+
+
+_encode = _encoder()
+
+
 class Listed:
     """One cell as `list` shows it: its JSON line, parsed on first use of a field."""
 
@@ -47,7 +76,7 @@ class Listed:
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Listed:
-        return cls(_ENCODER.encode(data), data)
+        return cls(_encode(data), data)
 
     @property
     def data(self) -> Mapping[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from matrixgen.load import covering
-from matrixgen.load.cells import Cell, match_cell
+from matrixgen.load.cells import Cell, match_cell, new_cell
 from matrixgen.load.model import Level, MatrixFile, SuiteFields
 
 
@@ -152,7 +152,7 @@ def make_cell(model: MatrixFile, spec: SuiteSpec, values: dict[str, str], origin
     if isinstance(spec.services, tuple):
         services.extend(spec.services)
     env.update(spec.env)
-    return Cell(
+    return new_cell(
         level=spec.level,
         suite=spec.name,
         name=name,
@@ -206,11 +206,16 @@ def expand(model: MatrixFile) -> Expansion:
         if spec.cover is not None:
             covers.append(_cover(model, spec, exclude_hits, removed, by_level[spec.level]))
             continue
+        spanned = [axis for axis, _ in spec.axes]
         for position, combo in enumerate(value_combinations(spec)):
-            values = dict(zip((axis for axis, _ in spec.axes), combo, strict=True))
-            values.update({k: v for k, v in spec.pins.items() if k not in values})
+            values = dict(zip(spanned, combo, strict=True))
+            if spec.pins:
+                values.update({k: v for k, v in spec.pins.items() if k not in values})
             origin = "product" if spec.listed is None else f"cells[{position}]"
             cell = make_cell(model, spec, values, origin)
+            if not model.exclude:
+                by_level[spec.level].append(cell)
+                continue
             rules = [i for i, r in enumerate(model.exclude) if match_cell(r.match, cell)]
             if rules:
                 # Every matching exclude counts, so none of them is reported as stale;
@@ -238,9 +243,9 @@ def expand(model: MatrixFile) -> Expansion:
             continue
         names[spec.level].add(cell.name)
         by_level[spec.level].append(cell)
-    cells = [
-        _apply_overrides(model, c, override_hits) for level in by_level.values() for c in level
-    ]
+    cells = [c for level in by_level.values() for c in level]
+    if model.overrides:
+        cells = [_apply_overrides(model, c, override_hits) for c in cells]
     return Expansion(cells, removed, exclude_hits, override_hits, duplicates, covers)
 
 

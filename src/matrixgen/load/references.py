@@ -440,12 +440,12 @@ def check_expansion(doc: Document, model: MatrixFile, expansion: Expansion) -> l
         if not cell.run:
             problems.extend(_no_run(doc, model, cell, reported))
         axes = frozenset(cell.values)
-        allowed = placeholders.CELL_NAMES | axes
         for path, text in _cell_strings(model, cell):
             # Cells of one suite share their strings: check each (string, axes) once, not per cell.
             if "${" not in text or (path, text, axes) in checked:
                 continue
             checked.add((path, text, axes))
+            allowed = placeholders.CELL_NAMES | axes
             in_run = "run" in path[-2:] and path[-2:-1] != ("env",)
             for name, message in _cell_placeholder_problems(path, text, allowed, in_run):
                 if (path, name) in reported:
