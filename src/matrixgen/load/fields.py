@@ -3,8 +3,8 @@ base model every model derives from (`model` for the file, `github.model` for it
 settings).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would compile and evaluate every
+# field's annotation string when the class is made, on every uncached load.
 import math
 import re
 from typing import Annotated, Any

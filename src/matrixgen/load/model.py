@@ -5,8 +5,8 @@ an axis given as a plain list becomes an `Axis`, a level without `suites:` becom
 level with one suite named after it, and durations become seconds.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would compile and evaluate every
+# field's annotation string when the class is made, on every uncached load.
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -134,7 +134,7 @@ class Ready(Strict):
     interval: Duration = Field(0.1, description="Seconds between probes.")
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Ready:
+    def _exactly_one(self) -> "Ready":
         given = [k for k in ("http", "tcp", "command", "log") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
@@ -190,7 +190,7 @@ class Service(Strict):
     )
 
     @model_validator(mode="after")
-    def _startable(self) -> Service:
+    def _startable(self) -> "Service":
         if self.process is None and self.compose is None:
             raise ValueError(
                 "a service needs `process:` (to run it natively) or `compose:` (a compose file), "
@@ -299,7 +299,7 @@ class Level(SuiteFields):
     suites: dict[Name, Suite] | None = Field(None, description="Several suites at one level.")
 
     @model_validator(mode="after")
-    def _has_something_to_run(self) -> Level:
+    def _has_something_to_run(self) -> "Level":
         if self.suites is not None and not self.suites:
             raise ValueError("`suites:` is empty; declare at least one suite or drop the key")
         return self

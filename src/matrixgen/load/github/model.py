@@ -4,8 +4,8 @@ shards). Checked beyond the schema in `github.checks`; what each cell's job need
 `github.jobs`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would compile and evaluate every
+# field's annotation string when the class is made, on every uncached load.
 import re
 from typing import Annotated, Any, Literal
 
@@ -52,7 +52,7 @@ class GithubStep(Strict):
     timeout_minutes: float | str | None = Field(None, alias="timeout-minutes")
 
     @model_validator(mode="after")
-    def _uses_or_run(self) -> GithubStep:
+    def _uses_or_run(self) -> "GithubStep":
         if (self.uses is None) == (self.run is None):
             raise ValueError("a step has exactly one of `uses:` (an action) or `run:` (a command)")
         if self.uses is not None and (self.shell is not None or self.working_directory is not None):
@@ -305,7 +305,7 @@ class PathFilters(Strict):
     )
 
     @model_validator(mode="after")
-    def _one_filter(self) -> PathFilters:
+    def _one_filter(self) -> "PathFilters":
         if self.paths is not None and self.paths_ignore is not None:
             raise ValueError(
                 "GitHub takes `paths:` or `paths-ignore:` for one event, not both; "
