@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
-@dataclass(frozen=True)
+# Frozen, compared and shown as a dataclass is, with the methods @dataclass would write
+# written out: it compiles each from source text on every import (six for a frozen class;
+# Cell's 19 fields made that ~2% of an uncached `list`, bench/list.py), where these come
+# from bytecode. `__init__` fills `__dict__` in one call, not one `object.__setattr__` per
+# field: an uncached `list` makes every cell.
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Cell:
     level: str
     suite: str
@@ -30,6 +35,86 @@ class Cell:
     tester: str | None = None  # the service of `harness` that runs its tests (`compose.tester`)
     junit: bool = True  # False: its command writes no JUnit; the exit code decides
     overrides: tuple[int, ...] = field(default=(), compare=False)  # indexes of overrides applied
+
+    def __init__(
+        self,
+        level: str,
+        suite: str,
+        name: str,
+        values: Mapping[str, str],
+        spanned: tuple[str, ...],
+        labels: Mapping[str, str],
+        services: tuple[str, ...],
+        env: Mapping[str, str],
+        run: str | tuple[str, ...],
+        requires: tuple[str, ...] = (),
+        timeout: float | None = None,
+        overlays: tuple[str, ...] = (),
+        level_label: str = "",
+        suite_count: int = 1,
+        origin: str = "product",
+        harness: tuple[tuple[str, ...], ...] = (),
+        tester: str | None = None,
+        junit: bool = True,
+        overrides: tuple[int, ...] = (),
+    ) -> None:
+        self.__dict__.update(
+            level=level,
+            suite=suite,
+            name=name,
+            values=values,
+            spanned=spanned,
+            labels=labels,
+            services=services,
+            env=env,
+            run=run,
+            requires=requires,
+            timeout=timeout,
+            overlays=overlays,
+            level_label=level_label,
+            suite_count=suite_count,
+            origin=origin,
+            harness=harness,
+            tester=tester,
+            junit=junit,
+            overrides=overrides,
+        )
+
+    def _compared(self) -> tuple[object, ...]:
+        """The fields equality and the hash look at: all but `overrides`."""
+        return (
+            self.level,
+            self.suite,
+            self.name,
+            self.values,
+            self.spanned,
+            self.labels,
+            self.services,
+            self.env,
+            self.run,
+            self.requires,
+            self.timeout,
+            self.overlays,
+            self.level_label,
+            self.suite_count,
+            self.origin,
+            self.harness,
+            self.tester,
+            self.junit,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Cell)
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return f"{self.__class__.__qualname__}({shown})"
 
     @property
     def id(self) -> str:
@@ -66,21 +151,6 @@ class Cell:
             "requires": list(self.requires),
             "timeout": self.timeout,
         }
-
-
-# Each field's default, for `new_cell`.
-_DEFAULTS = {f.name: f.default for f in fields(Cell) if f.default is not MISSING}
-_new = object.__new__
-
-
-def new_cell(**values: Any) -> Cell:
-    """`Cell(**values)`, made as fast as a plain object: a frozen dataclass's `__init__` sets
-    each of its 19 fields through `object.__setattr__`, which was half of making a cell
-    (an uncached `list` makes one per cell: bench/list.py). Cell has no `__post_init__`."""
-    cell: Cell = _new(Cell)
-    cell.__dict__.update(_DEFAULTS)
-    cell.__dict__.update(values)
-    return cell
 
 
 def match_cell(match: Mapping[str, str | list[str]], cell: Cell) -> bool:

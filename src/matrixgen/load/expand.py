@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from matrixgen.load import covering
-from matrixgen.load.cells import Cell, match_cell, new_cell
+from matrixgen.load.cells import Cell, match_cell
 from matrixgen.load.model import Level, MatrixFile, SuiteFields
 
 
@@ -152,7 +152,7 @@ def make_cell(model: MatrixFile, spec: SuiteSpec, values: dict[str, str], origin
     if isinstance(spec.services, tuple):
         services.extend(spec.services)
     env.update(spec.env)
-    return new_cell(
+    return Cell(
         level=spec.level,
         suite=spec.name,
         name=name,
