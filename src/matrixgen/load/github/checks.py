@@ -13,7 +13,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from matrixgen.errors import Problem, did_you_mean
 from matrixgen.load import placeholders
@@ -31,6 +31,9 @@ from matrixgen.load.model import Level, MatrixFile, SuiteFields
 from matrixgen.load.runtimes import ci_choice
 from matrixgen.load.service_values import service_image
 
+if TYPE_CHECKING:
+    from matrixgen.load.github.folded import CellGithub
+
 PYTHON_AXIS = "python"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Env names a job may not set: GitHub's own (ACTIONS_ALLOW_UNSECURE_COMMANDS re-enables
@@ -39,26 +42,6 @@ RESERVED_ENV = re.compile(r"(GITHUB_|RUNNER_|ACTIONS_|MATRIXGEN_)", re.IGNORECAS
 # `jobs.<job_id>.services.<service_id>` of the workflow schema; GitHub ignores case in keys.
 SERVICE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 USES = re.compile(r"(\./\S*|docker://\S+|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?@[^@\s]+)")
-
-
-@dataclass(frozen=True)
-class CellGithub:
-    """Everything about one cell's CI job that matrix.yaml says, folded."""
-
-    runs_on: str | tuple[str, ...]
-    python: str  # what setup-python installs: "3.14" for the python value "3.14t"
-    freethreaded: bool
-    prerelease: bool
-    env: Mapping[str, str]  # the job's env: values, then level, then suite
-    apt: tuple[str, ...]  # the level's and suite's packages (services' are added by `jobs`)
-    pip: tuple[str, ...]
-    npm: tuple[str, ...]
-    retries: int
-    allowed_failure: bool
-    containers: tuple[str, ...]  # services the job gets as GitHub service containers
-    services: str  # `matrixgen run --services` for the others: native, or compose
-    timeout_minutes: int | None = None  # `github.timeout-minutes`: the job's own limit
-    container: GithubContainer | None = None  # the job's container: the cell's Python is its
 
 
 def container_port_env(service: str) -> str:
@@ -155,6 +138,10 @@ def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGith
         prerelease = prerelease or bool(value and value.github and value.github.allow_prereleases)
     retries = next((p.retries for p in reversed(parts) if p.retries is not None), 0)
     containers, services = ci_services(model, cell)
+    # Imported here: a matrix without outputs.github folds no cell, and @dataclass compiles
+    # the class's methods from source text at import (~1% of an uncached `list`).
+    from matrixgen.load.github.folded import CellGithub
+
     return CellGithub(
         runs_on=runs_on,
         python=python,
