@@ -10,16 +10,15 @@ names the t-tuples the excludes make impossible, as warnings (`cover_warnings`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from matrixgen.errors import Problem
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.model import MatrixFile
-from matrixgen.load.tuples import Pattern, Row, Space
+from matrixgen.load.tuples import Pattern
 
 if TYPE_CHECKING:  # the construction is imported where a level has `cover:` (load time)
-    from matrixgen.load.cover import Coverage
+    from matrixgen.load.covered import Covered
 
 
 class Suite(Protocol):
@@ -40,52 +39,6 @@ class Suite(Protocol):
 
 
 SHOWN = 8  # impossible tuples named in full per suite; the rest are counted
-
-
-@dataclass(frozen=True)
-class Covered:
-    """One covering suite as expanded: its axes, constraints and rows (value names)."""
-
-    level: str
-    suite: str
-    strength: int
-    axes: tuple[tuple[str, tuple[str, ...]], ...]
-    patterns: tuple[Pattern, ...]
-    rules: tuple[int, ...]  # the exclude each pattern comes from
-    rows: tuple[tuple[str, ...], ...]  # each cell's values, in `axes` order; kept cells first
-
-    @property
-    def name(self) -> str:
-        """`level L`, or `suite S of level L` when the level has suites of its own name."""
-        if self.suite == self.level:
-            return f"level {self.level}"
-        return f"suite {self.suite} of level {self.level}"
-
-    def space(self) -> Space:
-        return Space([len(values) for _, values in self.axes], self.strength, self.patterns)
-
-    def indexes(self) -> list[Row]:
-        return [
-            tuple(values.index(v) for (_, values), v in zip(self.axes, row, strict=True))
-            for row in self.rows
-        ]
-
-    def words(self, tup: Sequence[tuple[int, int]]) -> str:
-        """A tuple as `backend=gcs × mode=cas`."""
-        return " × ".join(f"{self.axes[a][0]}={self.axes[a][1][v]}" for a, v in tup)
-
-    def only_in(self, values: Sequence[str]) -> list[str]:
-        """The t-tuples that only the cell with these values covers, in words."""
-        rows = self.indexes()
-        position = self.rows.index(tuple(values))
-        from matrixgen.load.cover import only_covered_by
-
-        return [self.words(t) for t in only_covered_by(self.space(), rows)[position]]
-
-    def proof(self) -> Coverage:
-        from matrixgen.load.cover import check
-
-        return check(self.space(), self.indexes())
 
 
 def patterns(model: MatrixFile, spec: Suite, hits: list[int]) -> tuple[list[Pattern], list[int]]:

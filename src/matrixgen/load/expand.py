@@ -5,11 +5,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matrixgen.load import covering
 from matrixgen.load.cells import Cell, match_cell
 from matrixgen.load.model import Level, MatrixFile, SuiteFields
+
+if TYPE_CHECKING:
+    from matrixgen.load.covered import Covered
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Expansion:
     exclude_hits: list[int]
     override_hits: list[int]
     include_duplicates: list[int] = field(default_factory=list)  # includes naming an existing cell
-    covers: list[covering.Covered] = field(default_factory=list)  # suites with `cover: t`
+    covers: list[Covered] = field(default_factory=list)  # suites with `cover: t`
 
 
 def level_axes(fields: SuiteFields) -> list[tuple[str, list[str] | None]]:
@@ -201,7 +204,7 @@ def expand(model: MatrixFile) -> Expansion:
     override_hits = [0] * len(model.overrides)
     removed: list[Removed] = []
     by_level: dict[str, list[Cell]] = {name: [] for name in model.levels}
-    covers: list[covering.Covered] = []
+    covers: list[Covered] = []
     for spec in specs:
         if spec.cover is not None:
             covers.append(_cover(model, spec, exclude_hits, removed, by_level[spec.level]))
@@ -251,9 +254,10 @@ def expand(model: MatrixFile) -> Expansion:
 
 def _cover(
     model: MatrixFile, spec: SuiteSpec, hits: list[int], removed: list[Removed], cells: list[Cell]
-) -> covering.Covered:
+) -> Covered:
     """The suite's cells as a covering array; its `cells:` (those no exclude removes) first."""
     from matrixgen.load.cover import cover  # imported by the matrices that use `cover:`
+    from matrixgen.load.covered import Covered
 
     assert spec.cover is not None
     spanned = [axis for axis, _ in spec.axes]
@@ -280,7 +284,7 @@ def _cover(
         values = dict(zip(spanned, combo, strict=True))
         values.update({k: v for k, v in spec.pins.items() if k not in values})
         cells.append(make_cell(model, spec, values, f"cover {spec.cover}"))
-    return covering.Covered(
+    return Covered(
         spec.level, spec.name, spec.cover, spec.axes, tuple(patterns), tuple(rules), tuple(named)
     )
 
