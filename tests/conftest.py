@@ -259,8 +259,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def _weight(item: pytest.Item) -> int:
     """How early a test starts: the long ones first (`slow`, then real services or the
     engine), so that under pytest-xdist the suite does not end waiting on one long test
-    that began last; the rest keep their order."""
+    that began last; the rest keep their order. A `late` test (one that reads what other
+    long tests leave, and does their work itself when they have not) starts after them."""
     marks = {mark.name for mark in item.iter_markers()}
+    if "late" in marks:
+        return 1
     if "slow" in marks:
         return 0
     return 1 if marks & {"services", "engine"} else 2

@@ -20,11 +20,13 @@ unchanged):
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,15 +105,31 @@ def example(
     return tool, root, env, variables
 
 
-@pytest.mark.parametrize("level", LEVELS)
-def test_every_job_of_a_level_of_the_examples_pipeline_runs_green(
-    level: str,
-    tmp_path: Path,
-    compose_engine: dict[str, str],
-    require_binary: Callable[[str], str],
-    wheels: Path,
+# Where a level's test leaves its jobs' artifacts (gitlab-ci-local's `.gitlab-ci-local/
+# artifacts`, what the gate's `needs:` download) for the gate's test, in the run's temp folder
+# that every xdist worker shares; a level's lock is held while its test runs.
+ARTIFACTS = Path(".gitlab-ci-local") / "artifacts"
+
+
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "example-pipeline"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@contextmanager
+def level_lock(shared: Path, level: str) -> Iterator[Path]:
+    """The level's folder of artifacts in `shared`, held by this test alone meanwhile."""
+    with open(shared / f"{level}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield shared / level
+
+
+def run_level(
+    level: str, tool: str, root: Path, env: dict[str, str], variables: dict[str, str]
 ) -> None:
-    tool, root, env, variables = example(tmp_path, compose_engine, require_binary, wheels)
+    """Every job of `level` in `root`, each green, each cell PASSED (k8s: SKIPPED)."""
     code, log = run_pipeline(tool, root, env, variables, "--stage", level)
     assert "json schema validated" in log, log[-5000:]
     every = json.loads(invoke("list", "--json", "--file", str(EXAMPLE / "matrix.yaml")).out)
@@ -127,6 +145,55 @@ def test_every_job_of_a_level_of_the_examples_pipeline_runs_green(
         outcome = "SKIPPED" if level == "k8s" else "PASSED"
         assert f"{outcome} {cell['id']} (" in log, (cell["id"], log[-5000:])
     assert len(passed) == len(cells), sorted(passed)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_every_job_of_a_level_of_the_examples_pipeline_runs_green(
+    level: str,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    compose_engine: dict[str, str],
+    require_binary: Callable[[str], str],
+    wheels: Path,
+) -> None:
+    tool, root, env, variables = example(tmp_path, compose_engine, require_binary, wheels)
+    with level_lock(shared_folder(tmp_path_factory), level) as kept:
+        shutil.rmtree(kept, ignore_errors=True)
+        run_level(level, tool, root, env, variables)
+        shutil.copytree(root / ARTIFACTS, kept / "artifacts")
+
+
+@pytest.mark.late
+def test_the_examples_gate_passes_over_the_jobs_of_every_level(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    compose_engine: dict[str, str],
+    require_binary: Callable[[str], str],
+    wheels: Path,
+) -> None:
+    """The gate job of the whole pipeline, on the artifacts of every level's jobs: those the
+    level tests left (waiting for one still running), or, for a level whose test did not run
+    before this one (run alone, or deselected), its jobs run here. The gate's render --check
+    and report pass over all the example's cells, the k8s cell skipped."""
+    tool, root, env, variables = example(tmp_path, compose_engine, require_binary, wheels)
+    shared = shared_folder(tmp_path_factory)
+    for level in LEVELS:
+        with level_lock(shared, level) as kept:
+            if (kept / "artifacts").is_dir():
+                shutil.copytree(kept / "artifacts", root / ARTIFACTS, dirs_exist_ok=True)
+            else:
+                run_level(level, tool, root, env, variables)
+    code, log = run_pipeline(tool, root, env, variables, "matrix gate")
+    gate = gate_lines(log)
+    assert code == 0, log[-10000:]
+    assert " PASS  matrix gate" in log, log[-5000:]
+    assert "unchanged    .gitlab-ci.yml" in gate, gate  # render --check passed
+    cells = json.loads(invoke("list", "--json", "--file", str(EXAMPLE / "matrix.yaml")).out)
+    summary = gate.split(f"{len(cells)} JUnit files: ", 1)
+    assert len(summary) == 2, gate  # every cell's JUnit file, none missing
+    counts = summary[1].splitlines()[0]
+    assert "1 skipped" in counts and f"{len(cells) - 1} passed" in counts, gate
+    assert "failed" not in counts, gate
 
 
 def test_a_failing_cell_of_the_examples_pipeline_fails_its_job_and_the_gate(
