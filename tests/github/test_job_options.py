@@ -6,13 +6,12 @@ runs after the gate."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support import wheelhouse
 
 from matrixgen.errors import ConfigError
 from matrixgen.outcome.junit import read_junit
@@ -241,28 +240,11 @@ def python_image(docker_engine: dict[str, str], tmp_path_factory: pytest.TempPat
     yield IMAGE
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """matrixgen's wheels (`support.wheelhouse`), built in a process of its own: the suite's
-    sys.path may hold another matrixgen-cli's metadata (an index-install fixture's)."""
-    from support import wheelhouse  # the uv tests' wheels (tests/support/wheelhouse.py)
-
-    folder = tmp_path_factory.mktemp("wheels")
-    code = "import sys; from support import wheelhouse; wheelhouse.build(Path(sys.argv[1]))"
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    subprocess.run(
-        [sys.executable, "-c", f"from pathlib import Path; {code}", str(folder)],
-        cwd=Path(wheelhouse.__file__).parents[1], env=env, check=True, timeout=600,
-        capture_output=True,
-    )  # fmt: skip
-    # With setuptools and wheel, which `uv venv --seed` puts in a venv of a Python before 3.12
-    # (the cell's, of the image's 3.11): from the package index pip is configured with.
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-         "-d", str(folder), "setuptools", "wheel", "packaging"],
-        env=env, check=True, timeout=600, capture_output=True,
-    )  # fmt: skip
-    return folder
+    """The run's wheelhouse (`support.wheelhouse.shared`): matrixgen's wheels, and the
+    setuptools and wheel `uv venv --seed` puts in a venv of the image's 3.11."""
+    return wheelhouse.shared(tmp_path_factory)
 
 
 @pytest.mark.slow

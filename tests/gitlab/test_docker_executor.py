@@ -132,6 +132,28 @@ def images(docker_engine: dict[str, str], tmp_path_factory: pytest.TempPathFacto
     build(docker_engine, WAIT_IMAGE, wait)
 
 
+def docker_executor(
+    tool: str, root: Path, compose_engine: dict[str, str], wheels: Path
+) -> tuple[int, str]:
+    """gitlab-ci-local's whole pipeline of `root` on the engine's Docker executor: its exit
+    code and log. The wheelhouse is mounted at its own path in the jobs."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(
+        {k: compose_engine[k] for k in ("DOCKER_HOST", "DOCKER_CONFIG") if k in compose_engine}
+    )
+    argv = [
+        tool, "--no-color", "--home", str(root.parent / "gitlab-ci-local-home"),
+        "--helper-image", HELPER_IMAGE, "--pull-policy", "if-not-present",
+        "--volume", f"{wheels}:{wheels}:ro",
+        "--variable", f"PIP_FIND_LINKS={wheels}", "--variable", "PIP_NO_INDEX=1",
+        "--variable", "GITLAB_CI=true",
+    ]  # fmt: skip
+    done = subprocess.run(
+        argv, cwd=root, env={**env, **GIT}, capture_output=True, timeout=1200, check=False
+    )
+    return done.returncode, done.stdout.decode() + done.stderr.decode()
+
+
 def test_a_jobs_service_container_runs_on_the_docker_executor(
     project: Callable[..., Project],
     require_binary: Callable[[str], str],
@@ -145,22 +167,8 @@ def test_a_jobs_service_container_runs_on_the_docker_executor(
     assert made.render() == 0, made.lines
     commit(made.root)
 
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(
-        {k: compose_engine[k] for k in ("DOCKER_HOST", "DOCKER_CONFIG") if k in compose_engine}
-    )
-    argv = [
-        tool, "--no-color", "--home", str(made.root.parent / "gitlab-ci-local-home"),
-        "--helper-image", HELPER_IMAGE, "--pull-policy", "if-not-present",
-        "--volume", f"{wheels}:{wheels}:ro",  # the wheelhouse, at the same path in the jobs
-        "--variable", f"PIP_FIND_LINKS={wheels}", "--variable", "PIP_NO_INDEX=1",
-        "--variable", "GITLAB_CI=true",
-    ]  # fmt: skip
-    done = subprocess.run(
-        argv, cwd=made.root, env={**env, **GIT}, capture_output=True, timeout=1200, check=False
-    )
-    log = done.stdout.decode() + done.stderr.decode()
-    assert done.returncode == 0, log
+    code, log = docker_executor(tool, made.root, compose_engine, wheels)
+    assert code == 0, log
     job = "unit: [unit/redis]"
     # The job ran in the image, its Redis a container GitLab started, health-checked.
     assert f"{job} starting {JOB_IMAGE} (unit)" in " ".join(log.split()), log
@@ -228,22 +236,8 @@ def test_each_cell_runs_in_the_image_its_values_fill(
     assert made.render() == 0, made.lines
     commit(made.root)
 
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(
-        {k: compose_engine[k] for k in ("DOCKER_HOST", "DOCKER_CONFIG") if k in compose_engine}
-    )
-    argv = [
-        tool, "--no-color", "--home", str(made.root.parent / "gitlab-ci-local-home"),
-        "--helper-image", HELPER_IMAGE, "--pull-policy", "if-not-present",
-        "--volume", f"{wheels}:{wheels}:ro",
-        "--variable", f"PIP_FIND_LINKS={wheels}", "--variable", "PIP_NO_INDEX=1",
-        "--variable", "GITLAB_CI=true",
-    ]  # fmt: skip
-    done = subprocess.run(
-        argv, cwd=made.root, env={**env, **GIT}, capture_output=True, timeout=1200, check=False
-    )
-    log = done.stdout.decode() + done.stderr.decode()
-    assert done.returncode == 0, log
+    code, log = docker_executor(tool, made.root, compose_engine, wheels)
+    assert code == 0, log
     flat = " ".join(log.split())
     for flavor in FLAVORS:
         job = f"unit (matrixgen/gitlab-job:{flavor}): [unit/{flavor}]"

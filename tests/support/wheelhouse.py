@@ -12,18 +12,62 @@ download.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import importlib.metadata
+import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 # What an installer writes into dist-info, not part of the wheel it came from.
 _INSTALLER_FILES = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+# Besides matrixgen's, in the run's wheelhouse (`shared`): what builds an editable install of
+# a hatchling project in pip's isolated build environment (the example's `-e .`; hatchling
+# asks for editables), with what they need; and what `uv venv --seed` puts in a venv of a
+# Python before 3.12 (setuptools, wheel), wheels only. Fetched by pip as the machine
+# configures it, once a run.
+BUILD_BACKEND = ("hatchling>=1.24", "editables~=0.3")
+SEED = ("setuptools", "wheel", "packaging")
+
+
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's wheelhouse, for jobs that install without an index: matrixgen's (`build`, in
+    a process of its own: the suite's sys.path may hold another matrixgen-cli's metadata, an
+    index-install fixture's), BUILD_BACKEND's and SEED's. Built once a run, by the first
+    xdist worker that asks, in the temp folder all workers share; the others wait on its
+    lock (each building its own took 10-15 s of the 2 cores)."""
+    base = tmp_path_factory.getbasetemp()
+    where = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = where / "wheelhouse"
+    with open(where / "wheelhouse.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if (folder / ".built").exists():
+            return folder
+        shutil.rmtree(folder, ignore_errors=True)  # a build that failed part way
+        folder.mkdir()
+        code = "import sys; from support import wheelhouse; wheelhouse.build(Path(sys.argv[1]))"
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        pip = [sys.executable, "-m", "pip", "download", "-q", "-d", str(folder)]
+        for argv in (
+            [sys.executable, "-c", f"from pathlib import Path; {code}", str(folder)],
+            [*pip, *BUILD_BACKEND],
+            [*pip, "--no-deps", "--only-binary=:all:", *SEED],
+        ):
+            subprocess.run(
+                argv, cwd=ROOT / "tests", env=env, check=True, timeout=600, capture_output=True
+            )
+        (folder / ".built").touch()
+    return folder
 
 
 def build(folder: Path) -> Path:
