@@ -38,12 +38,18 @@ def test_only_the_tests_own_containers_networks_and_volumes_count(tmp_path: Path
     before = docker.Engine({}, {}, {})
     after = docker.Engine(
         containers={
-            "kv-sut-1": ("kv", ours, "", ""),  # brought up from this session's folder
-            "runner-1-redis": ("", "", "TAG", ""),  # the workflow runner's, labelled
-            "runner-2-unit-redis": ("", "", "another", "anon1"),  # another job's, and its volume
-            "theirs-app-1": ("theirs", "/elsewhere/project", "", ""),
+            "kv-sut-1": ("kv", ours, "", "", "kv_default"),  # up from this session's folder
+            "runner-1-redis": ("", "", "TAG", "", ""),  # the workflow runner's, labelled
+            # another job's, with its volume and a network of no compose project
+            "runner-2-unit-redis": ("", "", "another", "anon1", "gitlab-ci-local-1"),
+            "theirs-app-1": ("theirs", "/elsewhere/project", "", "", "theirs_default"),
         },
-        networks={"kv_default": "kv", "theirs_default": "theirs"},
+        networks={
+            "kv_default": "kv",
+            "theirs_default": "theirs",
+            "gitlab-ci-local-1": "",
+            "lone": "",
+        },
         volumes={"kv_data": "kv", "theirs_data": "theirs", "anon1": "", "anon2": ""},
     )
     left = docker.left_by(before, after, "TAG", [tmp_path])
@@ -51,6 +57,7 @@ def test_only_the_tests_own_containers_networks_and_volumes_count(tmp_path: Path
         "container kv-sut-1",
         "container runner-1-redis",
         "network kv_default",
+        "network lone",
         "volume anon2",
         "volume kv_data",
     ]

@@ -6,7 +6,8 @@ A container is the test's when compose brought it up from a folder of this pytes
 this checkout) or when it carries the label `matrixgen.test` with the test's tag (the
 workflow runner labels its service containers so). A network or volume is the test's
 when it appeared during the test and is not another's: not of a compose project whose
-containers are another's, not mounted by another's container."""
+containers are another's, not mounted by (a volume) or attached to (a network) another's
+container (gitlab-ci-local's Docker executor makes a network for a job and its services)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ _SEP = "\x1f"
 
 @dataclass(frozen=True)
 class Engine:
-    containers: dict[str, tuple[str, str, str, str]]  # name -> project, working dir, tag, mounts
+    # name -> project, working dir, tag, mounts, networks
+    containers: dict[str, tuple[str, str, str, str, str]]
     networks: dict[str, str]  # name -> compose project ('' when none)
     volumes: dict[str, str]
 
@@ -37,12 +39,12 @@ def snapshot(env: dict[str, str]) -> Engine:
     fields = _SEP.join(
         ("{{.Names}}", '{{.Label "com.docker.compose.project"}}',
          '{{.Label "com.docker.compose.project.working_dir"}}', f'{{{{.Label "{LABEL}"}}}}',
-         "{{.Mounts}}")
+         "{{.Mounts}}", "{{.Networks}}")
     )  # fmt: skip
     containers = {
-        row[0]: (row[1], row[2], row[3], row[4])
+        row[0]: (row[1], row[2], row[3], row[4], row[5])
         for row in _lines(env, "ps", "-a", "--no-trunc", "--format", fields)
-        if len(row) == 5
+        if len(row) == 6
     }
     project = _SEP.join(("{{.Name}}", '{{.Label "com.docker.compose.project"}}'))
     networks = {
@@ -67,12 +69,13 @@ def left_by(before: Engine, after: Engine, tag: str, roots: Iterable[Path]) -> l
     roots = list(roots)
     mine = {
         name
-        for name, (_project, folder, label, _mounts) in after.containers.items()
+        for name, (_project, folder, label, _mounts, _networks) in after.containers.items()
         if label == tag or _under(folder, roots)
     }
     others = {name: row for name, row in after.containers.items() if name not in mine}
     other_projects = {row[0] for row in others.values() if row[0]}
     other_mounts = {m for row in others.values() for m in row[3].split(",") if m}
+    other_networks = {n for row in others.values() for n in row[4].split(",") if n}
     found = [
         f"container {name} (compose project {after.containers[name][0] or '-'}, "
         f"from {after.containers[name][1] or '-'})"
@@ -81,7 +84,9 @@ def left_by(before: Engine, after: Engine, tag: str, roots: Iterable[Path]) -> l
     found += [
         f"network {name}"
         for name, project in sorted(after.networks.items())
-        if name not in before.networks and project not in other_projects
+        if name not in before.networks
+        and name not in other_networks
+        and (not project or project not in other_projects)
     ]
     found += [
         f"volume {name}"
