@@ -161,3 +161,79 @@ def test_the_warning_stays_where_pythons_share_an_image(project: Callable[..., P
     assert "cells of 2 Pythons (3.9, 3.13) run in image python:3.13-slim" in line, line
     assert "give each Python its image (outputs.gitlab.image: python:${python}-slim)" in line
     assert "pypy3.10" not in line  # its own image holds one Python
+
+
+CONTAINERS = """\
+version: 1
+name: containers
+axes:
+  python:
+    values:
+      "3.6": {github: {container: "python:3.6-slim"}}
+      "3.13": {}
+levels:
+  unit:
+    axes: [python]
+    run: python -c "print('unit')"
+  lint:
+    run: python -c "print('lint')"
+    github: {container: {image: "registry.example.com/lint:1", env: {LINT: "1"}}}
+outputs:
+  matrixgen: matrixgen-cli
+  github: .github/workflows/matrix.yml
+  gitlab: {file: .gitlab-ci.yml, image: "python:${python}-slim"}
+"""
+
+
+def test_a_github_job_container_is_the_cells_gitlab_image(
+    project: Callable[..., Project],
+) -> None:
+    # One declaration for both targets: GitHub's job container is the image of the cell's
+    # GitLab job (on a Docker executor); a value's own gitlab.image still wins over it.
+    made = project(CONTAINERS)
+    jobs = {
+        name: (job.get("image"), cells_of(job))
+        for name, job in pipeline(made).items()
+        if isinstance(job, dict) and job.get("extends") == ".matrixgen-cell"
+    }
+    assert jobs == {
+        "unit (python:3.6-slim)": ("python:3.6-slim", ["unit/3.6"]),
+        "unit (python:3.13-slim)": (None, ["unit/3.13"]),
+        "lint": ("registry.example.com/lint:1", ["lint/lint"]),
+    }
+    # What the pipeline leaves out is said once, at outputs.gitlab: the container's env.
+    result = invoke("validate")
+    assert result.code == 0, result.err
+    (line,) = [x for x in result.err.splitlines() if "outputs.gitlab" in x]
+    assert "the env and options of levels.lint.github.container (its image is the job's)" in line
+    assert "python.values" not in line  # 3.6's container is its image, all of it
+
+    own = CONTAINERS.replace(
+        '"3.6": {github: {container: "python:3.6-slim"}}',
+        '"3.6": {github: {container: "python:3.6-slim"}, gitlab: {image: "python:3.6-bullseye"}}',
+    )
+    made = project(own)
+    assert pipeline(made)["unit (python:3.6-bullseye)"]["image"] == "python:3.6-bullseye"
+
+
+def test_a_shell_runner_says_which_containers_and_jobs_it_leaves_out(
+    project: Callable[..., Project],
+) -> None:
+    text = CONTAINERS.replace(
+        'gitlab: {file: .gitlab-ci.yml, image: "python:${python}-slim"}',
+        "gitlab: .gitlab-ci.yml\n"
+        "  github:\n"
+        "    file: .github/workflows/matrix.yml\n"
+        "    jobs:\n"
+        "      coverage: {needs: [gate], steps: [{run: echo done}]}",
+    ).replace("  github: .github/workflows/matrix.yml\n", "", 1)
+    made = project(text)
+    # On the runner itself: no job has an image, and validate names what is left out.
+    assert all("image" not in job for job in pipeline(made).values() if isinstance(job, dict))
+    result = invoke("validate")
+    assert result.code == 0, result.err
+    (line,) = [x for x in result.err.splitlines() if "outputs.gitlab" in x]
+    said = " ".join(line.split())
+    for container in ("axes.python.values.3.6.github.container", "levels.lint.github.container"):
+        assert f"{container} (GitHub's job container: set outputs.gitlab.image" in said, said
+    assert "the workflow's own jobs (outputs.github.jobs: coverage) are not in it" in said

@@ -118,6 +118,14 @@ def _job_settings(
     return found, level.github, suite_github
 
 
+def container_setting(model: MatrixFile, cell: Cell) -> tuple[PathKey, GithubContainer] | None:
+    """Where the cell's job container is said (its suite's wins over its level's, a level's
+    over its values', as `cell_github` folds them), and what it says; None: no container."""
+    settings, _level, _suite = _job_settings(model, cell)
+    found = [(where, job.container) for where, job in settings if job.container is not None]
+    return None if not found else ((*found[-1][0], "container"), found[-1][1])
+
+
 def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGithub:
     settings, level, suite = _job_settings(model, cell)
     runs_on: str | tuple[str, ...] = _runs_on(github.runs_on)

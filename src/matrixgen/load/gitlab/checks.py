@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
-from matrixgen.load.document import Document, PathKey
-from matrixgen.load.github.checks import cell_github, needs_closure
+from matrixgen.load.document import Document, PathKey, format_path
+from matrixgen.load.github.checks import cell_github, container_setting, needs_closure
 from matrixgen.load.gitlab.images import cell_image, check_images
 from matrixgen.load.gitlab.jobs import (
     JOB_LIMIT,
@@ -17,6 +17,7 @@ from matrixgen.load.gitlab.jobs import (
     gitlab_of,
     level_jobs,
 )
+from matrixgen.load.gitlab.model import GitlabOutput
 from matrixgen.load.model import MatrixFile
 
 
@@ -98,7 +99,9 @@ def gitlab_warnings(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> 
     """What the GitHub workflow gives a cell's job and the GitLab pipeline does not, said at
     `outputs.gitlab`: cells of several Pythons that share an image (nothing installs each, as
     setup-python does) need an image that holds them all; every job runs on runners of the
-    same tags; GitHub's own job settings (`github.steps`, `github.env`) are not in it."""
+    same tags; GitHub's own job settings (`github.steps`, `github.env`), a job container's
+    env and options (its image is the job's on a Docker executor, and nothing on a shell
+    runner) and the workflow's own jobs (`outputs.github.jobs`) are not in it."""
     setting = getattr(model.outputs, "gitlab", None)
     if setting is None:
         return []
@@ -131,12 +134,18 @@ def gitlab_warnings(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> 
         for name, level in model.levels.items()
         for suite, fields in [(None, level), *(level.suites or {}).items()]
         if fields.github is not None
-        for key in ("steps", "env", "container")
+        for key in ("steps", "env")
         if (key == "steps" and (fields.github.steps.before or fields.github.steps.after))
         or (key != "steps" and getattr(fields.github, key))
     ]
     if kept:
         missing.append(f"{', '.join(kept)} (GitHub's) are not in its jobs")
+    missing.extend(_containers_left_out(model, gitlab, cells))
+    if github.jobs:
+        missing.append(
+            f"the workflow's own jobs (outputs.github.jobs: {', '.join(github.jobs)}) are "
+            "not in it: keep them in the project's .gitlab-ci.yml, which includes this file"
+        )
     if not missing:
         return []
     return [
@@ -146,6 +155,28 @@ def gitlab_warnings(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> 
             key=True,
         )
     ]
+
+
+def _containers_left_out(
+    model: MatrixFile, gitlab: GitlabOutput, cells: Sequence[Cell]
+) -> Iterator[str]:
+    """GitHub job containers (`github.container`) the pipeline does not give: on a Docker
+    executor each is its cells' image (`images.image_setting`), but not its env or options;
+    on a shell runner (no outputs.gitlab.image) none is."""
+    said: dict[str, None] = {}
+    for cell in cells:
+        found = container_setting(model, cell)
+        if found is None:
+            continue
+        where, container = found
+        if gitlab.image is None:
+            said[
+                f"{format_path(where)} (GitHub's job container: set outputs.gitlab.image, a "
+                "Docker executor, and it is its cells' image)"
+            ] = None
+        elif container.env or container.options:
+            said[f"the env and options of {format_path(where)} (its image is the job's)"] = None
+    yield from said
 
 
 def _runner(runs_on: str | tuple[str, ...]) -> str:

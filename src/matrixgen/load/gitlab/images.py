@@ -1,11 +1,13 @@
 """The image each cell's GitLab job runs in (GitLab's Docker executor).
 
 A cell's image is the `gitlab.image` of its suite, else of its level, else of one of its
-values, else `outputs.gitlab.image`; its `${axis}` placeholders are the cell's values,
-filled as a service's `github.image` is (`service_values.fill_values`), so
-`python:${python}-slim` gives each Python its image, the GitLab idiom that GitHub's
-setup-python stands for. Jobs are split by image (`jobs.level_jobs`), each `image:` a
-literal name. The checks here are those the schema cannot express, each at its key.
+values, else (on a Docker executor: `outputs.gitlab.image` is set) its GitHub job container
+(`github.container`: one declaration for both targets), else `outputs.gitlab.image`; its
+`${axis}` placeholders are the cell's values, filled as a service's `github.image` is
+(`service_values.fill_values`), so `python:${python}-slim` gives each Python its image,
+the GitLab idiom that GitHub's setup-python stands for. Jobs are split by image
+(`jobs.level_jobs`), each `image:` a literal name. The checks here are those the schema
+cannot express, each at its key.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from matrixgen.errors import Problem, did_you_mean
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
-from matrixgen.load.github.checks import PYTHON_AXIS, level_and_suite
+from matrixgen.load.github.checks import PYTHON_AXIS, container_setting, level_and_suite
 from matrixgen.load.gitlab.model import GitlabOutput
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.placeholders import names
@@ -52,6 +54,11 @@ def image_setting(model: MatrixFile, gitlab: GitlabOutput, cell: Cell) -> ImageS
     for where, image in _value_images(model, cell):  # two that differ: a validate error
         return ImageSetting(where, image)
     if gitlab.image is not None:
+        # A GitHub job container is the image every step of the cell's job runs in: on a
+        # Docker executor (outputs.gitlab.image says there is one) it is the job's image.
+        container = container_setting(model, cell)
+        if container is not None:
+            return ImageSetting((*container[0], "image"), container[1].image)
         return ImageSetting(("outputs", "gitlab", "image"), gitlab.image)
     return None
 
