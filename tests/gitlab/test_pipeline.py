@@ -161,6 +161,33 @@ def test_service_containers_or_native(project: Callable[..., Project]) -> None:
     ]
 
 
+def test_a_loopback_address_of_a_service_container_is_a_located_warning(
+    project: Callable[..., Project],
+) -> None:
+    # In a GitLab job the container is host `redis`: 127.0.0.1 (right natively, and on
+    # GitHub, which maps the port) reaches nothing there; ${host} is right everywhere.
+    text = SERVICES.replace(
+        'env: {REDIS_URL: "redis://${host}:${port}/0"}',
+        'env: {REDIS_URL: "redis://localhost:${port}/0", NAME: "localhost-like"}',
+    )
+    project(text.replace("CONTAINERS", "true"))
+    result = invoke("validate")
+    assert result.code == 0, result.err
+    said = [line for line in result.err.splitlines() if "its alias" in line]
+    assert said == [
+        "matrix.yaml:15:20: services.redis.process.ready.tcp: warning: in a GitLab job the "
+        "container of service 'redis' is host 'redis' (its alias), not 127.0.0.1; say "
+        "${host}, which is 127.0.0.1 natively and on GitHub and the alias on GitLab",
+        "matrix.yaml:17:22: services.redis.env.REDIS_URL: warning: in a GitLab job the "
+        "container of service 'redis' is host 'redis' (its alias), not localhost; say "
+        "${host}, which is 127.0.0.1 natively and on GitHub and the alias on GitLab",
+    ], result.err
+    # Started natively in the job (containers: false), the service is on 127.0.0.1.
+    project(text.replace("CONTAINERS", "false"))
+    result = invoke("validate")
+    assert result.code == 0 and "its alias" not in result.err, result.err
+
+
 def test_gitlab_limit_of_a_job_is_a_located_error(project: Callable[..., Project]) -> None:
     values = ", ".join(f"v{i}" for i in range(201))
     text = TWO_LEVELS.replace("color: [red, blue, green]", f"color: [{values}]")
