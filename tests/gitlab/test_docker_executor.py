@@ -12,15 +12,20 @@ Python with its venv module, the host's python3.11-venv files), gitlab-ci-local'
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from support.project import Project
+
+from matrixgen.run.interpreters import find_interpreter
 
 from .test_gitlab_ci_local import GIT, commit
 
@@ -133,19 +138,22 @@ def images(docker_engine: dict[str, str], tmp_path_factory: pytest.TempPathFacto
 
 
 def docker_executor(
-    tool: str, root: Path, compose_engine: dict[str, str], wheels: Path
+    tool: str, root: Path, compose_engine: dict[str, str], *wheelhouses: Path
 ) -> tuple[int, str]:
     """gitlab-ci-local's whole pipeline of `root` on the engine's Docker executor: its exit
-    code and log. The wheelhouse is mounted at its own path in the jobs."""
+    code and log. Each wheelhouse is mounted at its own path in the jobs, where pip and uv
+    find their packages (with no index)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(
         {k: compose_engine[k] for k in ("DOCKER_HOST", "DOCKER_CONFIG") if k in compose_engine}
     )
+    links = " ".join(map(str, wheelhouses))
     argv = [
         tool, "--no-color", "--home", str(root.parent / "gitlab-ci-local-home"),
         "--helper-image", HELPER_IMAGE, "--pull-policy", "if-not-present",
-        "--volume", f"{wheels}:{wheels}:ro",
-        "--variable", f"PIP_FIND_LINKS={wheels}", "--variable", "PIP_NO_INDEX=1",
+        *(f"--volume={folder}:{folder}:ro" for folder in wheelhouses),
+        "--variable", f"PIP_FIND_LINKS={links}", "--variable", "PIP_NO_INDEX=1",
+        "--variable", f"UV_FIND_LINKS={links.replace(' ', ',')}", "--variable", "UV_OFFLINE=1",
         "--variable", "GITLAB_CI=true",
     ]  # fmt: skip
     done = subprocess.run(
@@ -248,3 +256,114 @@ def test_each_cell_runs_in_the_image_its_values_fill(
     assert "matrix gate starting matrixgen/gitlab-job:alpha (.post)" in flat, log
     assert " PASS  matrix gate" in log, log
     assert "2 JUnit files: ✅ 2 passed" in log, log
+
+
+OLD_PYTHON = "3.8"
+OLD_IMAGE = "matrixgen/gitlab-job:py38"
+# A cell on Python 3.8 (older than matrixgen's 3.10), whose GitHub job container is its
+# GitLab job's image too: python:3.8's shape (its python3 is 3.8), with Debian's 3.11 beside
+# it, which uv finds for matrixgen's own venv.
+OLD = """\
+version: 1
+name: old
+axes:
+  python:
+    values:
+      "3.8": {github: {container: "IMAGE"}}
+levels:
+  unit:
+    axes: [python]
+    run: python which.py ${junit}
+    timeout: 5m
+outputs:
+  matrixgen: matrixgen-cli
+  gitlab: {file: .gitlab-ci.yml, image: "DEFAULT"}
+""".replace("IMAGE", OLD_IMAGE).replace("DEFAULT", JOB_IMAGE)
+# The cell: on the image's 3.8; matrixgen's venv is of another Python, made by uv.
+WHICH = """\
+import os, sys
+tools = os.path.join(os.environ["CI_PROJECT_DIR"], ".matrixgen-ci")
+with open(os.path.join(tools, "matrixgen", "pyvenv.cfg")) as stream:
+    made = dict(line.split(" = ", 1) for line in stream.read().splitlines() if " = " in line)
+print("cell on", sys.version.split()[0], "matrixgen on", made["version_info"], "by", made.get("uv"))
+assert sys.version_info[:2] == (3, 8), sys.version
+assert tuple(map(int, made["version_info"].split(".")[:2])) >= (3, 10), made
+with open(sys.argv[1], "w") as stream:
+    stream.write('<testsuite name="which" tests="1"><testcase classname="which" name="python"/>'
+                 "</testsuite>")
+"""
+
+
+@pytest.fixture(scope="module")
+def old_python_image(
+    docker_engine: dict[str, str], images: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """OLD_IMAGE: the job image with this machine's CPython 3.8 (pyenv's, at the path its
+    libpython is linked to) as its python3 and python3.8."""
+    found = find_interpreter(OLD_PYTHON, dict(os.environ))
+    if found is None:
+        message = f"Python {OLD_PYTHON} is not installed; `pyenv install {OLD_PYTHON}`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    prefix = Path(
+        subprocess.run(
+            [str(found), "-c", "import sys; print(sys.base_prefix)"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    )  # fmt: skip
+    folder = tmp_path_factory.mktemp("gitlab-py38")
+    arcname = str(prefix).lstrip("/")
+    left_out = {"test", "idlelib", "tkinter", "turtledemo"}  # what no job runs: a third of it
+
+    def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        parts = Path(info.name).relative_to(arcname).parts
+        inside = parts[:2] == ("lib", f"python{OLD_PYTHON}") and len(parts) > 2
+        return None if inside and parts[2] in left_out else info
+
+    with tarfile.open(folder / "python.tar", "w") as archive:
+        archive.add(prefix, arcname=arcname, filter=keep)
+        for name in ("python3", f"python{OLD_PYTHON}"):
+            link = tarfile.TarInfo(f"usr/local/bin/{name}")
+            link.type, link.linkname = tarfile.SYMTYPE, f"{prefix}/bin/python{OLD_PYTHON}"
+            archive.addfile(link)
+    (folder / "Dockerfile").write_text(f"FROM {JOB_IMAGE}\nADD python.tar /\n")
+    build(docker_engine, OLD_IMAGE, folder)
+
+
+@pytest.fixture(scope="module")
+def uv_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """uv's wheel (this environment's version), which the job's pip installs: pip as the
+    machine configures it fetches it, once."""
+    folder = tmp_path_factory.mktemp("uv-wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+         "-d", str(folder), f"uv=={importlib.metadata.version('uv')}"],
+        check=True, capture_output=True, timeout=600,
+    )  # fmt: skip
+    return folder
+
+
+def test_an_image_older_than_matrixgens_python_keeps_it_for_the_cell(
+    project: Callable[..., Project],
+    require_binary: Callable[[str], str],
+    compose_engine: dict[str, str],
+    old_python_image: None,
+    wheels: Path,
+    uv_wheel: Path,
+) -> None:
+    tool = require_binary("gitlab-ci-local")
+    require_binary("rsync")
+    made = project(OLD, {"which.py": WHICH, ".gitignore": ".gitlab-ci-local/\n"})
+    assert made.render() == 0, made.lines
+    commit(made.root)
+
+    code, log = docker_executor(tool, made.root, compose_engine, wheels, uv_wheel)
+    assert code == 0, log
+    job = "unit: [unit/3.8]"
+    # The GitHub job container is the job's image; its python3 (3.8) is too old for
+    # matrixgen, so uv, installed by that pip, made matrixgen's venv of the image's 3.11;
+    # the cell ran on 3.8.
+    assert f"{job} starting {OLD_IMAGE} (unit)" in " ".join(log.split()), log
+    assert re.search(r"cell on 3\.8\.\d+ matrixgen on 3\.11\.\d+ by \d", log), log
+    assert f" PASS  {job}" in log and " PASS  matrix gate" in log, log
