@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import importlib.util
 import os
 import sys
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ import pydantic_core
 from pydantic_core import SchemaValidator
 
 import matrixgen
+from matrixgen import kept
 
 try:  # the C unpickler that `pickle.load` is, without pickle.py (~3 ms of CPU to import,
     # and every uncached load reads the validator); pickle itself only to write one
@@ -60,7 +60,7 @@ def validator(model: type[pydantic.BaseModel]) -> SchemaValidator:
         model.model_rebuild()
     built = model.__pydantic_validator__
     assert isinstance(built, SchemaValidator)
-    if path is not None and not sys.dont_write_bytecode:
+    if path is not None:
         _write(path, built)
     return built
 
@@ -90,9 +90,9 @@ def _cache_file(model: type[pydantic.BaseModel]) -> Path | None:
     module = sys.modules.get(model.__module__)
     if module is None or getattr(module, model.__qualname__, None) is not model:
         return None
-    bytecode = importlib.util.cache_from_source(__file__)
-    name = f"{PREFIX}{model.__module__}.{model.__qualname__}.{_key()}{SUFFIX}"
-    return Path(bytecode).parent / name
+    return kept.beside(
+        __file__, f"{PREFIX}{model.__module__}.{model.__qualname__}.{_key()}{SUFFIX}"
+    )
 
 
 @functools.cache
@@ -122,25 +122,13 @@ def _read(path: Path) -> SchemaValidator | None:
 
 
 def _write(path: Path, built: SchemaValidator) -> None:
-    """Write atomically (a reader never sees half a file) and remove the model's older
-    validators; nothing is said when the folder is read-only or the pickle fails."""
+    """Keep the validator (`kept.write`: atomically, where Python writes bytecode) and remove
+    the model's older ones; nothing is said when the folder is read-only or the pickle fails."""
     import pickle  # only here: most runs read the validator and write nothing
-    import tempfile
 
     try:
         data = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=SUFFIX)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        stem = path.name.rsplit(".", 2)[0]  # PREFIX + the model's name, without key and suffix
-        for old in path.parent.glob(f"{stem}.*{SUFFIX}"):
-            if old != path:
-                old.unlink(missing_ok=True)
     except Exception:
-        pass
+        return
+    stem = path.name.rsplit(".", 2)[0]  # PREFIX + the model's name, without key and suffix
+    kept.write(path, data, f"{stem}.*{SUFFIX}")

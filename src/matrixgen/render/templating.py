@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +32,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from matrixgen import kept
 from matrixgen.errors import MatrixgenError, TemplateError, UnreadableTemplateError
 from matrixgen.files import read_regular
 
@@ -129,22 +131,52 @@ class _CompiledOnce(jinja2.BytecodeCache):
     source just read: a second render in one process (a library caller, the test suite)
     compiles nothing again, ~0.1 s of CPU a template set. The text is still read, bounded,
     every time; a changed source is a new checksum. Every environment sharing it is made by
-    `Templates` with the same options, so one compiled code serves them all."""
+    `Templates` with the same options, so one compiled code serves them all.
+
+    The shipped templates' code is also kept beside matrixgen's bytecode (`kept`), under
+    their key, source checksum and Python's cache tag: a `render` in a new process (a
+    pre-commit hook's `render --check`) compiles none of them either, a fifth of its CPU.
+    What a file holds is Jinja's own format, which checks its Python version and the
+    source's checksum before its code is used. A project's own templates compile in each
+    process: they are the project's files, not matrixgen's."""
 
     LIMIT = 512
+    SHIPPED = "shipped-"
 
     def __init__(self) -> None:
         self.code: dict[tuple[str, str], Any] = {}
 
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        key = super().get_cache_key(name, filename)
+        shipped = str(shipped_templates()) + os.sep
+        return self.SHIPPED + key if filename and filename.startswith(shipped) else key
+
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         bucket.code = self.code.get((bucket.key, bucket.checksum))
+        if bucket.code is None and bucket.key.startswith(self.SHIPPED):
+            try:
+                with self._file(bucket).open("rb") as file:
+                    bucket.load_bytecode(file)  # reset where Python or the source differs
+            except Exception:
+                bucket.reset()
+            if bucket.code is not None:
+                self.code[(bucket.key, bucket.checksum)] = bucket.code
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if len(self.code) >= self.LIMIT:
             self.code.clear()
         self.code[(bucket.key, bucket.checksum)] = bucket.code
+        if bucket.key.startswith(self.SHIPPED):
+            older = f"{_KEPT}{bucket.key[:24]}.*.{sys.implementation.cache_tag}.bin"
+            kept.write(self._file(bucket), bucket.bytecode_to_string(), older)
+
+    @staticmethod
+    def _file(bucket: jinja2.bccache.Bucket) -> Path:
+        tag = sys.implementation.cache_tag
+        return kept.beside(__file__, f"{_KEPT}{bucket.key[:24]}.{bucket.checksum[:16]}.{tag}.bin")
 
 
+_KEPT = "matrixgen-template."
 _COMPILED = _CompiledOnce()
 
 
