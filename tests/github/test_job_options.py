@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from support import wheelhouse
 
 from matrixgen.errors import ConfigError
@@ -113,6 +114,89 @@ outputs:
     assert unit["container"] == {"image": IMAGE}
     assert "container" not in unit["strategy"]["matrix"]["include"][0]
     assert not any("setup-python" in s.get("uses", "") for s in unit["steps"])
+
+
+def test_a_container_image_naming_an_axis_is_each_cells_on_both_targets(
+    project: Callable[..., Project],
+) -> None:
+    """`container: python:${python}` (closeio/tasktiger's `python:${{ matrix.python-version }}`)
+    is each cell's image in the workflow's matrix lines, as in the GitLab jobs: it was written
+    as it stands, `${python}` and all, into the job's `container:`."""
+    text = """\
+version: 1
+axes:
+  python: ["3.10", "3.11"]
+levels:
+  lint:
+    axes: [python]
+    run: python cell.py ${junit}
+    github: {container: "python:${python}"}
+outputs:
+  matrixgen: matrixgen-cli
+  github: {file: .github/workflows/matrix.yml, branch: main}
+  gitlab: {file: .gitlab-ci.yml, image: "python:3.12"}
+"""
+    made = project(text, {"cell.py": CELL})
+    lint = made.workflow()["jobs"]["lint"]
+    assert_valid(made.path, "unpinned-images")
+    assert lint["container"] == {"image": "${{ matrix.container }}"}
+    lines = lint["strategy"]["matrix"]["include"]
+    assert [line["container"] for line in lines] == ["python:3.10", "python:3.11"]
+    assert not any("setup-python" in s.get("uses", "") for s in lint["steps"])
+    pipeline = yaml.safe_load((made.root / ".gitlab-ci.yml").read_text())
+    assert [pipeline[f"lint (python:{v})"]["image"] for v in ("3.10", "3.11")] == [
+        "python:3.10",
+        "python:3.11",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (
+            "python:${pythn}",
+            "levels.lint.github.container: unknown axis 'pythn' in image 'python:${pythn}' "
+            "(did you mean 'python'?)",
+        ),
+        (
+            "python:${{ matrix.python-version }}",
+            "reads GitHub's `matrix`, which in the generated job is matrixgen's",
+        ),
+        (
+            "python:${db}",
+            "image 'python:${db}' names ${db}, and cell lint/3.10 has no value of 'db'; give "
+            "the cell's level or suite a container of its own (`github: {container: ...}`)",
+        ),
+    ],
+    ids=["unknown-axis", "github-matrix", "no-value"],
+)
+@pytest.mark.parametrize("gitlab", [False, True], ids=["github", "both"])
+def test_a_container_image_that_cannot_fill_is_one_located_error(
+    project: Callable[..., Project], image: str, message: str, gitlab: bool
+) -> None:
+    text = f"""\
+version: 1
+axes:
+  python: ["3.10", "3.11"]
+  db: [sqlite]
+levels:
+  lint:
+    axes: [python]
+    run: python cell.py ${{junit}}
+    github: {{container: "{image}"}}
+  other: {{axes: [db], run: "python cell.py ${{junit}}"}}
+outputs:
+  matrixgen: matrixgen-cli
+  github: {{file: .github/workflows/matrix.yml, branch: main}}
+"""
+    if gitlab:  # the container is the GitLab job's image too, checked once
+        text += '  gitlab: {file: .gitlab-ci.yml, image: "python:3.12"}\n'
+    made = project(text, {"cell.py": CELL})
+    with pytest.raises(ConfigError) as raised:
+        made.render()
+    assert message in str(raised.value)
+    assert "matrix.yaml:9:" in str(raised.value)
+    assert len(raised.value.problems) == 1, str(raised.value)
 
 
 def _matrix_with(change: tuple[str, str]) -> str:

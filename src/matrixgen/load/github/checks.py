@@ -29,7 +29,7 @@ from matrixgen.load.github.model import (
 )
 from matrixgen.load.model import Level, MatrixFile, SuiteFields
 from matrixgen.load.runtimes import ci_choice
-from matrixgen.load.service_values import service_image
+from matrixgen.load.service_values import fill_values, service_image
 
 if TYPE_CHECKING:
     from matrixgen.load.github.folded import CellGithub
@@ -139,6 +139,8 @@ def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGith
         if job.timeout_minutes is not None:
             timeout = job.timeout_minutes  # so is this one's
         env.update(job.env)
+    if container is not None:
+        container = filled_container(container, cell)
     parts = [part for part in (level, suite) if part is not None]
     python, freethreaded, prerelease = python_setup(cell.python or github.python)
     if cell.python is not None:
@@ -227,6 +229,16 @@ def job_key(model: MatrixFile, cell: Cell, github: GithubOutput) -> tuple[object
         container_key(folded.container),
         cell.suite if suite_steps(model, cell.level) else "",
     )
+
+
+def filled_container(container: GithubContainer, cell: Cell) -> GithubContainer:
+    """The container with the cell's values in its image (`python:${python}`), as a service
+    container's image takes them; an image naming what the cell has no value of stays as
+    written (validate reports it: `job_options.check_job_option_cells`)."""
+    found = [name for name, _ in placeholders.names(container.image)]
+    if not found or any(name not in cell.values for name in found):
+        return container
+    return container.model_copy(update={"image": fill_values(container.image, cell)})
 
 
 def container_key(container: GithubContainer | None) -> tuple[object, ...] | None:

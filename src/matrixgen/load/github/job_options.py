@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from matrixgen.errors import Problem, did_you_mean
+from matrixgen.load import placeholders
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.github.checks import (
@@ -37,7 +39,7 @@ def check_job_options(doc: Document, model: MatrixFile) -> Iterator[Problem]:
     for name, level in model.levels.items():
         where: PathKey = ("levels", name, "github")
         if level.github is not None:
-            yield from _check_container(doc, (*where, "container"), level.github.container)
+            yield from _check_container(doc, model, (*where, "container"), level.github.container)
             if level.github.if_ is not None and plan_job(github):
                 yield doc.problem(
                     (*where, "if"),
@@ -50,7 +52,9 @@ def check_job_options(doc: Document, model: MatrixFile) -> Iterator[Problem]:
             if suite.github is None:
                 continue
             suite_where: PathKey = ("levels", name, "suites", suite_name, "github")
-            yield from _check_container(doc, (*suite_where, "container"), suite.github.container)
+            yield from _check_container(
+                doc, model, (*suite_where, "container"), suite.github.container
+            )
             if suite.github.max_parallel is not None:
                 yield doc.problem(
                     (*suite_where, "max-parallel"),
@@ -70,15 +74,51 @@ def check_job_options(doc: Document, model: MatrixFile) -> Iterator[Problem]:
         for value, entry in declared.values.items():
             if entry.github is not None:
                 where = ("axes", axis, "values", value, "github", "container")
-                yield from _check_container(doc, where, entry.github.container)
+                yield from _check_container(doc, model, where, entry.github.container)
     yield from _check_extra_jobs(doc, model, github)
 
 
 def _check_container(
-    doc: Document, where: PathKey, container: GithubContainer | None
+    doc: Document,
+    model: MatrixFile,
+    where: PathKey,
+    container: GithubContainer | None,
+    *,
+    cells: bool = True,
 ) -> Iterator[Problem]:
-    for name in container.env if container is not None else ():
+    """`cells`: the container is a cell's job's, whose `${axis}` its image may name (a job of
+    the project's own is copied as written)."""
+    if container is None:
+        return
+    for name in container.env:
         yield from _check_env_name(doc, (*where, "env", name), name)
+    if not cells:
+        return
+    for name, _ in placeholders.names(container.image):
+        if re.match(r"\{\s*matrix\.", name):
+            problem = (
+                f"image '{container.image}' reads GitHub's `matrix`, which in the generated "
+                "job is matrixgen's, not the workflow's you copied it from; name the cell's "
+                "axes instead: `python:${python}` is each cell's Python"
+            )
+        elif name.startswith("{"):
+            continue  # another GitHub expression (`${{ vars.REGISTRY }}`): GitHub's to expand
+        elif name not in model.axes:
+            problem = (
+                f"unknown axis '{name}' in image '{container.image}'"
+                f"{did_you_mean(name, model.axes)}; a job container's image names the cell's "
+                f"axes: {', '.join(model.axes) or 'none declared'}"
+            )
+        else:
+            continue
+        yield doc.problem(image_key(doc, where), problem)
+        return
+
+
+def image_key(doc: Document, where: PathKey) -> PathKey:
+    """Where a container's image is written: its `image:` key, or the container's own
+    (the short form, `container: python:3.6`)."""
+    return (*where, "image") if (*where, "image") in doc.marks else where
 
 
 def _check_extra_jobs(doc: Document, model: MatrixFile, github: GithubOutput) -> Iterator[Problem]:
@@ -121,7 +161,7 @@ def _check_extra_jobs(doc: Document, model: MatrixFile, github: GithubOutput) ->
             yield from _check_runner(doc, (*where, "runs-on"), job.runs_on)
         for env_name in job.env:
             yield from _check_env_name(doc, (*where, "env", env_name), env_name)
-        yield from _check_container(doc, (*where, "container"), job.container)
+        yield from _check_container(doc, model, (*where, "container"), job.container, cells=False)
         ids: dict[str, int] = {}
         for index, step in enumerate(job.steps):
             yield from _check_step(doc, (*where, "steps", index), step)
@@ -171,6 +211,19 @@ def check_job_option_cells(
         if not found:
             continue
         where, container = found[-1]
+        missing = [
+            n
+            for n, _ in placeholders.names(container.image)
+            if n in model.axes and n not in cell.values
+        ]
+        if missing and where not in reported and not _gitlab_image(model, cell, where):
+            reported.add(where)
+            yield doc.problem(
+                image_key(doc, where),
+                f"image '{container.image}' names ${{{missing[0]}}}, and cell {cell.id} has no "
+                f"value of '{missing[0]}'; give the cell's level or suite a container of its "
+                "own (`github: {container: ...}`) or a value of the axis",
+            )
         folded = cell_github(model, cell, github)
         label = macos_label(folded.runs_on) or windows_label(folded.runs_on)
         problem = None
@@ -202,6 +255,19 @@ def check_job_option_cells(
                 f"`options:` (here and at {format_path(earlier[0])}); GitHub's job takes them "
                 "once, and only the image from each cell: make them the same",
             )
+
+
+def _gitlab_image(model: MatrixFile, cell: Cell, where: PathKey) -> bool:
+    """Whether the container is also the cell's GitLab image, whose check says the same."""
+    setting = getattr(model.outputs, "gitlab", None)
+    if setting is None:
+        return False
+    # Imported here: the GitLab images take the GitHub container from this package.
+    from matrixgen.load.gitlab.images import image_setting
+    from matrixgen.load.gitlab.jobs import gitlab_of
+
+    image = image_setting(model, gitlab_of(setting), cell)
+    return image is not None and image.where == (*where, "image")
 
 
 def _service_packages(model: MatrixFile, cell: Cell) -> bool:

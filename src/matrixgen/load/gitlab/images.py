@@ -152,10 +152,13 @@ def _fill_problem(model: MatrixFile, cell: Cell, setting: ImageSetting) -> str |
                 f"an image names the cell's axes: {', '.join(model.axes) or 'none declared'}"
             )
         if name not in cell.values:
+            # A GitHub job container's: the workflow needs the fix as much as the pipeline.
+            own = "a container" if setting.where[-2:] == ("container", "image") else "an image"
+            key = "github: {container: ...}" if own == "a container" else "gitlab: {image: ...}"
             return (
                 f"image '{template}' names ${{{name}}}, and cell {cell.id} has no value of "
-                f"'{name}'; give the cell's level or suite an image of its own "
-                "(`gitlab: {image: ...}`) or a value of the axis"
+                f"'{name}'; give the cell's level or suite {own} of its own "
+                f"(`{key}`) or a value of the axis"
             )
     python = cell.values.get(PYTHON_AXIS)
     if "${" + PYTHON_AXIS + "}" in template and python and not IMAGE_TAG_PYTHON.fullmatch(python):
