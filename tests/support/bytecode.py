@@ -13,9 +13,10 @@ The flag stops Python writing bytecode, not reading it. So matrixgen's bytecode 
 once before the tests start (compileall rewrites only what changed since, by the sources'
 mtime and size), and the suite's own processes write theirs (pytest's rewritten test
 modules included). The processes the tests start keep the environment they had: they read
-that bytecode and write none. matrix.yaml's validator, which matrixgen keeps beside its
-bytecode, is built once the same way. It all goes where Python puts it, each module's
-`__pycache__` (ignored by git), or under PYTHONPYCACHEPREFIX when that is set.
+that bytecode and write none. matrix.yaml's validator and the compiled shipped templates,
+which matrixgen keeps beside its bytecode, are built once the same way. It all goes where
+Python puts it, each module's `__pycache__` (ignored by git), or under PYTHONPYCACHEPREFIX
+when that is set.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import matrixgen
 from matrixgen.load import compiled, model
+from matrixgen.render.templating import Templates, shipped_templates
 
 SOURCES = Path(matrixgen.__file__).parent
 
@@ -39,3 +41,8 @@ def prepare(*, controller: bool) -> None:
         # matrix.yaml's validator is compiled code too (`matrixgen.load.compiled`): built
         # once here, read by every process that loads a matrix (~0.1 s of CPU each).
         compiled.validator(model.MatrixFile)
+        # So are the shipped templates (`matrixgen.render.templating`): compiled once here,
+        # read by every render the tests start (~0.1 s of CPU each).
+        templates = Templates(SOURCES)
+        for template in sorted(shipped_templates().glob("*.j2")):
+            templates.environment.get_template(template.name)
