@@ -92,6 +92,24 @@ def _matrixgen_as_from_an_index(tmp_path_factory: pytest.TempPathFactory) -> Ite
     installed.undo()
 
 
+@pytest.fixture(scope="session")
+def _pycache_prefix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pycache")
+
+
+@pytest.fixture
+def bytecode_env(_pycache_prefix: Path) -> dict[str, str]:
+    """os.environ for processes that write bytecode (no PYTHONDONTWRITEBYTECODE) under a
+    PYTHONPYCACHEPREFIX this worker's tests share, so what every such process imports
+    compiles once a run, not once a test (~0.7 s of CPU each), with nothing of what
+    matrixgen keeps beside its bytecode (`matrixgen.kept`) there yet: the test sees it made."""
+    for kept in _pycache_prefix.rglob("matrixgen-*"):
+        kept.unlink()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(_pycache_prefix)
+    return env
+
+
 @pytest.fixture
 def matrixgen() -> Callable[..., Result]:
     """`matrixgen ARGS` in-process through `main`, as the console script runs it; `env=`

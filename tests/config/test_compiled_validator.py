@@ -4,12 +4,10 @@ file that does not load is built again."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from pydantic import ValidationError
 
 from matrixgen.load import compiled, targets
@@ -76,18 +74,11 @@ def run(env: dict[str, str]) -> list[str]:
     return done.stdout.splitlines()
 
 
-@pytest.fixture
-def bytecode_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
-    return env
-
-
 def test_it_is_kept_under_the_bytecode_prefix_and_read_back(
-    bytecode_env: dict[str, str], tmp_path: Path
+    bytecode_env: dict[str, str],
 ) -> None:
     path, exists, version = run(bytecode_env)
-    assert Path(path).is_relative_to(tmp_path / "pycache")
+    assert Path(path).is_relative_to(Path(bytecode_env["PYTHONPYCACHEPREFIX"]))
     assert Path(path).name.startswith("matrixgen-validator.matrixgen.load.model.MatrixFile.")
     assert (exists, version) == ("True", "1")
     written = Path(path).stat().st_mtime_ns
@@ -108,8 +99,8 @@ def test_a_broken_file_is_built_again_and_an_old_key_removed(
 
 
 def test_nothing_is_written_where_python_writes_no_bytecode(
-    bytecode_env: dict[str, str], tmp_path: Path
+    bytecode_env: dict[str, str],
 ) -> None:
     _path, exists, version = run({**bytecode_env, "PYTHONDONTWRITEBYTECODE": "1"})
     assert (exists, version) == ("False", "1")
-    assert not list((tmp_path / "pycache").rglob("*.pickle"))
+    assert not list(Path(bytecode_env["PYTHONPYCACHEPREFIX"]).rglob("*.pickle"))

@@ -5,7 +5,6 @@ is written where Python writes no bytecode; a project's own templates are never 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,13 +44,6 @@ print("compiled:", *sorted(compiled))
 """
 
 
-@pytest.fixture
-def bytecode_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
-    return env
-
-
 def render(project: Path, env: dict[str, str]) -> tuple[list[str], dict[str, bytes]]:
     """The templates the render compiled, and what it wrote."""
     done = subprocess.run(
@@ -67,8 +59,8 @@ def render(project: Path, env: dict[str, str]) -> tuple[list[str], dict[str, byt
     return last.split()[1:], written
 
 
-def kept(tmp_path: Path) -> list[Path]:
-    return sorted((tmp_path / "pycache").rglob("matrixgen-template.*.bin"))
+def kept(env: dict[str, str]) -> list[Path]:
+    return sorted(Path(env["PYTHONPYCACHEPREFIX"]).rglob("matrixgen-template.*.bin"))
 
 
 @pytest.fixture
@@ -80,11 +72,11 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_a_new_process_reads_the_kept_code_and_renders_the_same(
-    project: Path, bytecode_env: dict[str, str], tmp_path: Path
+    project: Path, bytecode_env: dict[str, str]
 ) -> None:
     compiled, first = render(project, bytecode_env)
     assert "nox-sessions.py.j2" in compiled and any(n.startswith("github-") for n in compiled)
-    files = kept(tmp_path)
+    files = kept(bytecode_env)
     assert len(files) == len(compiled), (files, compiled)
     assert all(f.name.endswith(f".{sys.implementation.cache_tag}.bin") for f in files)
     again, second = render(project, bytecode_env)
@@ -93,10 +85,10 @@ def test_a_new_process_reads_the_kept_code_and_renders_the_same(
 
 
 def test_a_broken_or_stale_file_is_compiled_and_written_again(
-    project: Path, bytecode_env: dict[str, str], tmp_path: Path
+    project: Path, bytecode_env: dict[str, str]
 ) -> None:
     _compiled, first = render(project, bytecode_env)
-    broken, *others = kept(tmp_path)
+    broken, *others = kept(bytecode_env)
     broken.write_bytes(b"not Jinja's bytecode")
     # Another source's code under this file's name: Jinja's checksum refuses it.
     stale = others[0]
@@ -113,10 +105,10 @@ def test_a_broken_or_stale_file_is_compiled_and_written_again(
 
 
 def test_nothing_is_kept_without_bytecode_nor_of_a_projects_own_template(
-    project: Path, bytecode_env: dict[str, str], tmp_path: Path
+    project: Path, bytecode_env: dict[str, str]
 ) -> None:
     compiled, _ = render(project, {**bytecode_env, "PYTHONDONTWRITEBYTECODE": "1"})
-    assert compiled and kept(tmp_path) == []
+    assert compiled and kept(bytecode_env) == []
     # The project's own nox template: compiled in every process, never kept.
     shipped = Path(__file__).resolve().parents[2] / "templates" / "nox-sessions.py.j2"
     own = project / "templates" / "nox-sessions.py.j2"
@@ -125,4 +117,4 @@ def test_nothing_is_kept_without_bytecode_nor_of_a_projects_own_template(
     compiled, written = render(project, bytecode_env)
     assert b"# the project's own" in written["noxfile.py"]
     assert render(project, bytecode_env)[0] == ["nox-sessions.py.j2"]
-    assert len(kept(tmp_path)) == len(compiled) - 1
+    assert len(kept(bytecode_env)) == len(compiled) - 1
