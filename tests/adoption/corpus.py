@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from support import yamls
 
 from .github_matrix import expand
 
@@ -61,15 +61,13 @@ class Adoption:
         return HERE / self.folder
 
     def original(self) -> dict[str, dict[str, Any]]:
-        loaded: dict[str, dict[str, Any]] = yaml.safe_load(
+        loaded: dict[str, dict[str, Any]] = yamls.load(
             (self.root / "original.yml").read_text(encoding="utf-8")
         )
         return loaded
 
     def matrix_file(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = yaml.safe_load(
-            (self.root / "matrix.yaml").read_text(encoding="utf-8")
-        )
+        loaded: dict[str, Any] = yamls.load((self.root / "matrix.yaml").read_text(encoding="utf-8"))
         return loaded
 
     def github_jobs(self) -> dict[str, list[Pairs]]:

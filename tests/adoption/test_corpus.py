@@ -11,8 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 from render.helpers import check_schema, tool, zizmor
+from support import yamls
 from support.cli import invoke
 
 from .corpus import CORPUS, Adoption, as_counts, cells_by_level
@@ -53,7 +53,7 @@ def test_the_cells_are_the_jobs_github_makes_of_the_original_matrix(adoption: Ad
 @pytest.mark.parametrize("adoption", [a for a in CORPUS if a.runner], ids=lambda a: a.folder)
 def test_each_job_runs_on_the_original_runner(adoption: Adoption, tmp_path: Path) -> None:
     """The job's `runs-on`, or each line's where cells of the level differ."""
-    jobs = yaml.safe_load(rendered(adoption, tmp_path).read_text(encoding="utf-8"))["jobs"]
+    jobs = yamls.load(rendered(adoption, tmp_path).read_text(encoding="utf-8"))["jobs"]
     for level, expected in adoption.runners().items():
         job = jobs[level]
         per_line = job["runs-on"] == "${{ matrix.runs-on }}"
@@ -68,7 +68,7 @@ def test_each_job_runs_on_the_original_runner(adoption: Adoption, tmp_path: Path
 @pytest.mark.parametrize("adoption", [a for a in CORPUS if a.names], ids=lambda a: a.folder)
 def test_each_job_has_the_original_name(adoption: Adoption, tmp_path: Path) -> None:
     """The names GitHub shows for the original's jobs, which branch protection lists."""
-    jobs = yaml.safe_load(rendered(adoption, tmp_path).read_text(encoding="utf-8"))["jobs"]
+    jobs = yamls.load(rendered(adoption, tmp_path).read_text(encoding="utf-8"))["jobs"]
     for level, expected in adoption.job_names().items():
         job = jobs[level]
         per_line = job["name"] == "${{ matrix.name }}"
@@ -99,7 +99,7 @@ def test_zizmor_reports_only_unpinned_actions_and_nothing_once_pinned(
     if adoption.pinned:
         assert findings == []
         return
-    jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
+    jobs = yamls.load(workflow.read_text(encoding="utf-8"))["jobs"]
     uses = [step["uses"] for job in jobs.values() for step in job["steps"] if "uses" in step]
     # A project's own steps may pin their actions where matrixgen's use tags (aiomysql's).
     unpinned = [ref for ref in uses if not re.fullmatch(r"[^@]+@[0-9a-f]{40}", ref)]
@@ -113,7 +113,7 @@ def test_zizmor_reports_only_unpinned_actions_and_nothing_once_pinned(
 def test_arqs_service_container_takes_its_image_from_each_line(tmp_path: Path) -> None:
     """arq's original gave each job the service container redis:<its version> on 6379."""
     [arq] = [a for a in CORPUS if a.folder == "arq"]
-    job = yaml.safe_load(rendered(arq, tmp_path).read_text(encoding="utf-8"))["jobs"]["test"]
+    job = yamls.load(rendered(arq, tmp_path).read_text(encoding="utf-8"))["jobs"]["test"]
     assert list(job["services"]) == ["redis"]
     assert job["services"]["redis"]["image"] == "${{ matrix.images['redis'] || '' }}"
     assert job["services"]["redis"]["ports"] == ["6379:6379"]

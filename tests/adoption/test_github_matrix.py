@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
-import yaml
+from support import yamls
 
 from matrixgen.load.matrix import load
 
@@ -16,7 +16,7 @@ from .github_matrix import MatrixError, expand, loosely_equal
 
 
 def matrix(text: str) -> dict[str, object]:
-    loaded: dict[str, object] = yaml.safe_load(text)
+    loaded: dict[str, object] = yamls.load(text)
     return loaded
 
 

@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from engine_tools import compose, profiles
+from support import yamls
 from support.cli import process
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -56,7 +56,7 @@ def test_every_profile_passes_docker_compose_config(
         else:
             assert "redis" not in config["services"]
         assert waits["sut"]["condition"] == "service_healthy"  # from the tester's own file
-    durable = yaml.safe_load((kvstore / "testing/component/profiles/api-redis.yml").read_text())
+    durable = yamls.load((kvstore / "testing/component/profiles/api-redis.yml").read_text())
     assert durable["include"][0]["path"] == [
         "../../shared/compose/redis.yml",
         "../compose/redis-durable.yml",
@@ -68,7 +68,7 @@ def test_each_profile_brings_up_its_cell_and_the_report_reads_what_the_tester_wr
 ) -> None:
     env = {**compose_engine, **HOST}
     for profile in profiles(kvstore):
-        tester = yaml.safe_load(profile.read_text())["x-matrixgen"]["tester"]
+        tester = yamls.load(profile.read_text())["x-matrixgen"]["tester"]
         try:
             ran = compose(profile, "run", "--rm", tester, env=env)
         finally:

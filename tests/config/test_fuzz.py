@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import yamls
 from support.examples import examples
 
 from matrixgen.errors import ConfigError
@@ -17,7 +18,7 @@ from matrixgen.load.matrix import load
 from .golden import DESIGN
 
 DESIGN_TEXT = (DESIGN / "matrix.yaml").read_text(encoding="utf-8")
-DESIGN_DATA = yaml.safe_load(DESIGN_TEXT)
+DESIGN_DATA = yamls.load(DESIGN_TEXT)
 # MATRIXGEN_FUZZ_EXAMPLES=5000 for a deeper search than the quick default (a fifth of it in
 # the fast loop, `support.examples`).
 EXAMPLES = int(os.environ.get("MATRIXGEN_FUZZ_EXAMPLES", examples(120)))

@@ -174,6 +174,47 @@ def test_the_unrelated_matrixgen_is_never_installed(check: Validate) -> None:
     ]
 
 
+def test_an_install_line_names_one_requirements_file(check: Validate) -> None:
+    """`pip install -r requirements.txt -r requirements-test.txt` (closeio/tasktiger's CI)
+    copied as one install line: a requirements file's line, where pip reads one `-r`/`-c`
+    and silently drops the others."""
+    text = """\
+        version: 1
+        axes:
+          v: {values: {a: {install: {pip: ["--requirement=a.txt -rb.txt"]}}}}
+        services:
+          s: {process: {command: [s]}, install: {pip: [-c c.txt x -c d.txt]}}
+        levels:
+          u:
+            axes: [v]
+            run: t
+            services: [s]
+            install: {pip: ["-c requirements.txt -r requirements-lint.txt", "-r one.txt"]}
+            github: {install: {pip: ["-r ci.txt -r more.txt"]}}
+        outputs:
+          matrixgen: matrixgen-cli
+          install: ["-r requirements.txt -r requirements-test.txt", "-e .[test]"]
+          github: .github/workflows/m.yml
+        """
+    why = (
+        "names 2 files, and an install line is a line of a requirements file, where pip reads "
+        "one `-r`/`-c` and silently drops the others (uv takes the rest for the file's name); "
+        "write each on a line of its own: "
+    )
+    assert errors(check(text)) == [
+        f"matrix.yaml:3:36: axes.v.values.a.install.pip[0]: '--requirement=a.txt -rb.txt' "
+        f'{why}["--requirement=a.txt", "-rb.txt"]',
+        f"matrix.yaml:5:48: services.s.install.pip[0]: '-c c.txt x -c d.txt' "
+        f'{why}["-c c.txt x", "-c d.txt"]',
+        f"matrix.yaml:11:21: levels.u.install.pip[0]: '-c requirements.txt -r "
+        f'requirements-lint.txt\' {why}["-c requirements.txt", "-r requirements-lint.txt"]',
+        f"matrix.yaml:12:30: levels.u.github.install.pip[0]: '-r ci.txt -r more.txt' "
+        f'{why}["-r ci.txt", "-r more.txt"]',
+        f"matrix.yaml:15:13: outputs.install[0]: '-r requirements.txt -r "
+        f'requirements-test.txt\' {why}["-r requirements.txt", "-r requirements-test.txt"]',
+    ]
+
+
 @pytest.mark.parametrize(
     ("given", "why"),
     [

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 from github.runner import Runner
+from support import yamls
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = "examples/state-proxy"
@@ -62,7 +62,7 @@ def test_a_line_of_each_level_job_runs_green_step_by_step(
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         **{k: compose_engine[k] for k in ("DOCKER_HOST", "DOCKER_CONFIG") if k in compose_engine},
     }
-    workflow = yaml.safe_load((project / FOLDER / ".github/workflows/matrix.yml").read_text())
+    workflow = yamls.load((project / FOLDER / ".github/workflows/matrix.yml").read_text())
     runner = Lines(workflow, project, tmp_path / HOME, env=env, folder=FOLDER,
                    step_timeout=1200)  # fmt: skip
     jobs = runner.run(only=["unit", "component", "integration", "e2e"])

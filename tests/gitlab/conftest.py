@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from support import wheelhouse
+from support import wheelhouse, yamls
 from support.project import Project, project_maker
 
 PIPELINE = ".gitlab-ci.yml"
@@ -17,7 +16,7 @@ PIPELINE = ".gitlab-ci.yml"
 def pipeline(project: Project) -> dict[str, Any]:
     """The rendered pipeline, loaded (rendered first)."""
     assert project.render() == 0, project.lines
-    loaded: dict[str, Any] = yaml.safe_load(project.read(PIPELINE))
+    loaded: dict[str, Any] = yamls.load(project.read(PIPELINE))
     return loaded
 
 

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import yaml
+from support import yamls
 from support.cli import invoke
 
 from .provisioned import link_site
@@ -66,7 +66,7 @@ def gate_lines(log: str) -> str:
 
 
 # The example's levels, each a stage of its pipeline (its cell jobs need no other level's).
-LEVELS = yaml.safe_load((EXAMPLE / ".gitlab-ci.yml").read_text())["stages"]
+LEVELS = yamls.load((EXAMPLE / ".gitlab-ci.yml").read_text())["stages"]
 
 
 def example(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
+from support import yamls
 from support.cli import invoke
 from support.project import Project
 
@@ -141,7 +141,7 @@ outputs:
 def test_service_containers_or_native(project: Callable[..., Project]) -> None:
     made = project(SERVICES.replace("CONTAINERS", "true"))
     assert made.render() == 0
-    loaded = yaml.safe_load(made.read("ci/pipeline.yml"))
+    loaded = yamls.load(made.read("ci/pipeline.yml"))
     job = loaded["unit (redis:7)"]
     assert job["services"] == [
         {"name": "redis:7", "alias": "redis", "variables": {"A": "$$x"}}
@@ -152,7 +152,7 @@ def test_service_containers_or_native(project: Callable[..., Project]) -> None:
     # On a shell runner the service is started by `matrixgen run`, installed by apt.
     made.write("matrix.yaml", SERVICES.replace("CONTAINERS", "false"))
     assert made.render() == 0
-    loaded = yaml.safe_load(made.read("ci/pipeline.yml"))
+    loaded = yamls.load(made.read("ci/pipeline.yml"))
     assert "services" not in loaded["unit"]
     entries = loaded["unit"]["parallel"]["matrix"]
     assert entries == [
@@ -219,7 +219,7 @@ def test_a_level_named_after_a_gitlab_keyword(project: Callable[..., Project]) -
 def test_short_and_long_forms(project: Callable[..., Project], setting: str) -> None:
     made = project(TWO_LEVELS.replace("gitlab: .gitlab-ci.yml", f"gitlab: {setting}"))
     assert made.render() == 0
-    assert yaml.safe_load(made.read("ci.yml"))["stages"] == ["unit", "slow"]
+    assert yamls.load(made.read("ci.yml"))["stages"] == ["unit", "slow"]
 
 
 STEPS = """\

@@ -10,8 +10,8 @@ import tarfile
 import zipfile
 
 import pytest
-import yaml
 from render.helpers import actionlint, check_schema, zizmor
+from support import yamls
 
 import matrixgen
 from tests.packaging.conftest import ROOT, Dist, ok
@@ -50,7 +50,7 @@ def test_the_release_workflow_passes_actionlint_the_schema_and_zizmor() -> None:
 
 
 def test_a_pushed_version_tag_publishes_through_trusted_publishing() -> None:
-    workflow = yaml.safe_load(RELEASE.read_text(encoding="utf-8"))
+    workflow = yamls.load(RELEASE.read_text(encoding="utf-8"))
     assert workflow[True] == {"push": {"tags": ["v*"]}}  # YAML 1.1 reads `on` as true
     assert workflow["permissions"] == {}
     build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]

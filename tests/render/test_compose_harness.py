@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
+from support import yamls
 from support.golden import assert_golden
 
 from matrixgen.errors import MatrixgenError
@@ -121,7 +121,7 @@ def test_run_time_placeholders_are_compose_interpolation_and_junit_the_container
     assert 'REPORT="/results/it/pg.xml"' in env
     assert 'TAG="${MATRIXGEN_NAMESPACE}-pg-$${kept}"' in env
     assert 'MATRIXGEN_JUNIT="/results/it/pg.xml"' in env
-    tester = yaml.safe_load(small.read("profiles/pg.tester.yml"))["services"]["tests"]
+    tester = yamls.load(small.read("profiles/pg.tester.yml"))["services"]["tests"]
     assert tester["env_file"] == ["../profiles/pg.env"]
     assert tester["volumes"][0]["source"] == "${MATRIXGEN_RESULTS:-../results}"
     assert tester["depends_on"] == {"pg": {"condition": "service_healthy"}}
@@ -136,7 +136,7 @@ def test_without_a_tester_junit_is_the_environments(small: Project) -> None:
     assert 'REPORT="${MATRIXGEN_JUNIT}"' in env
     assert not any(line.startswith("MATRIXGEN_JUNIT=") for line in env)
     assert not (small.root / "profiles/lite.tester.yml").exists()
-    profile = yaml.safe_load(small.read("profiles/lite.yml"))
+    profile = yamls.load(small.read("profiles/lite.yml"))
     assert profile["include"] == [{"path": "../harness/app.yml", "env_file": "lite.env"}]
 
 
@@ -149,7 +149,7 @@ def test_an_overlay_that_only_adds_services_is_an_entry_of_its_own(small: Projec
     )
     small.write("matrix.yaml", text)
     assert small.render() == 0
-    paths = [e["path"] for e in yaml.safe_load(small.read("profiles/pg.yml"))["include"]]
+    paths = [e["path"] for e in yamls.load(small.read("profiles/pg.yml"))["include"]]
     assert paths == [
         ["../shared/pg.yml", "../extra/pg-tuned.yml"],
         ["../harness/app.yml", "pg.tester.yml"],
@@ -172,8 +172,8 @@ def test_a_service_file_that_is_also_a_level_file_is_included_once(small: Projec
     small.write("matrix.yaml", SMALL.replace("files: [harness/app.yml]", "files: [shared/pg.yml]"))
     small.write("shared/pg.yml", FILES["shared/pg.yml"] + "  tests:\n    image: app\n")
     assert small.render() == 0
-    paths = [e["path"] for e in yaml.safe_load(small.read("profiles/pg.yml"))["include"]]
+    paths = [e["path"] for e in yamls.load(small.read("profiles/pg.yml"))["include"]]
     assert paths == [["../shared/pg.yml", "pg.tester.yml"]]
     # The tester waits for the services of the cell's own service files only, never itself.
-    tester = yaml.safe_load(small.read("profiles/pg.tester.yml"))["services"]["tests"]
+    tester = yamls.load(small.read("profiles/pg.tester.yml"))["services"]["tests"]
     assert tester["depends_on"] == {"pg": {"condition": "service_healthy"}}

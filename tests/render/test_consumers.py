@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import yaml
+from support import yamls
 
 from .conftest import Project
 from .helpers import actionlint, check_schema, compose_config, nox_sessions
@@ -75,7 +75,7 @@ def test_workflow_passes_actionlint_and_the_workflow_schema(storage_proxy: Proje
     workflow = storage_proxy.root / ".github/workflows/matrix.yml"
     actionlint(workflow)
     check_schema("vendor.github-workflows", workflow)
-    jobs = yaml.safe_load(workflow.read_text())["jobs"]
+    jobs = yamls.load(workflow.read_text())["jobs"]
     assert list(jobs) == ["unit", "component", "integration", "e2e", "gate"]
     include = jobs["integration"]["strategy"]["matrix"]["include"]
     assert [e["cell"] for e in include] == [
@@ -108,7 +108,7 @@ def test_coverage_is_uploaded_per_cell_and_enforced_once_in_the_gate(
     workflow = storage_proxy.root / ".github/workflows/matrix.yml"
     actionlint(workflow)
     check_schema("vendor.github-workflows", workflow)
-    jobs = yaml.safe_load(workflow.read_text())["jobs"]
+    jobs = yamls.load(workflow.read_text())["jobs"]
     for level in ("unit", "component", "integration", "e2e"):
         steps = jobs[level]["steps"]
         uploads = [

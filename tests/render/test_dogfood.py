@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import yamls
 
 from matrixgen.load.matrix import load
 from matrixgen.render import render_outputs
@@ -36,9 +37,8 @@ def test_this_repositorys_workflow_and_noxfile_pass_their_consumers() -> None:
 
 @pytest.mark.parametrize("hook", ["matrixgen-render-check", "matrixgen-render"])
 def test_pre_commit_hooks_run_matrixgen_render(hook: str) -> None:
-    import yaml
 
-    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    hooks = {h["id"]: h for h in yamls.load((REPO / ".pre-commit-hooks.yaml").read_text())}
     assert hooks[hook]["entry"].startswith("matrixgen render")
     assert hooks[hook]["pass_filenames"] is False
     assert ("--check" in hooks[hook]["entry"]) == hook.endswith("check")

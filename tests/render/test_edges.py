@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-import yaml
+from support import yamls
 
 from matrixgen.errors import MarkersError, MatrixgenError
 from matrixgen.marks import HTML, Markers, replace_region
@@ -51,7 +51,7 @@ def small(project: Callable[[str], Project]) -> Project:
 
 def test_odd_level_names_become_valid_job_ids_and_timeouts_round_up(small: Project) -> None:
     assert small.render() == 0
-    jobs = yaml.safe_load(small.read("ci.yml"))["jobs"]
+    jobs = yamls.load(small.read("ci.yml"))["jobs"]
     assert list(jobs) == ["level_2e_x", "class", "gate"]
     assert jobs["gate"]["needs"] == ["level_2e_x", "class"]
     # 90 s rounds up to 2 minutes; no setup allowance unless `setup-minutes:` declares one.
@@ -63,7 +63,7 @@ def test_run_time_placeholders_become_compose_interpolation_in_the_env_file(
     small: Project,
 ) -> None:
     assert small.render() == 0
-    profile = yaml.safe_load(small.read("profiles/2e.x/pg-3.11.yml"))
+    profile = yamls.load(small.read("profiles/2e.x/pg-3.11.yml"))
     assert profile["include"] == [{"path": "../../shared/pg.yml", "env_file": "pg-3.11.env"}]
     env = small.read("profiles/2e.x/pg-3.11.env").splitlines()
     # The run's namespace (MATRIXGEN_NAMESPACE in compose's environment) or this default.

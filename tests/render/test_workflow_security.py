@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from support import yamls
 from support.cli import Result
 
 from matrixgen.load.matrix import load
@@ -59,7 +59,7 @@ def primary(finding: dict[str, Any]) -> str:
 
 
 def uses(workflow: Path) -> list[str]:
-    jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
+    jobs = yamls.load(workflow.read_text(encoding="utf-8"))["jobs"]
     return [step["uses"] for job in jobs.values() for step in job["steps"] if "uses" in step]
 
 
@@ -82,7 +82,7 @@ def design(tmp_path: Path, github: str, pins: bool = False) -> Path:
 
 
 def assert_hardened(workflow: Path) -> None:
-    loaded = yaml.safe_load(workflow.read_text(encoding="utf-8"))
+    loaded = yamls.load(workflow.read_text(encoding="utf-8"))
     assert loaded["permissions"] == {"contents": "read"}
     for job in loaded["jobs"].values():
         assert "permissions" not in job  # nothing needs more than contents: read

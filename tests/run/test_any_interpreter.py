@@ -12,6 +12,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from support import yamls
 from support.cli import process
 from support.project import Project, build_tree
 
@@ -96,10 +97,9 @@ def test_old_pythons_and_pypy_run_green_in_run_nox_and_the_workflow(tmp_path: Pa
         assert names(tmp_path / "results" / "unit" / f"{value}.xml") == f"{expected[value]} tinypkg"
 
     # The generated workflow, step by step: matrixgen apart from the job's Python.
-    import yaml
     from github.runner import Runner  # tests/github: the local runner of generated workflows
 
-    workflow = yaml.safe_load((tmp_path / ".github/workflows/matrix.yml").read_text())
+    workflow = yamls.load((tmp_path / ".github/workflows/matrix.yml").read_text())
     runner = Runner(workflow, tmp_path, tmp_path.parent / f"{tmp_path.name}-runner")
     jobs = runner.run(only=["unit"])
     lines = {line.matrix["python"]: line for line in jobs["unit"].lines}

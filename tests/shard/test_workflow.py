@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from render.helpers import check_schema
+from support import yamls
 from support.cli import invoke
 
 from matrixgen.load.matrix import load
@@ -43,7 +43,7 @@ def render(root: Path) -> dict:  # type: ignore[type-arg]
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
     check_schema("vendor.github-workflows", workflow)
-    loaded = yaml.safe_load(workflow.read_text())
+    loaded = yamls.load(workflow.read_text())
     assert isinstance(loaded, dict)
     return loaded
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from matrixgen.load.matrix import Matrix, load
 from matrixgen.render import render_outputs
+from support import yamls
 
 WORKFLOW = ".github/workflows/matrix.yml"
 ACTIONS = {"created", "updated", "unchanged", "deleted"}
@@ -64,7 +64,7 @@ class Project:
     def workflow(self) -> dict[str, Any]:
         """The rendered GitHub workflow, loaded (rendered first)."""
         assert self.render() == 0, self.lines
-        loaded: dict[Any, Any] = yaml.safe_load(self.read(WORKFLOW))
+        loaded: dict[Any, Any] = yamls.load(self.read(WORKFLOW))
         loaded["on"] = loaded.pop(True)  # YAML 1.1 reads the key `on` as true; GitHub does not
         return loaded
 
