@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
 from matrixgen import DISTRIBUTION
 from matrixgen.errors import Problem
 from matrixgen.files import not_regular
-from matrixgen.load.document import Document
+from matrixgen.load.document import Document, PathKey
 from matrixgen.load.installed import Installed, installed
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.paths import normalized, outside, read_files
@@ -88,6 +89,7 @@ def check_install_lines(doc: Document, model: MatrixFile) -> Iterator[Problem]:
             yield doc.problem(
                 ("outputs", "install", index), f"{unrelated}{default}: remove this line"
             )
+    yield from _check_file_options(doc)
     needing = installing(model)
     if outputs.matrixgen is None and needing and (own := installed()).line is None:
         keys = " and ".join(f"outputs.{key}" for key in needing)
@@ -102,6 +104,61 @@ def check_install_lines(doc: Document, model: MatrixFile) -> Iterator[Problem]:
             "archive URL, whose line is the default",
             key=True,
         )
+
+
+# A requirements file's options naming a file: pip reads one of them a line.
+_FILE_OPTION = re.compile(r"^(?:-r|-c|--requirement|--constraint)(?:=|$)|^-[rc]\S")
+
+
+def _check_file_options(doc: Document) -> Iterator[Problem]:
+    """Each install line (`outputs.install`, `install.pip` of a value, level, suite or
+    service, `github.install.pip`) is a line of a requirements file, where pip reads the
+    first `-r` (else the first `-c`) and drops the others silently (uv takes the rest for
+    the file's name): `pip install -r a.txt -r b.txt` copied as one line loses b.txt."""
+    for path in doc.marks:
+        text = _install_line(doc, path)
+        if text is None:
+            continue
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            continue
+        found = [w for w in words if _FILE_OPTION.match(w)]
+        if len(found) < 2:
+            continue
+        lines = ", ".join(f'"{line}"' for line in _split_options(words))
+        yield doc.problem(
+            path,
+            f"'{text}' names {len(found)} files, and an install line is a line of a "
+            "requirements file, where pip reads one `-r`/`-c` and silently drops the others "
+            f"(uv takes the rest for the file's name); write each on a line of its own: [{lines}]",
+        )
+
+
+def _install_line(doc: Document, path: PathKey) -> str | None:
+    """The text at `path` when it is an install line, else None."""
+    if len(path) == 3 and path[:2] == ("outputs", "install") and isinstance(path[2], int):
+        pass
+    elif not (len(path) >= 3 and path[-3:-1] == ("install", "pip") and isinstance(path[-1], int)):
+        return None
+    value: object = doc.data
+    for key in path:
+        try:
+            value = value[key]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value if isinstance(value, str) else None
+
+
+def _split_options(words: list[str]) -> list[str]:
+    """The words of a line as lines of one file option each (`-r a.txt`)."""
+    lines: list[list[str]] = []
+    for word in words:
+        if _FILE_OPTION.match(word) or not lines:
+            lines.append([word])
+        else:
+            lines[-1].append(word)
+    return [shlex.join(line) for line in lines]
 
 
 def _suggestion(doc: Document, own: Installed) -> str:
