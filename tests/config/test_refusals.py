@@ -268,3 +268,32 @@ def test_a_placeholder_in_a_nested_script_this_shell_expands_is_refused(check: V
         ["matrix.yaml:5:40", "levels.list.run[3]"],
     ], problems
     assert all("another shell reads" in p and "single quotes" in p for p in problems)
+
+
+def test_an_install_line_takes_no_placeholder_but_pips_own_variables(check: Validate) -> None:
+    """`redis==${redis-py}` in a level's install line (closeio/tasktiger's CI, adopted) reached
+    pip as written and every cell's run failed; pip's own `${NAME}` is an environment
+    variable pip fills, and stays."""
+    text = """\
+        version: 1
+        axes:
+          redis-py: [4.6.0, 5.0.1]
+        levels:
+          u:
+            axes: [redis-py]
+            run: t
+            install: {pip: ["redis==${redis-py}", "-i https://${TOKEN}@example.com/simple x"]}
+        outputs:
+          matrixgen: matrixgen-cli
+          install: ["-e .[${extras}]"]
+        """
+    assert errors(check(text)) == [
+        "matrix.yaml:8:21: levels.u.install.pip[0]: 'redis==${redis-py}' names ${redis-py}, "
+        "and an install line takes no placeholder: it is installed as written, the same for "
+        "each cell that has it; give each value of 'redis-py' its own line "
+        "(axes.redis-py.values.<value>.install.pip: [...])",
+        "matrix.yaml:11:13: outputs.install[0]: '-e .[${extras}]' names ${extras}, and an "
+        "install line takes no placeholder: it is installed as written, the same for each "
+        "cell that has it; remove it, or write an environment variable pip fills, in upper "
+        "case (${NAME})",
+    ]

@@ -20,6 +20,7 @@ from matrixgen.load.document import Document, PathKey
 from matrixgen.load.installed import Installed, installed
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.paths import normalized, outside, read_files
+from matrixgen.load.placeholders import names
 from matrixgen.load.targets import installing, written_files, written_patterns
 
 
@@ -90,6 +91,7 @@ def check_install_lines(doc: Document, model: MatrixFile) -> Iterator[Problem]:
                 ("outputs", "install", index), f"{unrelated}{default}: remove this line"
             )
     yield from _check_file_options(doc)
+    yield from _check_install_placeholders(doc, model)
     needing = installing(model)
     if outputs.matrixgen is None and needing and (own := installed()).line is None:
         keys = " and ".join(f"outputs.{key}" for key in needing)
@@ -133,6 +135,38 @@ def _check_file_options(doc: Document) -> Iterator[Problem]:
             "requirements file, where pip reads one `-r`/`-c` and silently drops the others "
             f"(uv takes the rest for the file's name); write each on a line of its own: [{lines}]",
         )
+
+
+# pip's own expansion in a requirements file: `${NAME}` of upper-case letters, digits, `_`.
+_PIP_VARIABLE = re.compile(r"[A-Z0-9_]+")
+
+
+def _check_install_placeholders(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+    """An install line is installed as written, the same for every cell that has it: a
+    `${name}` there would reach pip as it is (`redis==${redis-py}`). pip's own `${NAME}`
+    (an environment variable, upper case) stays: pip fills it."""
+    for path in doc.marks:
+        text = _install_line(doc, path)
+        if text is None:
+            continue
+        for name, _offset in names(text):
+            if _PIP_VARIABLE.fullmatch(name):
+                continue
+            if name in model.axes:
+                fix = (
+                    f"give each value of '{name}' its own line "
+                    f"(axes.{name}.values.<value>.install.pip: [...])"
+                )
+            else:
+                fix = (
+                    "remove it, or write an environment variable pip fills, in upper case (${NAME})"
+                )
+            yield doc.problem(
+                path,
+                f"'{text}' names ${{{name}}}, and an install line takes no placeholder: it is "
+                f"installed as written, the same for each cell that has it; {fix}",
+            )
+            break
 
 
 def _install_line(doc: Document, path: PathKey) -> str | None:
