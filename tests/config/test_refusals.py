@@ -297,3 +297,15 @@ def test_an_install_line_takes_no_placeholder_but_pips_own_variables(check: Vali
         "cell that has it; remove it, or write an environment variable pip fills, in upper "
         "case (${NAME})",
     ]
+
+
+def test_a_level_install_written_as_a_list_says_the_mapping_to_write(check: Validate) -> None:
+    text = """\
+        version: 1
+        levels:
+          u: {run: t, install: [pytest]}
+        """
+    assert errors(check(text)) == [
+        "matrix.yaml:3:24: levels.u.install: expected a mapping, got a list; write "
+        "`install: {pip: [...]}` (apt: and npm: beside it), not a list"
+    ]

@@ -369,3 +369,37 @@ def test_the_workflow_runs_a_cell_in_its_container_skips_a_level_and_runs_the_ex
     report = jobs["report"]
     assert report.result == "success"
     assert [s.name for s in report.lines[0].steps] == ["Combine"]
+
+
+def test_a_values_container_with_a_service_container_says_where_else_it_may_go(
+    project: Callable[..., Project],
+) -> None:
+    # closeio/tasktiger's CI: each Python's job in python:X, and Redis as a service
+    # container of its test job; the container on the value reaches every level's cells.
+    text = """\
+version: 1
+axes:
+  python:
+    values:
+      "3.12": {github: {container: "python:3.12"}}
+  redis: {values: {"7": {services: [redis]}}}
+levels:
+  test: {axes: [python, redis], run: python -m pytest}
+services:
+  redis:
+    process: {command: [redis-server, --port, "${port}"], ready: {tcp: "${host}:${port}"}}
+    github: {image: "redis:7", port: 6379}
+outputs:
+  matrixgen: matrixgen-cli
+  github: .github/workflows/matrix.yml
+"""
+    made = project(text)
+    with pytest.raises(ConfigError) as raised:
+        made.render()
+    said = " ".join(str(raised.value).split())
+    assert said.startswith("matrix.yaml:5:"), said
+    assert "cell test/3.12-7 needs service 'redis' as a service container" in said, said
+    assert (
+        "or set the container on the levels whose cells need no service container "
+        "(`levels.X.github.container`) instead of on the value"
+    ) in said, said

@@ -131,7 +131,11 @@ def _got(value: Any) -> str:
     return kind
 
 
-def _type_hint(expected: list[str], value: Any) -> str:
+def _type_hint(expected: list[str], value: Any, path: PathKey = ()) -> str:
+    if "a mapping" in expected and isinstance(value, list) and path[-1:] == ("install",):
+        # (only outputs.install is a list of lines: a value's, level's, suite's, service's
+        # and github's `install:` says which installer each list is for)
+        return "; write `install: {pip: [...]}` (apt: and npm: beside it), not a list"
     if "a list" in expected and isinstance(value, str) and len(value) < 40:
         return f"; write a list: [{value}]"
     if value is None:
@@ -169,7 +173,8 @@ def _message(doc: Document, path: PathKey, errors: list[Any], siblings: list[str
         return f"unsupported version {shown}; set `version: 1` (the only version there is)"
     if all(k in _EXPECTED for k in kinds):
         expected = list(dict.fromkeys(_EXPECTED[k] for k in kinds))
-        return f"expected {' or '.join(expected)}, got {_got(value)}{_type_hint(expected, value)}"
+        hint = _type_hint(expected, value, path)
+        return f"expected {' or '.join(expected)}, got {_got(value)}{hint}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if kind in ("too_short", "string_too_short"):
