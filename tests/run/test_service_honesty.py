@@ -78,6 +78,8 @@ def test_a_fixed_port_in_use_is_an_error_before_start_naming_its_holder(
     assert f"(pid {holder.pid}: {sys.executable} {CLAIM} foreign {port}" in reason
     assert "start unit/a" not in project.output  # no cell ran against the stranger
     assert f"service claim failed: {reason}" in project.output
+    # The port said is the one it would have listened on, not one nothing holds.
+    assert f"service claim starting: native, port {port}\n" in project.output, project.output
 
 
 def _connect(port: int) -> bool:

@@ -314,7 +314,10 @@ class ServicePool:
             if self.on_write_error is not None:
                 self.on_write_error(error)
         service.on_log_error = self.on_write_error
-        self.progress.service(shown, "starting", f"{service.mode}, port {service.port}")
+        # The port it listens on: its probe's where that names a fixed one, not the port
+        # matrixgen chose for ${port}, which then nothing holds.
+        port = service.fixed_port or service.port
+        self.progress.service(shown, "starting", f"{service.mode}, port {port}")
         try:
             await service.start()
         except Exception as error:  # any error at all: never leave a service "starting"
