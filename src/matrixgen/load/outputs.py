@@ -139,6 +139,9 @@ def _check_file_options(doc: Document) -> Iterator[Problem]:
 
 # pip's own expansion in a requirements file: `${NAME}` of upper-case letters, digits, `_`.
 _PIP_VARIABLE = re.compile(r"[A-Z0-9_]+")
+# A name matrixgen would fill elsewhere (an axis, `port`, `env.X`); `${{ ... }}` is GitHub's
+# expression syntax, which the workflow neutralizes as any other text.
+_PLACEHOLDER_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 
 
 def _check_install_placeholders(doc: Document, model: MatrixFile) -> Iterator[Problem]:
@@ -150,7 +153,7 @@ def _check_install_placeholders(doc: Document, model: MatrixFile) -> Iterator[Pr
         if text is None:
             continue
         for name, _offset in names(text):
-            if _PIP_VARIABLE.fullmatch(name):
+            if _PIP_VARIABLE.fullmatch(name) or not _PLACEHOLDER_NAME.fullmatch(name):
                 continue
             if name in model.axes:
                 fix = (
