@@ -285,6 +285,8 @@ class Runner:
             argv = ["run", "-d", "--name", name]
             # The test that runs this workflow, for its check of what it left on the engine.
             argv += ["--label", f"matrixgen.test={os.environ.get('MATRIXGEN_TEST_ID', '')}"]
+            if self.job_network:  # in the job container's network, by its id
+                argv += ["--network", self.job_network, "--network-alias", service_id]
             for port in map(str, service.get("ports") or []):
                 argv += ["-p", f"127.0.0.1:{port}" if ":" in port else f"127.0.0.1::{port}"]
             for key, value in (service.get("env") or {}).items():
@@ -310,7 +312,8 @@ class Runner:
         /dev/null` as the runner does; the workspace and the runner's folders are mounted at
         their own paths. Its env is the image's, then the container's `env:`, then the
         workflow's and job's (PATH the image's); an empty image: no container."""
-        self.job_container = ""
+        self.job_container = self.job_network = ""
+        contexts["job"]["container"] = {"id": "", "network": ""}
         setting = job.get("container")
         if setting is None:
             return
@@ -319,8 +322,14 @@ class Runner:
         if not image:
             return
         name = f"{prefix}job".lower()
-        argv = ["run", "-d", "--name", name, "--entrypoint", "tail"]
-        argv += ["--label", f"matrixgen.test={os.environ.get('MATRIXGEN_TEST_ID', '')}"]
+        label = f"matrixgen.test={os.environ.get('MATRIXGEN_TEST_ID', '')}"
+        argv = ["run", "-d", "--name", name, "--entrypoint", "tail", "--label", label]
+        if job.get("services"):
+            # As GitHub does: a network of the job's own, where the job container reaches
+            # each service container by its id.
+            self.job_network = f"{prefix}network".lower()
+            self.docker("network", "create", "--label", label, self.job_network)
+            argv += ["--network", self.job_network]
         uv = Path(sys.executable).parent / "uv"  # what setup-uv's emulation links to
         for folder in [*folders, *self.container_mounts, uv]:
             argv += ["-v", f"{folder}:{folder}" + ("" if folder in folders else ":ro")]
@@ -332,6 +341,7 @@ class Runner:
         self.docker(*argv, image, "-f", "/dev/null")
         started.append(name)
         self.job_container = name
+        contexts["job"]["container"] = {"id": name, "network": self.job_network}
         image_env = json.loads(self.docker("inspect", "-f", "{{json .Config.Env}}", image))
         inside = dict(item.partition("=")[::2] for item in image_env or [])
         # What the runner, the test and the workflow set, not this machine's own env.
@@ -365,6 +375,12 @@ class Runner:
                 ["docker", "rm", "-f", "-v", name], env=self.docker_env, capture_output=True,
                 timeout=120,
             )  # fmt: skip
+        if getattr(self, "job_network", ""):
+            subprocess.run(
+                ["docker", "network", "rm", self.job_network], env=self.docker_env,
+                capture_output=True, timeout=120,
+            )  # fmt: skip
+            self.job_network = ""
 
     def run_step(
         self, script: str, step: dict[str, Any], env: dict[str, str], workspace: Path, base: Path

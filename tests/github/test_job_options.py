@@ -371,35 +371,89 @@ def test_the_workflow_runs_a_cell_in_its_container_skips_a_level_and_runs_the_ex
     assert [s.name for s in report.lines[0].steps] == ["Combine"]
 
 
-def test_a_values_container_with_a_service_container_says_where_else_it_may_go(
-    project: Callable[..., Project],
-) -> None:
-    # closeio/tasktiger's CI: each Python's job in python:X, and Redis as a service
-    # container of its test job; the container on the value reaches every level's cells.
-    text = """\
+# closeio/tasktiger's CI: a cell's job in an image, and Redis as a service container of
+# that job, reached by its name on its own port (GitHub puts both on a network of the job).
+SERVED = f"""\
 version: 1
+name: served
 axes:
-  python:
+  store:
     values:
-      "3.12": {github: {container: "python:3.12"}}
-  redis: {values: {"7": {services: [redis]}}}
-levels:
-  test: {axes: [python, redis], run: python -m pytest}
+      redis: {{services: [redis], github: {{container: "{IMAGE}"}}}}
+      memory: {{}}
 services:
   redis:
-    process: {command: [redis-server, --port, "${port}"], ready: {tcp: "${host}:${port}"}}
-    github: {image: "redis:7", port: 6379}
+    process:
+      command: [redis-server, --port, "${{port}}", --save, ""]
+      ready: {{tcp: "${{host}}:${{port}}"}}
+    env: {{STORE_URL: "redis://${{host}}:${{port}}/0"}}
+    github:
+      image: redis:7.4-alpine
+      port: 6379
+      options: --health-cmd "redis-cli ping" --health-interval 1s --health-retries 30
+levels:
+  unit:
+    axes: [store]
+    run: python store.py ${{junit}}
 outputs:
   matrixgen: matrixgen-cli
-  github: .github/workflows/matrix.yml
+  github: {{file: .github/workflows/matrix.yml, branch: main}}
 """
-    made = project(text)
-    with pytest.raises(ConfigError) as raised:
-        made.render()
-    said = " ".join(str(raised.value).split())
-    assert said.startswith("matrix.yaml:5:"), said
-    assert "cell test/3.12-7 needs service 'redis' as a service container" in said, said
+STORE = """\
+import os, socket, sys
+from pathlib import Path
+url = os.environ.get("STORE_URL")
+if url:
+    host, port = url.removeprefix("redis://").split("/")[0].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(b"PING\\r\\n")
+        assert connection.recv(100).startswith(b"+PONG")
+    print("redis at", host, port, "answered")
+junit = Path(sys.argv[1])
+junit.parent.mkdir(parents=True, exist_ok=True)
+junit.write_text('<testsuite name="t" tests="1"><testcase classname="t" name="ok"/></testsuite>')
+"""
+
+
+def test_a_container_jobs_service_container_is_given_by_its_name(
+    project: Callable[..., Project],
+) -> None:
+    made = project(SERVED, {"store.py": STORE})
+    steps = made.workflow()["jobs"]["unit"]["steps"]
+    assert_valid(made.path, "unpinned-images")
+    run = next(s for s in steps if s.get("name") == "Run the cell")
+    assert run["env"]["JOB_CONTAINER"] == "${{ job.container.id }}"
+    script = " ".join(run["run"].split())
+    # In the job's container: the service by its name, on its own port; on the runner: the
+    # runner's port GitHub mapped.
     assert (
-        "or set the container on the levels whose cells need no service container "
-        "(`levels.X.github.container`) instead of on the value"
-    ) in said, said
+        'if [ -n "$PORT_REDIS" ] && [ -n "$JOB_CONTAINER" ]; then provided+=('
+        '--provided "redis=redis:6379") elif [ -n "$PORT_REDIS" ]; then provided+=('
+        '--provided "redis=$PORT_REDIS") fi'
+    ) in script, script
+
+
+@pytest.mark.slow
+def test_the_workflow_runs_a_cell_in_its_container_against_its_service_container(
+    project: Callable[..., Project], tmp_path: Path, compose_engine: dict[str, str],
+    python_image: str, wheels: Path,
+) -> None:  # fmt: skip
+    made = project(SERVED, {"store.py": STORE})
+    env = {
+        **compose_engine, **GIT_ENV, "UV_OFFLINE": "true", "UV_FIND_LINKS": str(wheels),
+        "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }  # fmt: skip
+    runner = Runner(
+        made.workflow(), made.root, tmp_path / "runner", env=env, container_mounts=[str(wheels)]
+    )
+    jobs = runner.run()
+    in_image, on_runner = jobs["unit"].lines
+    for line in (in_image, on_runner):
+        shown = "\n".join(f"{s.name} {s.outcome} {s.output[-3000:]}" for s in line.steps)
+        assert step(line, "Run the cell").outcome == "success", shown
+    assert in_image.container_image == IMAGE and on_runner.container_image == ""
+    assert "redis at redis 6379 answered" in step(in_image, "Run the cell").output
+    junit = read_junit(next(runner.artifacts.glob("*/unit/redis.xml")))
+    assert junit.properties["matrixgen.service.redis"] == "provided redis:6379"
+    gate = jobs["gate"]
+    assert gate.result == "success", [(s.name, s.outcome, s.output) for s in gate.lines[0].steps]

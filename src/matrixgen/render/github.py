@@ -176,6 +176,7 @@ class Container:
     options: str
     variable: str  # env of the Run step holding the runner's port, empty when not started
     port: str  # the expression of that port
+    address: str  # where a job container reaches it: its name, on the container's port
 
 
 def job_containers(matrix: Matrix, entries: Sequence[JobEntry]) -> tuple[Container, ...]:
@@ -202,6 +203,7 @@ def job_containers(matrix: Matrix, entries: Sequence[JobEntry]) -> tuple[Contain
                 options=flow(container.options) if container.options else "",
                 variable=container_port_env(name),
                 port=expression(f"job.services['{name}'].ports['{container.port}']"),
+                address=f"{name}:{container.port}",
             )
         )
     return tuple(containers)

@@ -231,17 +231,6 @@ def check_job_option_cells(
             problem = f"runs on '{label}', and GitHub runs job containers on Linux runners only"
         elif _sharded(github, cell.level):
             problem = "is of a sharded level (`outputs.github.shards`): shards run on the runner"
-        elif folded.containers:
-            problem = (
-                f"needs service '{folded.containers[0]}' as a service container, which a "
-                "container job reaches by its name, not on the runner's port; drop the "
-                "service's `github:` (the job then starts it itself) or the job's container"
-            )
-            if where[0] == "axes":  # a value's container reaches every level's cells
-                problem += (
-                    ", or set the container on the levels whose cells need no service "
-                    "container (`levels.X.github.container`) instead of on the value"
-                )
         elif folded.apt or folded.npm or _service_packages(model, cell):
             problem = (
                 "needs apt or npm packages, which the job installs on the runner, with sudo; "
