@@ -132,6 +132,7 @@ def validate(obj: Context, file: str | None, compute: bool) -> None:
     from matrixgen.load.covering import cover_warnings
     from matrixgen.load.gitlab.checks import gitlab_warnings
     from matrixgen.load.harness import junit_warnings
+    from matrixgen.load.loopback import loopback_warnings
     from matrixgen.load.service_scope import scope_warnings
 
     matrix = obj.load(file, compute=compute)
@@ -139,6 +140,7 @@ def validate(obj: Context, file: str | None, compute: bool) -> None:
     warnings += cover_warnings(matrix.document, matrix.model, matrix.expansion.covers)
     warnings += scope_warnings(matrix.document, matrix.model, matrix.cells)
     warnings += gitlab_warnings(matrix.document, matrix.model, matrix.cells)
+    warnings += loopback_warnings(matrix.document, matrix.model, matrix.cells)
     for warning in sorted(warnings, key=lambda p: (p.line, p.column)):
         echo(str(warning), err=True)
     levels = {c.level for c in matrix.cells}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from support import wheelhouse, yamls
+from support.cli import invoke
 
 from matrixgen.errors import ConfigError
 from matrixgen.outcome.junit import read_junit
@@ -431,6 +432,19 @@ def test_a_container_jobs_service_container_is_given_by_its_name(
         '--provided "redis=redis:6379") elif [ -n "$PORT_REDIS" ]; then provided+=('
         '--provided "redis=$PORT_REDIS") fi'
     ) in script, script
+
+
+def test_a_loopback_address_of_a_container_jobs_service_is_a_located_warning(
+    project: Callable[..., Project],
+) -> None:
+    project(SERVED.replace('ready: {tcp: "${host}:${port}"}', 'ready: {tcp: "127.0.0.1:${port}"}'))
+    result = invoke("validate")
+    assert result.code == 0, result.err
+    assert [line for line in result.err.splitlines() if "container of its own" in line] == [
+        "matrix.yaml:12:20: services.redis.process.ready.tcp: warning: in a GitHub job "
+        "container service 'redis' is a container of its own, host 'redis', not 127.0.0.1; "
+        "say ${host}, which each place fills with the service's address"
+    ], result.err
 
 
 @pytest.mark.slow

@@ -173,19 +173,19 @@ def test_a_loopback_address_of_a_service_container_is_a_located_warning(
     project(text.replace("CONTAINERS", "true"))
     result = invoke("validate")
     assert result.code == 0, result.err
-    said = [line for line in result.err.splitlines() if "its alias" in line]
+    said = [line for line in result.err.splitlines() if "container of its own" in line]
     assert said == [
-        "matrix.yaml:15:20: services.redis.process.ready.tcp: warning: in a GitLab job the "
-        "container of service 'redis' is host 'redis' (its alias), not 127.0.0.1; say "
-        "${host}, which is 127.0.0.1 natively and on GitHub and the alias on GitLab",
-        "matrix.yaml:17:22: services.redis.env.REDIS_URL: warning: in a GitLab job the "
-        "container of service 'redis' is host 'redis' (its alias), not localhost; say "
-        "${host}, which is 127.0.0.1 natively and on GitHub and the alias on GitLab",
+        "matrix.yaml:15:20: services.redis.process.ready.tcp: warning: in a GitLab job "
+        "service 'redis' is a container of its own, host 'redis', not 127.0.0.1; say "
+        "${host}, which each place fills with the service's address",
+        "matrix.yaml:17:22: services.redis.env.REDIS_URL: warning: in a GitLab job service "
+        "'redis' is a container of its own, host 'redis', not localhost; say ${host}, which "
+        "each place fills with the service's address",
     ], result.err
     # Started natively in the job (containers: false), the service is on 127.0.0.1.
     project(text.replace("CONTAINERS", "false"))
     result = invoke("validate")
-    assert result.code == 0 and "its alias" not in result.err, result.err
+    assert result.code == 0 and "container of its own" not in result.err, result.err
 
 
 def test_gitlab_limit_of_a_job_is_a_located_error(project: Callable[..., Project]) -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.github.checks import cell_github, container_setting, needs_closure
-from matrixgen.load.github.folded import CellGithub
 from matrixgen.load.gitlab.images import cell_image, check_images
 from matrixgen.load.gitlab.jobs import (
     JOB_LIMIT,
     NEEDS_LIMIT,
     RESERVED,
-    alias,
     github_of,
     gitlab_of,
     level_jobs,
@@ -149,62 +146,15 @@ def gitlab_warnings(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> 
             f"the workflow's own jobs (outputs.github.jobs: {', '.join(github.jobs)}) are "
             "not in it: keep them in the project's .gitlab-ci.yml, which includes this file"
         )
-    said = list(_loopback_addresses(doc, model, gitlab, settings))
     if not missing:
-        return said
+        return []
     return [
         doc.problem(
             ("outputs", "gitlab"),
             "warning: the GitLab pipeline differs from the GitHub workflow: " + "; ".join(missing),
             key=True,
-        ),
-        *said,
+        )
     ]
-
-
-# A loopback address written out, where `${host}` would be filled per place.
-_LOOPBACK = re.compile(r"(?<![\w.-])(127\.0\.0\.1|localhost|\[::1\])(?![\w-])")
-
-
-def _loopback_addresses(
-    doc: Document, model: MatrixFile, gitlab: GitlabOutput, settings: Sequence[CellGithub]
-) -> Iterator[Problem]:
-    """A service that runs as a container in GitLab jobs is another host there (its alias):
-    an env value, ready probe or setup argv that says 127.0.0.1 or localhost, where GitHub
-    maps the container's port, reaches nothing. Said at each such key, with the fix."""
-    if not gitlab.containers:
-        return
-    names = dict.fromkeys(name for folded in settings for name in folded.containers)
-    for name in names:
-        service = model.services[name]
-        texts: list[tuple[PathKey, str]] = [
-            (("services", name, "env", key), value) for key, value in service.env.items()
-        ]
-        ready = service.process.ready if service.process is not None else None
-        if ready is not None:
-            texts += [
-                (("services", name, "process", "ready", probe), text)
-                for probe in ("http", "tcp")
-                if (text := getattr(ready, probe)) is not None
-            ]
-            texts += [
-                (("services", name, "process", "ready", "command", index), arg)
-                for index, arg in enumerate(ready.command or ())
-            ]
-        texts += [
-            (("services", name, "setup", index, position), arg)
-            for index, argv in enumerate(service.setup)
-            for position, arg in enumerate(argv)
-        ]
-        for where, text in texts:
-            found = _LOOPBACK.search(text)
-            if found is not None:
-                yield doc.problem(
-                    where,
-                    f"warning: in a GitLab job the container of service '{name}' is host "
-                    f"'{alias(name)}' (its alias), not {found.group(1)}; say ${{host}}, which "
-                    "is 127.0.0.1 natively and on GitHub and the alias on GitLab",
-                )
 
 
 def _containers_left_out(
