@@ -162,21 +162,33 @@ def docker_executor(
     return done.returncode, done.stdout.decode() + done.stderr.decode()
 
 
-def test_a_jobs_service_container_runs_on_the_docker_executor(
+@pytest.fixture
+def passed_pipeline(
     project: Callable[..., Project],
     require_binary: Callable[[str], str],
     compose_engine: dict[str, str],
-    images: None,
-    wheels: Path,
-) -> None:
+) -> Callable[..., str]:
+    """A project of a matrix and its files, rendered and committed, whose whole pipeline
+    gitlab-ci-local runs on the Docker executor with those wheelhouses: its log, once it
+    passed."""
     tool = require_binary("gitlab-ci-local")
     require_binary("rsync")
-    made = project(BOXED, {"ping.py": PING, ".gitignore": ".gitlab-ci-local/\n"})
-    assert made.render() == 0, made.lines
-    commit(made.root)
 
-    code, log = docker_executor(tool, made.root, compose_engine, wheels)
-    assert code == 0, log
+    def run(text: str, files: dict[str, str], *wheelhouses: Path) -> str:
+        made = project(text, {**files, ".gitignore": ".gitlab-ci-local/\n"})
+        assert made.render() == 0, made.lines
+        commit(made.root)
+        code, log = docker_executor(tool, made.root, compose_engine, *wheelhouses)
+        assert code == 0, log
+        return log
+
+    return run
+
+
+def test_a_jobs_service_container_runs_on_the_docker_executor(
+    passed_pipeline: Callable[..., str], images: None, wheels: Path
+) -> None:
+    log = passed_pipeline(BOXED, {"ping.py": PING}, wheels)
     job = "unit: [unit/redis]"
     # The job ran in the image, its Redis a container GitLab started, health-checked.
     assert f"{job} starting {JOB_IMAGE} (unit)" in " ".join(log.split()), log
@@ -232,20 +244,9 @@ def flavored(
 
 
 def test_each_cell_runs_in_the_image_its_values_fill(
-    project: Callable[..., Project],
-    require_binary: Callable[[str], str],
-    compose_engine: dict[str, str],
-    flavored: None,
-    wheels: Path,
+    passed_pipeline: Callable[..., str], flavored: None, wheels: Path
 ) -> None:
-    tool = require_binary("gitlab-ci-local")
-    require_binary("rsync")
-    made = project(IMAGED, {"where.py": WHERE, ".gitignore": ".gitlab-ci-local/\n"})
-    assert made.render() == 0, made.lines
-    commit(made.root)
-
-    code, log = docker_executor(tool, made.root, compose_engine, wheels)
-    assert code == 0, log
+    log = passed_pipeline(IMAGED, {"where.py": WHERE}, wheels)
     flat = " ".join(log.split())
     for flavor in FLAVORS:
         job = f"unit (matrixgen/gitlab-job:{flavor}): [unit/{flavor}]"
@@ -345,21 +346,9 @@ def uv_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_an_image_older_than_matrixgens_python_keeps_it_for_the_cell(
-    project: Callable[..., Project],
-    require_binary: Callable[[str], str],
-    compose_engine: dict[str, str],
-    old_python_image: None,
-    wheels: Path,
-    uv_wheel: Path,
+    passed_pipeline: Callable[..., str], old_python_image: None, wheels: Path, uv_wheel: Path
 ) -> None:
-    tool = require_binary("gitlab-ci-local")
-    require_binary("rsync")
-    made = project(OLD, {"which.py": WHICH, ".gitignore": ".gitlab-ci-local/\n"})
-    assert made.render() == 0, made.lines
-    commit(made.root)
-
-    code, log = docker_executor(tool, made.root, compose_engine, wheels, uv_wheel)
-    assert code == 0, log
+    log = passed_pipeline(OLD, {"which.py": WHICH}, wheels, uv_wheel)
     job = "unit: [unit/3.8]"
     # The GitHub job container is the job's image; its python3 (3.8) is too old for
     # matrixgen, so uv, installed by that pip, made matrixgen's venv of the image's 3.11;
