@@ -203,6 +203,20 @@ def test_minutes_are_estimated_from_recorded_durations(tmp_path: Path) -> None:
     }  # fmt: skip
 
 
+def test_minutes_with_no_recorded_duration_at_all_are_not_estimated(tmp_path: Path) -> None:
+    # Each cell would count as the median of nothing (1 s): a count of cells, not minutes.
+    diff = diff_of(tmp_path, BEFORE, BEFORE.replace("[s3, gcs]", "[s3]"), {})
+    minutes = to_json(diff)["minutes"]
+    assert minutes["estimated"] is False and minutes["before"] is minutes["after"] is None
+    assert minutes["unrecorded_cells"] == diff.cells_before
+    diff.durations = "results/durations.json"  # where the CLI looked
+    said = [line for line in format_text(diff).splitlines() if "minutes" in line]
+    assert said == [
+        "CI minutes: not estimated (no recorded durations in results/durations.json; a run's "
+        "report records them)"
+    ]
+
+
 # -- through the CLI, in real repositories ------------------------------------------------------
 
 

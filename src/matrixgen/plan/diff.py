@@ -391,20 +391,13 @@ def format_text(diff: MatrixDiff) -> str:
             lines.append(f"  {where} (cover {tup.strength}): {tup.words()}")
     else:
         lines.append("covered tuples lost: none")
-    total = len({*diff.added_ids, *diff.removed_ids}) + diff.cells_kept
-    if diff.guessed == total:
-        source = f"no recorded durations in {diff.durations}; every cell counts as 1.0 s"
-    elif diff.guessed:
-        source = (
-            f"{diff.durations}; {diff.guessed} cells without a recorded duration count as"
-            f" the median, {diff.fill:.1f} s, each"
+    if _unknown(diff):
+        lines.append(
+            f"CI minutes: not estimated (no recorded durations in {diff.durations}; a run's "
+            "report records them)"
         )
     else:
-        source = diff.durations
-    lines.append(
-        f"CI minutes (estimated from {source}):"
-        f" {_minutes(diff.seconds_before)} before, {_minutes(diff.seconds_after)} after"
-    )
+        lines.append(_estimated_minutes(diff))
     if diff.not_compared:
         lines.append(f"not compared: {', '.join(diff.not_compared)} (values computed on CI)")
     lines.append(
@@ -413,6 +406,25 @@ def format_text(diff: MatrixDiff) -> str:
         else "result: nothing lost"
     )
     return "\n".join(lines)
+
+
+def _unknown(diff: MatrixDiff) -> bool:
+    """No cell of either side has a recorded duration: minutes would be a count of cells."""
+    return diff.guessed == len({*diff.added_ids, *diff.removed_ids}) + diff.cells_kept
+
+
+def _estimated_minutes(diff: MatrixDiff) -> str:
+    if diff.guessed:
+        source = (
+            f"{diff.durations}; {diff.guessed} cells without a recorded duration count as"
+            f" the median, {diff.fill:.1f} s, each"
+        )
+    else:
+        source = diff.durations
+    return (
+        f"CI minutes (estimated from {source}):"
+        f" {_minutes(diff.seconds_before)} before, {_minutes(diff.seconds_after)} after"
+    )
 
 
 def to_json(diff: MatrixDiff) -> dict[str, Any]:
@@ -446,9 +458,9 @@ def to_json(diff: MatrixDiff) -> dict[str, Any]:
             for t in diff.lost
         ],
         "minutes": {
-            "estimated": True,
-            "before": round(diff.seconds_before / 60, 2),
-            "after": round(diff.seconds_after / 60, 2),
+            "estimated": not _unknown(diff),
+            "before": None if _unknown(diff) else round(diff.seconds_before / 60, 2),
+            "after": None if _unknown(diff) else round(diff.seconds_after / 60, 2),
             "unrecorded_cells": diff.guessed,
             "unrecorded_seconds_each": round(diff.fill, 3),
         },
