@@ -90,8 +90,9 @@ def check_install_lines(doc: Document, model: MatrixFile) -> Iterator[Problem]:
             yield doc.problem(
                 ("outputs", "install", index), f"{unrelated}{default}: remove this line"
             )
-    yield from _check_file_options(doc)
-    yield from _check_install_placeholders(doc, model)
+    lines = list(_install_lines(doc))
+    yield from _check_file_options(doc, lines)
+    yield from _check_install_placeholders(doc, model, lines)
     needing = installing(model)
     if outputs.matrixgen is None and needing and (own := installed()).line is None:
         keys = " and ".join(f"outputs.{key}" for key in needing)
@@ -112,15 +113,12 @@ def check_install_lines(doc: Document, model: MatrixFile) -> Iterator[Problem]:
 _FILE_OPTION = re.compile(r"^(?:-r|-c|--requirement|--constraint)(?:=|$)|^-[rc]\S")
 
 
-def _check_file_options(doc: Document) -> Iterator[Problem]:
+def _check_file_options(doc: Document, lines: list[tuple[PathKey, str]]) -> Iterator[Problem]:
     """Each install line (`outputs.install`, `install.pip` of a value, level, suite or
     service, `github.install.pip`) is a line of a requirements file, where pip reads the
     first `-r` (else the first `-c`) and drops the others silently (uv takes the rest for
     the file's name): `pip install -r a.txt -r b.txt` copied as one line loses b.txt."""
-    for path in doc.marks:
-        text = _install_line(doc, path)
-        if text is None:
-            continue
+    for path, text in lines:
         try:
             words = shlex.split(text)
         except ValueError:
@@ -128,12 +126,12 @@ def _check_file_options(doc: Document) -> Iterator[Problem]:
         found = [w for w in words if _FILE_OPTION.match(w)]
         if len(found) < 2:
             continue
-        lines = ", ".join(f'"{line}"' for line in _split_options(words))
+        split = ", ".join(f'"{line}"' for line in _split_options(words))
         yield doc.problem(
             path,
             f"'{text}' names {len(found)} files, and an install line is a line of a "
             "requirements file, where pip reads one `-r`/`-c` and silently drops the others "
-            f"(uv takes the rest for the file's name); write each on a line of its own: [{lines}]",
+            f"(uv takes the rest for the file's name); write each on a line of its own: [{split}]",
         )
 
 
@@ -144,14 +142,13 @@ _PIP_VARIABLE = re.compile(r"[A-Z0-9_]+")
 _PLACEHOLDER_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 
 
-def _check_install_placeholders(doc: Document, model: MatrixFile) -> Iterator[Problem]:
+def _check_install_placeholders(
+    doc: Document, model: MatrixFile, lines: list[tuple[PathKey, str]]
+) -> Iterator[Problem]:
     """An install line is installed as written, the same for every cell that has it: a
     `${name}` there would reach pip as it is (`redis==${redis-py}`). pip's own `${NAME}`
     (an environment variable, upper case) stays: pip fills it."""
-    for path in doc.marks:
-        text = _install_line(doc, path)
-        if text is None:
-            continue
+    for path, text in lines:
         for name, _offset in names(text):
             if _PIP_VARIABLE.fullmatch(name) or not _PLACEHOLDER_NAME.fullmatch(name):
                 continue
@@ -172,19 +169,24 @@ def _check_install_placeholders(doc: Document, model: MatrixFile) -> Iterator[Pr
             break
 
 
-def _install_line(doc: Document, path: PathKey) -> str | None:
-    """The text at `path` when it is an install line, else None."""
-    if len(path) == 3 and path[:2] == ("outputs", "install") and isinstance(path[2], int):
-        pass
-    elif not (len(path) >= 3 and path[-3:-1] == ("install", "pip") and isinstance(path[-1], int)):
-        return None
-    value: object = doc.data
-    for key in path:
+def _install_lines(doc: Document) -> Iterator[tuple[PathKey, str]]:
+    """Each install line of the file with its key: `outputs.install[i]` and every
+    `install.pip[i]` (of a value, level, suite, service or `github:`)."""
+    for path in doc.marks:
+        if len(path) == 3 and path[:2] == ("outputs", "install") and isinstance(path[2], int):
+            pass
+        elif not (
+            len(path) >= 3 and path[-3:-1] == ("install", "pip") and isinstance(path[-1], int)
+        ):
+            continue
+        value: object = doc.data
         try:
-            value = value[key]  # type: ignore[index]
+            for key in path:
+                value = value[key]  # type: ignore[index]
         except (KeyError, IndexError, TypeError):
-            return None
-    return value if isinstance(value, str) else None
+            continue
+        if isinstance(value, str):
+            yield path, value
 
 
 def _split_options(words: list[str]) -> list[str]:
