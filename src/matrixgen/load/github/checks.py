@@ -118,12 +118,23 @@ def _job_settings(
     return found, level.github, suite_github
 
 
+def containers_said(model: MatrixFile, cell: Cell) -> list[tuple[PathKey, GithubContainer]]:
+    """Each job container said for the cell, with its key, in the order they fold: its
+    values', its level's, its suite's; the last is the cell's (two that differ: a validate
+    error, `job_options.check_job_option_cells`)."""
+    return _containers(_job_settings(model, cell)[0])
+
+
+def _containers(
+    settings: Sequence[tuple[PathKey, GithubJob]],
+) -> list[tuple[PathKey, GithubContainer]]:
+    return [((*where, "container"), job.container) for where, job in settings if job.container]
+
+
 def container_setting(model: MatrixFile, cell: Cell) -> tuple[PathKey, GithubContainer] | None:
-    """Where the cell's job container is said (its suite's wins over its level's, a level's
-    over its values', as `cell_github` folds them), and what it says; None: no container."""
-    settings, _level, _suite = _job_settings(model, cell)
-    found = [(where, job.container) for where, job in settings if job.container is not None]
-    return None if not found else ((*found[-1][0], "container"), found[-1][1])
+    """Where the cell's job container is said, and what it says; None: no container."""
+    said = containers_said(model, cell)
+    return said[-1] if said else None
 
 
 def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGithub:
@@ -131,16 +142,14 @@ def cell_github(model: MatrixFile, cell: Cell, github: GithubOutput) -> CellGith
     runs_on: str | tuple[str, ...] = _runs_on(github.runs_on)
     env: dict[str, str] = {}
     timeout: int | None = None
-    container: GithubContainer | None = None
     for _, job in settings:
-        container = job.container or container  # a conflict is a validate error (job_options)
         if job.runs_on is not None:
             runs_on = _runs_on(job.runs_on)  # a conflict is a validate error (check_cells)
         if job.timeout_minutes is not None:
             timeout = job.timeout_minutes  # so is this one's
         env.update(job.env)
-    if container is not None:
-        container = filled_container(container, cell)
+    said = _containers(settings)
+    container = filled_container(said[-1][1], cell) if said else None
     parts = [part for part in (level, suite) if part is not None]
     python, freethreaded, prerelease = python_setup(cell.python or github.python)
     if cell.python is not None:

@@ -16,9 +16,9 @@ from matrixgen.load.github.checks import (
     _check_env_name,
     _check_runner,
     _check_step,
-    _job_settings,
     cell_github,
     container_key,
+    containers_said,
     macos_label,
     windows_label,
 )
@@ -197,8 +197,7 @@ def check_job_option_cells(
     reported: set[PathKey] = set()
     by_level: dict[str, tuple[PathKey, GithubContainer]] = {}
     for cell in cells:
-        settings, _, _ = _job_settings(model, cell)
-        found = [((*w, "container"), job.container) for w, job in settings if job.container]
+        found = containers_said(model, cell)
         for (first, one), (second, other) in itertools.pairwise(found):
             if container_key(one) != container_key(other) and second not in reported:
                 reported.add(second)
