@@ -18,6 +18,7 @@ text, a key file say, would be rendered into a generated file); a FIFO or a link
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -40,6 +41,7 @@ TEMPLATE_DIR = "templates"
 MAX_BYTES = 2**20  # the biggest shipped template is ~10 KB
 
 
+@functools.cache  # where matrixgen is installed: the same for the whole process
 def shipped_templates() -> Path:
     """The templates in the wheel (matrixgen/templates), or the top-level folder of a checkout."""
     package = Path(__file__).resolve().parents[1]
