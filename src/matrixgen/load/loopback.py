@@ -16,7 +16,7 @@ from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.github.checks import cell_github
-from matrixgen.load.gitlab.jobs import alias, cell_job, github_of, gitlab_of
+from matrixgen.load.gitlab.jobs import alias, cell_job, gitlab_of
 from matrixgen.load.model import MatrixFile, Service
 
 # A loopback address written out, where `${host}` would be filled per place.
@@ -26,8 +26,8 @@ _LOOPBACK = re.compile(r"(?<![\w.-])(127\.0\.0\.1|localhost|\[::1\])(?![\w-])")
 def loopback_warnings(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> list[Problem]:
     # service -> where it is another host -> its host name there
     places: dict[str, dict[str, str]] = {}
-    if model.outputs.github is not None:
-        github = github_of(model)
+    github = model.outputs.github
+    if github is not None:
         for cell in cells:
             folded = cell_github(model, cell, github)
             if folded.container is not None:
