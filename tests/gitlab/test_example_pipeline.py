@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,6 +127,21 @@ def level_lock(shared: Path, level: str) -> Iterator[Path]:
         yield shared / level
 
 
+# Left in a level's folder when its test ends, passed or not: the gate's test waits for it.
+ENDED = "ended"
+
+
+def wait_until_ended(shared: Path, level: str, timeout: float = 3600) -> None:
+    """Until the test of `level`, which this session runs, has ended. It cannot be queued
+    behind the gate's test on the gate's own worker: it is `slow`, so pytest-xdist hands
+    it out before the `late` gate (tests/conftest.py), and a worker runs its tests in the
+    order it got them; nor can it be in no worker at all once the gate's test has started."""
+    deadline = time.monotonic() + timeout
+    while not (shared / level / ENDED).exists():
+        assert time.monotonic() < deadline, f"the {level} level's test did not end"
+        time.sleep(1)
+
+
 def run_level(
     level: str, tool: str, root: Path, env: dict[str, str], variables: dict[str, str]
 ) -> None:
@@ -159,12 +175,17 @@ def test_every_job_of_a_level_of_the_examples_pipeline_runs_green(
     tool, root, env, variables = example(tmp_path, compose_engine, require_binary, wheels)
     with level_lock(shared_folder(tmp_path_factory), level) as kept:
         shutil.rmtree(kept, ignore_errors=True)
-        run_level(level, tool, root, env, variables)
-        shutil.copytree(root / ARTIFACTS, kept / "artifacts")
+        try:
+            run_level(level, tool, root, env, variables)
+            shutil.copytree(root / ARTIFACTS, kept / "artifacts")
+        finally:
+            kept.mkdir(parents=True, exist_ok=True)
+            (kept / ENDED).touch()
 
 
 @pytest.mark.late
 def test_the_examples_gate_passes_over_the_jobs_of_every_level(
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
     compose_engine: dict[str, str],
@@ -172,12 +193,22 @@ def test_the_examples_gate_passes_over_the_jobs_of_every_level(
     wheels: Path,
 ) -> None:
     """The gate job of the whole pipeline, on the artifacts of every level's jobs: those the
-    level tests left (waiting for one still running), or, for a level whose test did not run
-    before this one (run alone, or deselected), its jobs run here. The gate's render --check
-    and report pass over all the example's cells, the k8s cell skipped."""
+    level tests left (waiting for those this session runs to end), or, for a level whose
+    test this session does not run (run alone, or deselected) or that left none, its jobs
+    run here. The gate's render --check and report pass over all the example's cells, the
+    k8s cell skipped. (Taking a level whose test had not started yet as one that does not
+    run made its jobs run twice, here and in its test.)"""
     tool, root, env, variables = example(tmp_path, compose_engine, require_binary, wheels)
     shared = shared_folder(tmp_path_factory)
+    level_test = test_every_job_of_a_level_of_the_examples_pipeline_runs_green.__name__
+    selected = {
+        item.callspec.params["level"]
+        for item in request.session.items
+        if isinstance(item, pytest.Function) and item.originalname == level_test
+    }
     for level in LEVELS:
+        if level in selected:
+            wait_until_ended(shared, level)
         with level_lock(shared, level) as kept:
             if (kept / "artifacts").is_dir():
                 shutil.copytree(kept / "artifacts", root / ARTIFACTS, dirs_exist_ok=True)
