@@ -32,11 +32,10 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 # Besides matrixgen's, in the run's wheelhouse (`shared`): what builds an editable install of
-# a hatchling project in pip's isolated build environment (the example's `-e .`; hatchling
-# asks for editables), with what they need; and what `uv venv --seed` puts in a venv of a
-# Python before 3.12 (setuptools, wheel), wheels only. Fetched by pip as the machine
-# configures it, once a run.
-BUILD_BACKEND = ("hatchling>=1.24", "editables~=0.3")
+# the example in pip's isolated build environment (its `-e .`: flit_core, which needs
+# nothing more); and what `uv venv --seed` puts in a venv of a Python before 3.12
+# (setuptools, wheel), wheels only. Fetched by pip as the machine configures it, once a run.
+BUILD_BACKEND = ("flit_core>=3.4,<4",)
 SEED = ("setuptools", "wheel", "packaging")
 
 
