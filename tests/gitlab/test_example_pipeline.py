@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from support import yamls
+from support import wheelhouse, yamls
 from support.cli import invoke
 
 from .provisioned import link_site
@@ -113,8 +113,7 @@ ARTIFACTS = Path(".gitlab-ci-local") / "artifacts"
 
 
 def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.getbasetemp()
-    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "example-pipeline"
+    folder = wheelhouse.run_folder(tmp_path_factory) / "example-pipeline"
     folder.mkdir(exist_ok=True)
     return folder
 

@@ -39,14 +39,22 @@ BUILD_BACKEND = ("flit_core>=3.4,<4",)
 SEED = ("setuptools", "wheel", "packaging")
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's temp folder, which every pytest-xdist worker shares: the parent of a
+    worker's own (`popen-gwN`), else the session's. Told by the folder's name, not by
+    PYTEST_XDIST_WORKER, which tests/conftest.py takes out of every test's environment (a
+    test's fixture asking for it found a folder of its worker's own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if base.name.startswith("popen-gw") else base
+
+
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The run's wheelhouse, for jobs that install without an index: matrixgen's (`build`, in
     a process of its own: the suite's sys.path may hold another matrixgen-cli's metadata, an
     index-install fixture's), BUILD_BACKEND's and SEED's. Built once a run, by the first
     xdist worker that asks, in the temp folder all workers share; the others wait on its
     lock (each building its own took 10-15 s of the 2 cores)."""
-    base = tmp_path_factory.getbasetemp()
-    where = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    where = run_folder(tmp_path_factory)
     folder = where / "wheelhouse"
     with open(where / "wheelhouse.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
