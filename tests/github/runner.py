@@ -499,10 +499,14 @@ class Runner:
         line.env["PATH"] = os.pathsep.join([str(folder), line.env["PATH"]])
         # uv finds pyenv's shims on PATH, and stops at one that names no selected version:
         # every CPython pyenv holds is selected, as a runner's tool cache holds its Pythons.
+        # First the suite's own version, as a runner's `python3` is its image's default: `uv
+        # venv` takes no venv's interpreter (uv 0.13), and a range (`>=3.10`) then gets the
+        # shims' first, whose wheels the wheelhouse must hold (it repacks this Python's).
         root = Path(line.env.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
         if "PYENV_VERSION" not in line.env and root.is_dir():
             held = [p.name for p in root.iterdir() if re.fullmatch(r"3\.\d+\.\d+", p.name)]
-            held.sort(key=lambda name: tuple(map(int, name.split("."))), reverse=True)
+            own = f"{sys.version_info[0]}.{sys.version_info[1]}."
+            held.sort(key=lambda v: (v.startswith(own), *map(int, v.split("."))), reverse=True)
             line.env["PYENV_VERSION"] = ":".join(held)
         line.action_outputs = {"uv-path": str(folder / "uv")}
         return "success", f"uv: {uv}"
