@@ -195,7 +195,8 @@ outputs:
     with pytest.raises(ConfigError) as raised:
         made.render()
     assert message in str(raised.value)
-    assert "matrix.yaml:9:" in str(raised.value)
+    # the short form's key: it has no `image:` (GitLab's check named one, which is not there)
+    assert "matrix.yaml:9:25: levels.lint.github.container: " in str(raised.value)
     assert len(raised.value.problems) == 1, str(raised.value)
 
 

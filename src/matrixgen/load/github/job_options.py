@@ -23,6 +23,7 @@ from matrixgen.load.github.checks import (
     windows_label,
 )
 from matrixgen.load.github.model import GithubContainer, GithubExtraJob, GithubOutput
+from matrixgen.load.images import image_key, unfilled, unfilled_problem
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
 
@@ -115,12 +116,6 @@ def _check_container(
         return
 
 
-def image_key(doc: Document, where: PathKey) -> PathKey:
-    """Where a container's image is written: its `image:` key, or the container's own
-    (the short form, `container: python:3.6`)."""
-    return (*where, "image") if (*where, "image") in doc.marks else where
-
-
 def _check_extra_jobs(doc: Document, model: MatrixFile, github: GithubOutput) -> Iterator[Problem]:
     """Ids that clash with no job matrixgen writes, `needs:` that name jobs of the workflow,
     no cycle."""
@@ -210,18 +205,12 @@ def check_job_option_cells(
         if not found:
             continue
         where, container = found[-1]
-        missing = [
-            n
-            for n, _ in placeholders.names(container.image)
-            if n in model.axes and n not in cell.values
-        ]
+        missing = unfilled(container.image, model, cell)
         if missing and where not in reported and not _gitlab_image(model, cell, where):
             reported.add(where)
             yield doc.problem(
                 image_key(doc, where),
-                f"image '{container.image}' names ${{{missing[0]}}}, and cell {cell.id} has no "
-                f"value of '{missing[0]}'; give the cell's level or suite a container of its "
-                "own (`github: {container: ...}`) or a value of the axis",
+                unfilled_problem(container.image, missing, cell, container=True),
             )
         folded = cell_github(model, cell, github)
         label = macos_label(folded.runs_on) or windows_label(folded.runs_on)

@@ -21,6 +21,7 @@ from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.github.checks import PYTHON_AXIS, container_setting, level_and_suite
 from matrixgen.load.gitlab.model import GitlabOutput
+from matrixgen.load.images import image_key, unfilled_problem
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.placeholders import names
 from matrixgen.load.service_values import fill_values
@@ -140,7 +141,10 @@ def check_images(
             continue
         problem = _fill_problem(model, cell, setting)
         if problem is not None:
-            yield from once(setting.where, problem)
+            where = setting.where
+            if where[-2:] == ("container", "image"):  # a short-form container has no `image:`
+                where = image_key(doc, where[:-1])
+            yield from once(where, problem)
 
 
 def _fill_problem(model: MatrixFile, cell: Cell, setting: ImageSetting) -> str | None:
@@ -152,14 +156,8 @@ def _fill_problem(model: MatrixFile, cell: Cell, setting: ImageSetting) -> str |
                 f"an image names the cell's axes: {', '.join(model.axes) or 'none declared'}"
             )
         if name not in cell.values:
-            # A GitHub job container's: the workflow needs the fix as much as the pipeline.
-            own = "a container" if setting.where[-2:] == ("container", "image") else "an image"
-            key = "github: {container: ...}" if own == "a container" else "gitlab: {image: ...}"
-            return (
-                f"image '{template}' names ${{{name}}}, and cell {cell.id} has no value of "
-                f"'{name}'; give the cell's level or suite {own} of its own "
-                f"(`{key}`) or a value of the axis"
-            )
+            container = setting.where[-2:] == ("container", "image")
+            return unfilled_problem(template, name, cell, container=container)
     python = cell.values.get(PYTHON_AXIS)
     if "${" + PYTHON_AXIS + "}" in template and python and not IMAGE_TAG_PYTHON.fullmatch(python):
         return (
