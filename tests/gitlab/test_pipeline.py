@@ -113,6 +113,20 @@ def test_what_gitlab_sets_per_job_splits_a_level(project: Callable[..., Project]
     ]  # fmt: skip
 
 
+def test_a_jobs_github_timeout_minutes_is_its_gitlab_timeout(
+    project: Callable[..., Project],
+) -> None:
+    """`github.timeout-minutes` is the job's limit as declared, on either target; the cell's
+    own timeout gives it where none is declared, as on GitHub."""
+    text = TWO_LEVELS.replace(
+        "    github: {needs: [unit]}\n", "    github: {needs: [unit], timeout-minutes: 25}\n"
+    ).replace("    timeout: 2m\n", "    timeout: 2m\n    github: {timeout-minutes: 7}\n")
+    made = project(text)
+    loaded = pipeline(made)
+    assert loaded["unit"]["timeout"] == "7m"
+    assert loaded["slow"]["timeout"] == "25m"
+
+
 SERVICES = """\
 version: 1
 axes:

@@ -79,8 +79,10 @@ def cell_job(model: MatrixFile, gitlab: GitlabOutput, cell: Cell) -> CellJob:
     settings = cell_github(model, cell, github_of(model))
     containers = settings.containers if gitlab.containers else ()
     others = [model.services[name] for name in cell.services if name not in containers]
-    timeout = None
-    if cell.timeout is not None:
+    # The job's limit on either target: its `github.timeout-minutes` as declared (the
+    # workflow's `timeout-minutes:`), else the cell's timeout and the setup's minutes.
+    timeout = settings.timeout_minutes
+    if timeout is None and cell.timeout is not None:
         timeout = math.ceil(cell.timeout / 60) + gitlab.setup_minutes
     return CellJob(
         timeout=timeout,
