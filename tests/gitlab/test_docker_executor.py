@@ -270,7 +270,7 @@ name: old
 axes:
   python:
     values:
-      "3.8": {github: {container: "IMAGE"}}
+      "3.8": {github: {container: {image: "IMAGE", env: {CONTAINER_MARK: "in $the job"}}}}
 levels:
   unit:
     axes: [python]
@@ -288,6 +288,8 @@ with open(os.path.join(tools, "matrixgen", "pyvenv.cfg")) as stream:
     made = dict(line.split(" = ", 1) for line in stream.read().splitlines() if " = " in line)
 print("cell on", sys.version.split()[0], "matrixgen on", made["version_info"], "by", made.get("uv"))
 assert sys.version_info[:2] == (3, 8), sys.version
+# the container's env is the job's variables, as it is every step's env on GitHub (verbatim)
+assert os.environ.get("CONTAINER_MARK") == "in $the job", os.environ.get("CONTAINER_MARK")
 assert tuple(map(int, made["version_info"].split(".")[:2])) >= (3, 10), made
 with open(sys.argv[1], "w") as stream:
     stream.write('<testsuite name="which" tests="1"><testcase classname="which" name="python"/>'

@@ -177,7 +177,11 @@ levels:
     run: python -c "print('unit')"
   lint:
     run: python -c "print('lint')"
-    github: {container: {image: "registry.example.com/lint:1", env: {LINT: "1"}}}
+    github:
+      container:
+        image: "registry.example.com/lint:1"
+        env: {LINT: "1", EMPTY: "", TOKEN: "${{ secrets.LINT_TOKEN }}", CI_DEBUG_TRACE: "true"}
+        options: --cpus 1
 outputs:
   matrixgen: matrixgen-cli
   github: .github/workflows/matrix.yml
@@ -201,11 +205,22 @@ def test_a_github_job_container_is_the_cells_gitlab_image(
         "unit (python:3.13-slim)": (None, ["unit/3.13"]),
         "lint": ("registry.example.com/lint:1", ["lint/lint"]),
     }
-    # What the pipeline leaves out is said once, at outputs.gitlab: the container's env.
+    # Its env is the job's variables, as it is every step's env in GitHub's container, an
+    # empty value too; but not a name GitLab sets itself, nor a value GitHub expands.
+    variables = pipeline(made)["lint"]["variables"]
+    assert variables == {
+        "LINT": "1",
+        "EMPTY": "",
+        "MATRIXGEN_SERVICES": "native",
+        "MATRIXGEN_RETRIES": "0",
+    }
+    # What the pipeline leaves out is said once, at outputs.gitlab: those, and the options.
     result = invoke("validate")
     assert result.code == 0, result.err
     (line,) = [x for x in result.err.splitlines() if "outputs.gitlab" in x]
-    assert "the env and options of levels.lint.github.container (its image is the job's)" in line
+    said = " ".join(line.split())
+    assert "env TOKEN, CI_DEBUG_TRACE of levels.lint.github.container (its image is" in said
+    assert "the options of levels.lint.github.container (its image is the job's; a" in said
     assert "python.values" not in line  # 3.6's container is its image, all of it
 
     own = CONTAINERS.replace(

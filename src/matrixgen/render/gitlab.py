@@ -78,6 +78,7 @@ def cell_variables(matrix: Matrix, gitlab: GitlabOutput, cell: Cell) -> dict[str
         if install.steps:
             setup.append(name)
     return {
+        **dict(job.env),  # its job container's env (the names of the rest are not its)
         "CELL": cell.id,
         "MATRIXGEN_SERVICES": job.services,
         "MATRIXGEN_RETRIES": str(settings.retries),
@@ -112,9 +113,13 @@ class Job:
 
 def job(matrix: Matrix, gitlab: GitlabOutput, found: GitlabJob, needs: Sequence[str]) -> Job:
     lines = [cell_variables(matrix, gitlab, cell) for cell in found.cells]
-    shared = [
-        name for name in VARIABLES if name != "CELL" and len({line[name] for line in lines}) == 1
-    ]
+    # matrixgen's, then a job container's env (kept when empty: it is set so on GitHub).
+    names = [*VARIABLES, *sorted({n for line in lines for n in line} - set(VARIABLES))]
+    shared = [n for n in names if n != "CELL" and len({line.get(n) for line in lines}) == 1]
+
+    def said(line: dict[str, str], name: str) -> bool:  # an empty matrixgen value: unset
+        return name in line and (name not in VARIABLES or bool(line[name]))
+
     containers = []
     for name, image in found.containers:
         declared = matrix.model.services[name].github
@@ -128,11 +133,12 @@ def job(matrix: Matrix, gitlab: GitlabOutput, found: GitlabJob, needs: Sequence[
         needs=tuple(needs),
         timeout=found.timeout,
         allowed_failure=found.allowed_failure,
-        variables=tuple((n, lines[0][n]) for n in shared if lines[0][n]),
-        # An empty value is left out (the scripts read `${NAME:-}`): GitLab names each job
-        # of the matrix by its entry's values.
+        variables=tuple((n, lines[0][n]) for n in shared if said(lines[0], n)),
+        # An empty value of matrixgen's is left out (the scripts read `${NAME:-}`): GitLab
+        # names each job of the matrix by its entry's values.
         entries=tuple(
-            tuple((n, line[n]) for n in VARIABLES if n not in shared and line[n]) for line in lines
+            tuple((n, line[n]) for n in names if n not in shared and said(line, n))
+            for line in lines
         ),
         containers=tuple(containers),
         provided=" ".join(

@@ -8,7 +8,7 @@ from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.github.checks import cell_github, container_setting, needs_closure
-from matrixgen.load.gitlab.images import cell_image, check_images
+from matrixgen.load.gitlab.images import carried_env, cell_image, check_images, image_setting
 from matrixgen.load.gitlab.jobs import (
     JOB_LIMIT,
     NEEDS_LIMIT,
@@ -100,8 +100,9 @@ def gitlab_warnings(doc: Document, model: MatrixFile, cells: Sequence[Cell]) -> 
     `outputs.gitlab`: cells of several Pythons that share an image (nothing installs each, as
     setup-python does) need an image that holds them all; every job runs on runners of the
     same tags; GitHub's own job settings (`github.steps`, `github.env`), a job container's
-    env and options (its image is the job's on a Docker executor, and nothing on a shell
-    runner) and the workflow's own jobs (`outputs.github.jobs`) are not in it."""
+    options and the env it cannot carry (its image is the job's on a Docker executor, its
+    env the job's variables; nothing on a shell runner) and the workflow's own jobs
+    (`outputs.github.jobs`) are not in it."""
     setting = getattr(model.outputs, "gitlab", None)
     if setting is None:
         return []
@@ -161,8 +162,9 @@ def _containers_left_out(
     model: MatrixFile, gitlab: GitlabOutput, cells: Sequence[Cell]
 ) -> Iterator[str]:
     """GitHub job containers (`github.container`) the pipeline does not give: on a Docker
-    executor each is its cells' image (`images.image_setting`), but not its env or options;
-    on a shell runner (no outputs.gitlab.image) none is."""
+    executor each is its cells' image (`images.image_setting`, where no `gitlab.image` says
+    otherwise) and its env their job's variables, but not its options nor the env
+    `images.carried_env` refuses; on a shell runner (no outputs.gitlab.image) none is."""
     said: dict[str, None] = {}
     for cell in cells:
         found = container_setting(model, cell)
@@ -174,8 +176,22 @@ def _containers_left_out(
                 f"{format_path(where)} (GitHub's job container: set outputs.gitlab.image, a "
                 "Docker executor, and it is its cells' image)"
             ] = None
-        elif container.env or container.options:
-            said[f"the env and options of {format_path(where)} (its image is the job's)"] = None
+        else:
+            image = image_setting(model, gitlab, cell)
+            if image is None or image.where != (*where, "image"):
+                continue  # a `gitlab.image` of its own: the container is GitHub's alone
+            left = [n for n, v in container.env.items() if not carried_env(n, v)]
+            if left:
+                said[
+                    f"env {', '.join(left)} of {format_path(where)} (its image is the job's, "
+                    "its other env the job's variables; GitLab sets CI_*, GITLAB_* and CELL "
+                    "itself, and passes a `${{ }}` value as written)"
+                ] = None
+            if container.options:
+                said[
+                    f"the options of {format_path(where)} (its image is the job's; a Docker "
+                    "executor's runner config sets docker's options)"
+                ] = None
     yield from said
 
 

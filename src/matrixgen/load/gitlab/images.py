@@ -64,6 +64,27 @@ def image_setting(model: MatrixFile, gitlab: GitlabOutput, cell: Cell) -> ImageS
     return None
 
 
+# What a GitHub job container's `env:` gives the GitLab job whose image it is, as its
+# variables: not the names GitLab or a cell's job sets itself, nor a value GitHub would
+# expand (`${{ secrets.X }}`), which GitLab would pass as written (validate says so).
+GITLAB_OWN_ENV = re.compile(r"(CI_|GITLAB_|CELL$)", re.IGNORECASE)
+
+
+def carried_env(name: str, value: str) -> bool:
+    """Whether a job container's env entry is its GitLab job's variable too."""
+    return not GITLAB_OWN_ENV.match(name) and "${{" not in value
+
+
+def container_env(model: MatrixFile, gitlab: GitlabOutput, cell: Cell) -> dict[str, str]:
+    """The cell's GitHub job container's env that its GitLab job gets (`carried_env`), where
+    that container is the job's image; else none."""
+    setting = image_setting(model, gitlab, cell)
+    found = container_setting(model, cell)
+    if setting is None or found is None or setting.where != (*found[0], "image"):
+        return {}
+    return {name: value for name, value in found[1].env.items() if carried_env(name, value)}
+
+
 def _value_images(model: MatrixFile, cell: Cell) -> Iterator[tuple[PathKey, str]]:
     for axis, value in cell.values.items():
         declared = model.axes.get(axis)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from matrixgen.load.cells import Cell
 from matrixgen.load.github.checks import allowed_failure, cell_github
 from matrixgen.load.github.model import GithubOutput
-from matrixgen.load.gitlab.images import cell_image
+from matrixgen.load.gitlab.images import cell_image, container_env
 from matrixgen.load.gitlab.model import GitlabOutput
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.runtimes import ci_choice
@@ -73,6 +73,9 @@ class CellJob:
     containers: tuple[tuple[str, str], ...]  # (service, image) run as `services:`
     services: str  # `matrixgen run --services` for the other services
     image: str | None = None  # `image:` (`images.cell_image`); None: the runner's own
+    # The env of the GitHub job container that is its image (`images.container_env`): the
+    # job's variables, as they are every step's env in the container on GitHub.
+    env: tuple[tuple[str, str], ...] = ()
 
 
 def cell_job(model: MatrixFile, gitlab: GitlabOutput, cell: Cell) -> CellJob:
@@ -90,6 +93,7 @@ def cell_job(model: MatrixFile, gitlab: GitlabOutput, cell: Cell) -> CellJob:
         containers=tuple((name, service_image(model, name, cell)) for name in containers),
         services=ci_choice(others),
         image=cell_image(model, gitlab, cell),
+        env=tuple(container_env(model, gitlab, cell).items()),
     )
 
 
