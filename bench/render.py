@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from matrixgen import DISTRIBUTION, __version__
 from matrixgen.load.matrix import Matrix, load
 from matrixgen.render import render_all, render_outputs
 
@@ -57,6 +58,9 @@ def matrix_text(cells: int) -> str:
         "  compose: 'testing/${level}/profiles/${cell}.yml'",
         "  github: .github/workflows/matrix.yml",
         "  docs: {file: docs/matrix.md, rows: [backend, mode], columns: level}",
+        # The install line the sessions and jobs get, set: from a checkout's editable
+        # install matrixgen derives none (`load.installed`) and refuses to render.
+        f"  matrixgen: {DISTRIBUTION}=={__version__}",
     ]
     return "\n".join(lines) + "\n"
 

@@ -60,3 +60,12 @@ def with_record(env: Mapping[str, str], folder: Path | None = None) -> dict[str,
     if folder is None or str(folder) in path.split(os.pathsep):
         return dict(env)
     return {**env, "PYTHONPATH": str(folder) + (os.pathsep + path if path else "")}
+
+
+def without_record(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` whose Python sees matrixgen as this checkout installs it (editable), as a user's
+    script run from the checkout does: no record on PYTHONPATH."""
+    records = {str(folder) for folder in _folders}
+    kept = [part for part in env.get("PYTHONPATH", "").split(os.pathsep) if part not in records]
+    rest = {name: value for name, value in env.items() if name != "PYTHONPATH"}
+    return {**rest, "PYTHONPATH": os.pathsep.join(kept)} if any(kept) else rest
