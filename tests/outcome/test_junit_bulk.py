@@ -76,6 +76,16 @@ FILES: dict[str, tuple[str, bool]] = {
         + TAIL,
         True,
     ),
+    # A file the whole-file check refuses says what a parse of each element says first.
+    "a malformed case in a run": (
+        HEAD + passed(3) + '<testcase name="a" name="b"/>' + passed(3) + TAIL,
+        True,
+    ),
+    "not JUnit, with a malformed case later": (
+        "<html>" + passed(3) + '<testcase name="x" = />' + passed(3) + "</html>",
+        True,
+    ),
+    "truncated in a run": (HEAD + passed(3) + '<testcase name="cut', True),
     "no suite time: the cases' times count": (
         "<testsuites><testsuite>" + passed(5) + TAIL,
         True,

@@ -315,7 +315,8 @@ def read_junit(path: Path, *, max_bytes: int = MAX_BYTES) -> JUnitFile:
 # when no suite gives one). expat still reads every byte and checks it, but runs of those
 # tags reach it with the element handlers off and are counted with bytes.count: two Python
 # calls per element were most of the time of a report (bench/report.py: 1,000 files of 100
-# cases, 0.33 s before, 0.16 s after; junitparser's parse and walk takes 0.35 s).
+# cases, 0.33 s before, 0.16 s after; junitparser's parse and walk takes 0.35 s). The check
+# of every byte is one pass of its own since (`_feed`): ~7% less again.
 _OPEN_CASE = re.compile(rb"""<testcase(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*>""")
 _OTHER_TAG = re.compile(rb"<(?!testcase[\s/>])")
 _CASE_END = re.compile(rb"</testcase\s*>")
@@ -369,46 +370,63 @@ def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
     return runs
 
 
-def _feed(parser: expat.XMLParserType, reader: _Reader, data: bytes) -> None:
-    """Parse `data`, the runs of self-closing test cases with the element handlers off where
-    the reader would only count them (`counts_in_bulk`)."""
-    runs = _runs(data)
-    if runs is None:
-        parser.Parse(data, True)
-        return
+def _feed(reader: _Reader, data: bytes, runs: list[tuple[int, int, int]] | None) -> None:
+    """Parse `data` through the reader's handlers; runs of self-closing test cases where the
+    reader would only count them (`counts_in_bulk`) are counted, not parsed through the
+    handlers. expat still reads every byte of them first, in one pass with no element
+    handlers that checks the whole file (one call: each `Parse` call costs ~1.6 us, and a
+    report's file has a run between any two cases that are not plain passes). `runs`:
+    `_runs(data)`; None parses each element through the handlers."""
+    if runs:
+        _parser(None).Parse(data, True)  # raises at the first error, where it is in the file
+    parser = _parser(reader)
     position = 0
-    for first, end, count in runs:
+    for first, end, count in runs or ():
         parser.Parse(data[position:first], False)
         position = first
-        if reader.counts_in_bulk():
-            parser.StartElementHandler = parser.EndElementHandler = None
-            parser.Parse(data[first:end], False)
-            parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
+        # Not while text is kept (a property's, a failure's): a run's text between its
+        # cases is that text's too. A run holds whole elements: what is left is well-formed.
+        if reader.counts_in_bulk() and reader.capture is None:
             reader.passed_in_bulk(count)
             position = end
     parser.Parse(data[position:], True)
 
 
-def _parse(data: bytes, result: JUnitFile) -> None:
-    reader = _Reader(result)
+def _parser(reader: _Reader | None) -> expat.XMLParserType:
+    """An expat parser that refuses DTDs and entities, with the reader's handlers (None:
+    only checks the file)."""
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse_doctype
     parser.EntityDeclHandler = _refuse_entity
     parser.UnparsedEntityDeclHandler = _refuse_entity
     parser.ExternalEntityRefHandler = _refuse_external
-    parser.StartElementHandler = reader.start
-    parser.EndElementHandler = reader.end
-    parser.CharacterDataHandler = reader.text
-    parser.buffer_text = True
-    parser.buffer_size = 1 << 16
-    if hasattr(parser, "SetReparseDeferralEnabled"):  # expat >= 2.6 (Python >= 3.12.3)
-        # `_feed` switches handlers between chunks, so each chunk's tags must reach them
-        # while it is parsed, not with a later chunk. No token is split across chunks (they
-        # end before a '<'), so the quadratic re-parse that deferral prevents cannot happen.
-        parser.SetReparseDeferralEnabled(False)
+    if reader is not None:
+        parser.StartElementHandler = reader.start
+        parser.EndElementHandler = reader.end
+        parser.CharacterDataHandler = reader.text
+        parser.buffer_text = True
+        parser.buffer_size = 1 << 16
+        if hasattr(parser, "SetReparseDeferralEnabled"):  # expat >= 2.6 (Python >= 3.12.3)
+            # `_feed` asks the reader between chunks, so each chunk's tags must reach the
+            # handlers while it is parsed, not with a later chunk. No token is split across
+            # chunks (they end before a '<'): the quadratic re-parse deferral prevents
+            # cannot happen.
+            parser.SetReparseDeferralEnabled(False)
+    return parser
+
+
+def _parse(data: bytes, result: JUnitFile) -> None:
+    reader = _Reader(result)
     try:
-        _feed(parser, reader, data)
+        try:
+            _feed(reader, data, _runs(data))
+        except (Refused, expat.ExpatError):
+            # Said as a parse of each element says it: the check of the whole file comes
+            # before the handlers in `_feed`, which would name a later error first.
+            _reset(result, None)
+            reader = _Reader(result)
+            _feed(reader, data, None)
     except Refused as error:
         _reset(result, str(error))
         return
@@ -433,7 +451,7 @@ def _parse(data: bytes, result: JUnitFile) -> None:
     result.duration = reader.duration()
 
 
-def _reset(result: JUnitFile, problem: str) -> None:
+def _reset(result: JUnitFile, problem: str | None) -> None:
     """Drop whatever was tallied before the problem: half a file is not a result."""
     fresh = JUnitFile(result.path, problem=problem)
     result.__dict__.update(fresh.__dict__)
