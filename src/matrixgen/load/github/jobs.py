@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from matrixgen import pythons
@@ -48,7 +48,9 @@ class JobEntry:
 
     def matrix(self) -> dict[str, Any]:
         """This entry as a matrix line: `runs_on` is `runs-on`, `allowed_failure` ..."""
-        line = asdict(self)
+        # Shallow (asdict copies deeply: a third of a 10,000-cell render): every field is a
+        # string, number or flag but these, made plain below.
+        line = {each.name: getattr(self, each.name) for each in fields(self)}
         line["env"] = dict(self.env)
         line["images"] = dict(self.images)
         line["runs_on"] = self.runs_on if isinstance(self.runs_on, str) else list(self.runs_on)
