@@ -104,14 +104,14 @@ class _Reader:
     def start(self, name: str, attrs: dict[str, str]) -> None:
         stack = self.stack
         depth = len(stack)
-        if depth == 0 and name not in SUITES:
-            raise Refused(
-                f"not JUnit: the root element is <{clip(name, 40)}>, "
-                "expected <testsuites> or <testsuite>"
-            )
-        if depth >= MAX_DEPTH:
+        if not depth:
+            if name not in SUITES:
+                raise Refused(
+                    f"not JUnit: the root element is <{clip(name, 40)}>, "
+                    "expected <testsuites> or <testsuite>"
+                )
+        elif depth >= MAX_DEPTH:
             raise Refused(f"refused: elements nest deeper than {MAX_DEPTH} levels")
-        parent = stack[-1] if stack else ""
         stack.append(name)
         if name == "testcase":  # first: most elements are test cases
             if self.case is None:
@@ -128,17 +128,25 @@ class _Reader:
             seconds = _seconds(attrs.get("time"))
             if depth == 0:
                 self.root_time = seconds
-            elif depth == 1 and parent == "testsuites" and seconds is not None:
+            elif depth == 1 and stack[0] == "testsuites" and seconds is not None:
                 self.suite_times.append(seconds)
         elif self.case is not None and depth == self.case_depth:
             self._outcome(name, attrs)
-        elif name == "property" and parent == "properties" and depth >= 2 and stack[-3] in SUITES:
+        elif (
+            name == "property"
+            and depth >= 2
+            and stack[depth - 1] == "properties"
+            and stack[depth - 2] in SUITES
+        ):
             value = attrs.get("value")
             if value is None:  # some runners put the value in the element's text
                 self.property_name = attrs.get("name")
                 self.capture, self.captured = [], 0
             elif "name" in attrs:
-                self.result.properties[attrs["name"]] = clip(value)
+                value = value.strip()  # `clip`, inline: every file has a few properties
+                if len(value) > MESSAGE_CHARS:
+                    value = clip(value)
+                self.result.properties[attrs["name"]] = value
 
     def _outcome(self, name: str, attrs: dict[str, str]) -> None:
         if name in FAILED_KINDS:
