@@ -1,10 +1,11 @@
 """Job images whose `${axis}` placeholders each cell's values fill: GitHub's job containers
 (`github.container`) and GitLab's job images (`gitlab.image`, or the container), checked by
-one rule on either target: where the image is written, and the cell that has no value of
-an axis it names."""
+one rule on either target: where the image is written, a name that is no axis, and the cell
+that has no value of an axis it names."""
 
 from __future__ import annotations
 
+from matrixgen.errors import did_you_mean
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey
 from matrixgen.load.model import MatrixFile
@@ -20,6 +21,15 @@ def image_key(doc: Document, where: PathKey) -> PathKey:
 def unfilled(template: str, model: MatrixFile, cell: Cell) -> str | None:
     """The first declared axis the image names that the cell has no value of."""
     return next((n for n, _ in names(template) if n in model.axes and n not in cell.values), None)
+
+
+def unknown_axis_problem(template: str, name: str, model: MatrixFile, *, container: bool) -> str:
+    """`${name}` in the image names no axis; `container`: a GitHub job container's image."""
+    whose = "a job container's image" if container else "an image"
+    return (
+        f"unknown axis '{name}' in image '{template}'{did_you_mean(name, model.axes)}; "
+        f"{whose} names the cell's axes: {', '.join(model.axes) or 'none declared'}"
+    )
 
 
 def unfilled_problem(template: str, axis: str, cell: Cell, *, container: bool) -> str:

@@ -23,7 +23,7 @@ from matrixgen.load.github.checks import (
     windows_label,
 )
 from matrixgen.load.github.model import GithubContainer, GithubExtraJob, GithubOutput
-from matrixgen.load.images import image_key, unfilled, unfilled_problem
+from matrixgen.load.images import image_key, unfilled, unfilled_problem, unknown_axis_problem
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.names import GATE_JOB, PLAN_JOB, job_id
 
@@ -105,11 +105,7 @@ def _check_container(
         elif name.startswith("{"):
             continue  # another GitHub expression (`${{ vars.REGISTRY }}`): GitHub's to expand
         elif name not in model.axes:
-            problem = (
-                f"unknown axis '{name}' in image '{container.image}'"
-                f"{did_you_mean(name, model.axes)}; a job container's image names the cell's "
-                f"axes: {', '.join(model.axes) or 'none declared'}"
-            )
+            problem = unknown_axis_problem(container.image, name, model, container=True)
         else:
             continue
         yield doc.problem(image_key(doc, where), problem)

@@ -16,12 +16,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from matrixgen.errors import Problem, did_you_mean
+from matrixgen.errors import Problem
 from matrixgen.load.cells import Cell
 from matrixgen.load.document import Document, PathKey, format_path
 from matrixgen.load.github.checks import PYTHON_AXIS, container_setting, level_and_suite
 from matrixgen.load.gitlab.model import GitlabOutput
-from matrixgen.load.images import image_key, unfilled_problem
+from matrixgen.load.images import image_key, unfilled_problem, unknown_axis_problem
 from matrixgen.load.model import MatrixFile
 from matrixgen.load.placeholders import names
 from matrixgen.load.service_values import fill_values
@@ -172,10 +172,7 @@ def _fill_problem(model: MatrixFile, cell: Cell, setting: ImageSetting) -> str |
     template = setting.template
     for name, _offset in names(template):
         if name not in model.axes:
-            return (
-                f"unknown axis '{name}' in image '{template}'{did_you_mean(name, model.axes)}; "
-                f"an image names the cell's axes: {', '.join(model.axes) or 'none declared'}"
-            )
+            return unknown_axis_problem(template, name, model, container=False)
         if name not in cell.values:
             container = setting.where[-2:] == ("container", "image")
             return unfilled_problem(template, name, cell, container=container)
