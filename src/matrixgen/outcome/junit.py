@@ -426,10 +426,13 @@ def _parser(reader: _Reader | None) -> expat.XMLParserType:
 
 def _parse(data: bytes, result: JUnitFile) -> None:
     reader = _Reader(result)
+    runs = _runs(data)
     try:
         try:
-            _feed(reader, data, _runs(data))
+            _feed(reader, data, runs)
         except (Refused, expat.ExpatError):
+            if not runs:  # it was parsed element by element already
+                raise
             # Said as a parse of each element says it: the check of the whole file comes
             # before the handlers in `_feed`, which would name a later error first.
             _reset(result, None)
