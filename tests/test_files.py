@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support.examples import examples
 
 from matrixgen.errors import UnreadableFileError
 from matrixgen.files import check_inside, load_json, nests_deeper, read_regular, read_text
@@ -29,6 +32,35 @@ def test_json_brackets_in_strings_do_not_count_and_mismatches_are_syntax_errors(
     assert load_json(text)["unit/a"] == 1.5
     with pytest.raises(json.JSONDecodeError):
         load_json('{"a": [}' + "[" * 100)
+
+
+def _deeper_by_a_stack(text: str, max_depth: int) -> bool:
+    """nests_deeper's answer for text without strings, the plain way: a stack of openers
+    (no more openers than the limit is never too deep; json.loads says what is unmatched)."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return False
+    stack: list[str] = []
+    for char in text:
+        if char in "[{":
+            stack.append(char)
+            if len(stack) > max_depth:
+                return True
+        elif char in "]}" and (not stack or stack.pop() + char not in ("[]", "{}")):
+            return True
+    return bool(stack)
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(
+    depth=st.integers(min_value=0, max_value=70),
+    middle=st.text(alphabet="[]{}a,", max_size=60),
+)
+def test_json_nesting_is_what_a_stack_finds(depth: int, middle: str) -> None:
+    """Counted a run of brackets at a time, then paired: the same answer as a stack, for
+    nesting about the limit (4 levels: the check starts at more than 4 openers)."""
+    text = "[" * depth + middle + "]" * depth
+    assert nests_deeper(text, 4) == _deeper_by_a_stack(text, 4)
+    assert nests_deeper(text) == _deeper_by_a_stack(text, 64)
 
 
 @pytest.mark.parametrize(

@@ -286,14 +286,24 @@ JSON_MAX_DEPTH = 64  # what matrixgen writes nests 3 deep; json.loads recurses p
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _INNERMOST = re.compile(r"\[\]|\{\}")
+_RUN = re.compile(r"[\[{]+|[\]}]+")  # openers or closers in a row
 
 
 def nests_deeper(text: str, max_depth: int = JSON_MAX_DEPTH) -> bool:
     """Whether brackets nest deeper than `max_depth` (or do not match), found without
-    recursion: strings out, then one level of innermost pairs removed per round."""
+    recursion: strings out, the depth counted a run of openers or closers at a time (100,000
+    nested `[` are two runs), then one level of innermost pairs removed per round (at most
+    `max_depth` rounds: what is left is pairs of different kinds, `[}`)."""
     if text.count("[") + text.count("{") <= max_depth:
         return False  # the common case, at the speed of str.count
     brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = 0
+    for run in _RUN.findall(brackets):
+        depth += len(run) if run[0] in "[{" else -len(run)
+        if not 0 <= depth <= max_depth:
+            return True
+    if depth:
+        return True
     for _ in range(max_depth):
         if not brackets:
             return False
