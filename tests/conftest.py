@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -268,10 +269,31 @@ STACKS = ("compose/",)
 TESTS = Path(__file__).resolve().parent
 
 
+def _remove_list_caches() -> None:
+    """`list` keeps a cache in `.matrixgen/cache/` beside each matrix.yaml it lists, also
+    the matrices of this checkout that tests list in place (tests/data/design, the adoption
+    corpus, the example, this repository's own): without them the first `list` of each
+    loads its matrix, as in a fresh clone, whatever ran before."""
+    for folder in (TESTS, TESTS.parent / "examples"):
+        for cache in [*folder.glob("**/.matrixgen/cache"), TESTS.parent / ".matrixgen/cache"]:
+            shutil.rmtree(cache, ignore_errors=True)
+            with contextlib.suppress(OSError):  # what list made of it: its .gitignore alone
+                if [p.name for p in cache.parent.iterdir()] == [".gitignore"]:
+                    shutil.rmtree(cache.parent)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Bytecode despite PYTHONDONTWRITEBYTECODE (`support.bytecode`); matrixgen's is written
     # by the controller alone (an xdist worker has `workerinput`), before the workers start.
-    bytecode.prepare(controller=not hasattr(config, "workerinput"))
+    controller = not hasattr(config, "workerinput")
+    bytecode.prepare(controller=controller)
+    if controller:
+        _remove_list_caches()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the suite leaves no cache in the checkout
+        _remove_list_caches()
 
 
 def _weight(item: pytest.Item) -> int:
