@@ -111,6 +111,37 @@ FILES: dict[str, tuple[str, bool]] = {
         True,
     ),
     "cut off in a run": ((HEAD + passed(20))[:-30], True),
+    # What the run patterns leave to expat: each reads as a parse of each element does.
+    "an attribute twice in pytest's order": (
+        HEAD + passed(3) + '<testcase classname="a" classname="b"/>' + passed(3) + TAIL,
+        True,
+    ),
+    "a control character in a value": (
+        HEAD + passed(3) + '<testcase name="a\x01b"/>' + passed(3) + TAIL,
+        True,
+    ),
+    "a form feed between cases": (HEAD + passed(3) + "\f" + passed(3) + TAIL, True),
+    "non-ASCII, an entity and single quotes in values": (
+        HEAD
+        + passed(3)
+        + '<testcase name="caf\u00e9[\u2603]"/><testcase name="a &amp; b"/>'
+        + "<testcase name='q'/>"
+        + passed(3)
+        + TAIL,
+        True,
+    ),
+    "xunit1's and Maven's attributes": (
+        HEAD
+        + '<testcase classname="c" name="a" file="t.py" line="3" time="1"/>' * 3
+        + '<testcase name="b" classname="C" time="2"/>' * 3
+        + TAIL,
+        True,
+    ),
+    "test cases after the root": (HEAD + passed(3) + TAIL + passed(3), True),
+    "test cases before the root": (
+        passed(3) + '<testsuite time="1">' + passed(3) + "</testsuite>",
+        True,
+    ),
     "another element named testcases": (HEAD + passed(3) + "<testcases/>" + passed(3) + TAIL, True),
     "test cases at the depth limit": (
         '<testsuite time="1">'
@@ -146,6 +177,29 @@ def test_bulk_reads_as_each_element(
     path.write_bytes(text.encode("latin-1" if "ISO-8859-1" in text else "utf-8"))
     assert (junit._runs(path.read_bytes()) is not None) is bulk
     assert read_junit(path) == each_element(path, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    ("run", "plain"),
+    [
+        (passed(3), True),
+        ('<testcase classname="c" name="a" time="1" />\n  <testcase name="b"/>', True),
+        ('<testcase classname="c" name="a" file="t.py" line="3" time="1"/>', True),
+        ('<testcase name="b" classname="C" time="2"/>\r\n', True),
+        ('<testcase classname="a" classname="b"/>', False),
+        ('<testcase name="a" time="1" name="b"/>', False),
+        ('<testcase time="1" classname="c"/>', False),  # another order: expat's to check
+        ('<testcase name="a\x01b"/>', False),
+        ('<testcase name="a &amp; b"/>', False),
+        ('<testcase name="caf\u00e9"/>', False),
+        ("<testcase name='q'/>", False),
+        ('<testcase name="a"/>\f', False),
+        ('<testcase name="a">', False),
+    ],
+)
+def test_only_tags_well_formed_by_the_pattern_are_counted_in_bulk(run: str, plain: bool) -> None:
+    data = run.encode()
+    assert bool(junit._PYTEST_RUN.fullmatch(data) or junit._PLAIN_RUN.fullmatch(data)) is plain
 
 
 def test_the_bulk_path_counts(tmp_path: Path) -> None:

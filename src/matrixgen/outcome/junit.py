@@ -320,16 +320,32 @@ def read_junit(path: Path, *, max_bytes: int = MAX_BYTES) -> JUnitFile:
 
 # Passing test cases are most of a report, each one self-closing tag (`<testcase
 # classname=".." name=".." time=".."/>`) that says only "passed" (its time counts only
-# when no suite gives one). expat still reads every byte and checks it, but runs of those
-# tags reach it with the element handlers off and are counted with bytes.count: two Python
-# calls per element were most of the time of a report (bench/report.py: 1,000 files of 100
-# cases, 0.33 s before, 0.16 s after; junitparser's parse and walk takes 0.35 s). The check
-# of every byte is one pass of its own since (`_feed`): ~7% less again.
+# when no suite gives one). Runs of those tags are counted with bytes.count instead of
+# two Python calls per element, which were most of the time of a report (bench/report.py:
+# 1,000 files of 100 cases, 0.33 s before, 0.16 s after; junitparser's parse and walk
+# takes 0.35 s). A run is counted only where `_PYTEST_RUN` or `_PLAIN_RUN` matches all of
+# it: tags that are well-formed by the pattern alone (attribute names in a fixed order, so
+# none twice; values of printable ASCII without '&' or '<'; XML's whitespace between), so
+# what expat parses, the rest of the file, is well-formed exactly when the whole is; any
+# other run goes through the handlers. Checking every byte of the file with expat first
+# instead took a third of the reader's time (bench/report.py: 42 ms), the patterns 14 ms.
 _OPEN_CASE = re.compile(rb"""<testcase(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*>""")
 _OTHER_TAG = re.compile(rb"<(?!testcase[\s/>])")
 _CASE_END = re.compile(rb"</testcase\s*>")
 _DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^>]*\?>")
 _PLAIN_ENCODING = re.compile(rb"""encoding\s*=\s*["'](?:utf-8|utf8|us-ascii|ascii)["']""", re.I)
+_VALUE = rb'="[\t\n\r\x20\x21\x23-\x25\x27-\x3b\x3d-\x7e]*+"'
+_S = rb"[ \t\r\n]"
+# pytest's own tags exactly (junit_family=xunit2, its default): a third of the general
+# pattern's time, tried first.
+_PYTEST_RUN = re.compile(rb"(?:<testcase classname%(v)s name%(v)s time%(v)s ?/>)+" % {b"v": _VALUE})
+_PLAIN_RUN = re.compile(
+    rb"(?:<testcase(?:"
+    # pytest's order (file and line with junit_family=xunit1), or name first (Maven's)
+    rb"(?:%(s)s+classname%(v)s)?(?:%(s)s+name%(v)s)?(?:%(s)s+file%(v)s)?(?:%(s)s+line%(v)s)?"
+    rb"(?:%(s)s+time%(v)s)?|%(s)s+name%(v)s(?:%(s)s+classname%(v)s)?(?:%(s)s+time%(v)s)?"
+    rb")%(s)s*/>%(s)s*)+" % {b"v": _VALUE, b"s": _S}
+)
 
 
 def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
@@ -380,47 +396,49 @@ def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
 
 def _feed(reader: _Reader, data: bytes, runs: list[tuple[int, int, int]] | None) -> None:
     """Parse `data` through the reader's handlers; runs of self-closing test cases where the
-    reader would only count them (`counts_in_bulk`) are counted, not parsed through the
-    handlers. expat still reads every byte of them first, in one pass with no element
-    handlers that checks the whole file (one call: each `Parse` call costs ~1.6 us, and a
-    report's file has a run between any two cases that are not plain passes). `runs`:
-    `_runs(data)`; None parses each element through the handlers."""
-    if runs:
-        _parser(None).Parse(data, True)  # raises at the first error, where it is in the file
+    reader would only count them (`counts_in_bulk`) and `_PLAIN_RUN` vouches for every
+    byte of them are counted, not parsed. `runs`: `_runs(data)`; None parses each element
+    through the handlers. With runs cut, expat's line and column of an error are not the
+    file's: `_parse` reads such a file again element by element."""
     parser = _parser(reader)
     position = 0
+    pytest, plain = _PYTEST_RUN.fullmatch, _PLAIN_RUN.fullmatch
     for first, end, count in runs or ():
         parser.Parse(data[position:first], False)
         position = first
         # Not while text is kept (a property's, a failure's): a run's text between its
-        # cases is that text's too. A run holds whole elements: what is left is well-formed.
-        if reader.counts_in_bulk() and reader.capture is None:
+        # cases is that text's too. Inside the root (counts_in_bulk): a run of whole,
+        # well-formed elements in content leaves the rest well-formed exactly when the
+        # whole file is.
+        if (
+            reader.counts_in_bulk()
+            and reader.capture is None
+            and (pytest(data, first, end) or plain(data, first, end))
+        ):
             reader.passed_in_bulk(count)
             position = end
     parser.Parse(data[position:], True)
 
 
-def _parser(reader: _Reader | None) -> expat.XMLParserType:
-    """An expat parser that refuses DTDs and entities, with the reader's handlers (None:
-    only checks the file)."""
+def _parser(reader: _Reader) -> expat.XMLParserType:
+    """An expat parser that refuses DTDs and entities, with the reader's handlers."""
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse_doctype
     parser.EntityDeclHandler = _refuse_entity
     parser.UnparsedEntityDeclHandler = _refuse_entity
     parser.ExternalEntityRefHandler = _refuse_external
-    if reader is not None:
-        parser.StartElementHandler = reader.start
-        parser.EndElementHandler = reader.end
-        parser.CharacterDataHandler = reader.text
-        parser.buffer_text = True
-        parser.buffer_size = 1 << 16
-        if hasattr(parser, "SetReparseDeferralEnabled"):  # expat >= 2.6 (Python >= 3.12.3)
-            # `_feed` asks the reader between chunks, so each chunk's tags must reach the
-            # handlers while it is parsed, not with a later chunk. No token is split across
-            # chunks (they end before a '<'): the quadratic re-parse deferral prevents
-            # cannot happen.
-            parser.SetReparseDeferralEnabled(False)
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
+    parser.CharacterDataHandler = reader.text
+    parser.buffer_text = True
+    parser.buffer_size = 1 << 16
+    if hasattr(parser, "SetReparseDeferralEnabled"):  # expat >= 2.6 (Python >= 3.12.3)
+        # `_feed` asks the reader between chunks, so each chunk's tags must reach the
+        # handlers while it is parsed, not with a later chunk. No token is split across
+        # chunks (they end before a '<'): the quadratic re-parse deferral prevents cannot
+        # happen.
+        parser.SetReparseDeferralEnabled(False)
     return parser
 
 
@@ -433,8 +451,8 @@ def _parse(data: bytes, result: JUnitFile) -> None:
         except (Refused, expat.ExpatError):
             if not runs:  # it was parsed element by element already
                 raise
-            # Said as a parse of each element says it: the check of the whole file comes
-            # before the handlers in `_feed`, which would name a later error first.
+            # Said as a parse of each element says it, where it is in the file: expat
+            # counted lines and columns without the runs `_feed` cut.
             _reset(result, None)
             reader = _Reader(result)
             _feed(reader, data, None)
