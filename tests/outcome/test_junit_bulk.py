@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support.examples import examples
 
 from matrixgen.outcome import junit
 from matrixgen.outcome.junit import MAX_DEPTH, JUnitFile, read_junit
@@ -212,3 +215,31 @@ def test_the_bulk_path_counts(tmp_path: Path) -> None:
     assert [f.test for f in result.failures] == ["c.f", "c.e", "c.r"]
     assert result.properties == {"matrixgen.status": "failed"}
     assert result.duration == 1.5
+
+
+# Bytes a mutation puts into a pytest file: what the run patterns must never vouch for
+# wrongly (quotes, '&', '<', control, non-ASCII and invalid UTF-8 bytes, whitespace).
+NOISE = st.binary(min_size=1, max_size=3) | st.sampled_from(
+    [b'"', b"'", b"&", b"&amp;", b"<", b">", b"/>", b"\x01", b"\xc3\xa9", b"\xff", b"\f", b" ",
+     b' name="x"', b' classname="y"', b"<testcase/>", b"</testcase>"]
+)  # fmt: skip
+
+
+@settings(
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(edits=st.lists(st.tuples(st.integers(min_value=0), NOISE), min_size=1, max_size=4))
+def test_a_mutated_file_reads_as_each_element(
+    edits: list[tuple[int, bytes]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pytest file with bytes put in at random places (inside tags, values, runs): the
+    bulk path says exactly what a parse of each element says, a problem included."""
+    data = FILES["pytest"][0].encode()
+    for at, noise in edits:
+        at %= len(data) + 1
+        data = data[:at] + noise + data[at:]
+    path = tmp_path / "junit.xml"
+    path.write_bytes(data)
+    assert read_junit(path) == each_element(path, monkeypatch)
