@@ -279,7 +279,7 @@ def test_a_levels_and_its_suites_steps_and_packages_reach_the_job(
     assert_valid(made.path, "self-repository")
     text = made.read(".github/workflows/matrix.yml")
     assert (
-        '          python -m pip install -r "$requirements"\n'
+        '          python -m pip install --no-compile -r "$requirements"\n'
         "      - name: Images\n"
         "        run: |\n"
         "          make build-images\n"
