@@ -243,3 +243,16 @@ def test_a_mutated_file_reads_as_each_element(
     path = tmp_path / "junit.xml"
     path.write_bytes(data)
     assert read_junit(path) == each_element(path, monkeypatch)
+
+
+HERE = Path(__file__).parent
+REAL = sorted([*(HERE / "formats").glob("*.xml"), *(HERE / "corpus").glob("*.xml")])
+
+
+@pytest.mark.parametrize("path", REAL, ids=[f"{p.parent.name}/{p.name}" for p in REAL])
+def test_each_format_and_hostile_file_reads_as_each_element(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gotestsum's, jest's, pytest's (both families) and Surefire's files, and the hostile
+    corpus: the same reading with the runs counted in bulk as element by element."""
+    assert read_junit(path) == each_element(path, monkeypatch)
