@@ -189,6 +189,8 @@ def test_bulk_reads_as_each_element(
         ('<testcase classname="c" name="a" time="1" />\n  <testcase name="b"/>', True),
         ('<testcase classname="c" name="a" file="t.py" line="3" time="1"/>', True),
         ('<testcase name="b" classname="C" time="2"/>\r\n', True),
+        ('<testcase classname="c" file="t.py" line="3" name="a" time="1"/>', True),
+        ('<testcase classname="c" file="t.py" line="3" file="u.py" name="a"/>', False),
         ('<testcase classname="a" classname="b"/>', False),
         ('<testcase name="a" time="1" name="b"/>', False),
         ('<testcase time="1" classname="c"/>', False),  # another order: expat's to check

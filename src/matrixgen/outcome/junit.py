@@ -341,9 +341,11 @@ _S = rb"[ \t\r\n]"
 _PYTEST_RUN = re.compile(rb"(?:<testcase classname%(v)s name%(v)s time%(v)s ?/>)+" % {b"v": _VALUE})
 _PLAIN_RUN = re.compile(
     rb"(?:<testcase(?:"
-    # pytest's order (file and line with junit_family=xunit1), or name first (Maven's)
+    # pytest's order (file and line with junit_family=xunit1), name first (Maven's), or
+    # sorted (pytest's on Pythons before 3.8, whose ElementTree sorted attributes)
     rb"(?:%(s)s+classname%(v)s)?(?:%(s)s+name%(v)s)?(?:%(s)s+file%(v)s)?(?:%(s)s+line%(v)s)?"
     rb"(?:%(s)s+time%(v)s)?|%(s)s+name%(v)s(?:%(s)s+classname%(v)s)?(?:%(s)s+time%(v)s)?"
+    rb"|%(s)s+classname%(v)s%(s)s+file%(v)s(?:%(s)s+line%(v)s)?%(s)s+name%(v)s(?:%(s)s+time%(v)s)?"
     rb")%(s)s*/>%(s)s*)+" % {b"v": _VALUE, b"s": _S}
 )
 
