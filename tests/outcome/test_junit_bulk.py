@@ -22,6 +22,11 @@ def passed(count: int, start: int = 0) -> str:
     return "".join(PASSED.format(i) for i in range(start, start + count))
 
 
+def amid_runs(text: str) -> str:
+    """A file of one suite: three passed cases, `text`, three more."""
+    return HEAD + passed(3) + text + passed(3) + TAIL
+
+
 # name -> (file text, whether the bulk path applies to it)
 FILES: dict[str, tuple[str, bool]] = {
     "pytest": (
@@ -81,7 +86,7 @@ FILES: dict[str, tuple[str, bool]] = {
     ),
     # A file the whole-file check refuses says what a parse of each element says first.
     "a malformed case in a run": (
-        HEAD + passed(3) + '<testcase name="a" name="b"/>' + passed(3) + TAIL,
+        amid_runs('<testcase name="a" name="b"/>'),
         True,
     ),
     "not JUnit, with a malformed case later": (
@@ -106,24 +111,24 @@ FILES: dict[str, tuple[str, bool]] = {
     "a test case as root": (passed(1), True),
     "a test case in an attribute value": (HEAD + '<x a="' + passed(3) + '"/>' + TAIL, True),
     "a repeated attribute in a run": (
-        HEAD + passed(3) + '<testcase name="a" name="b"/>' + passed(3) + TAIL,
+        amid_runs('<testcase name="a" name="b"/>'),
         True,
     ),
     "an undefined entity in a run": (
-        HEAD + passed(3) + '<testcase name="&nope;"/>' + passed(3) + TAIL,
+        amid_runs('<testcase name="&nope;"/>'),
         True,
     ),
     "cut off in a run": ((HEAD + passed(20))[:-30], True),
     # What the run patterns leave to expat: each reads as a parse of each element does.
     "an attribute twice in pytest's order": (
-        HEAD + passed(3) + '<testcase classname="a" classname="b"/>' + passed(3) + TAIL,
+        amid_runs('<testcase classname="a" classname="b"/>'),
         True,
     ),
     "a control character in a value": (
-        HEAD + passed(3) + '<testcase name="a\x01b"/>' + passed(3) + TAIL,
+        amid_runs('<testcase name="a\x01b"/>'),
         True,
     ),
-    "a form feed between cases": (HEAD + passed(3) + "\f" + passed(3) + TAIL, True),
+    "a form feed between cases": (amid_runs("\f"), True),
     "non-ASCII, an entity and single quotes in values": (
         HEAD
         + passed(3)
@@ -145,7 +150,7 @@ FILES: dict[str, tuple[str, bool]] = {
         passed(3) + '<testsuite time="1">' + passed(3) + "</testsuite>",
         True,
     ),
-    "another element named testcases": (HEAD + passed(3) + "<testcases/>" + passed(3) + TAIL, True),
+    "another element named testcases": (amid_runs("<testcases/>"), True),
     "test cases at the depth limit": (
         '<testsuite time="1">'
         + "<s>" * (MAX_DEPTH - 1)
