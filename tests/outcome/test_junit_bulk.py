@@ -138,6 +138,14 @@ FILES: dict[str, tuple[str, bool]] = {
         + TAIL,
         True,
     ),
+    "non-ASCII in a file that declares ASCII": (
+        '<?xml version="1.0" encoding="us-ascii"?><testsuite time="1">'
+        + passed(3)
+        + '<testcase name="caf\u00e9"/>'
+        + passed(3)
+        + "</testsuite>",
+        True,
+    ),
     "xunit1's and Maven's attributes": (
         HEAD
         + '<testcase classname="c" name="a" file="t.py" line="3" time="1"/>' * 3
@@ -200,16 +208,21 @@ def test_bulk_reads_as_each_element(
         ('<testcase name="a" time="1" name="b"/>', False),
         ('<testcase time="1" classname="c"/>', False),  # another order: expat's to check
         ('<testcase name="a\x01b"/>', False),
-        ('<testcase name="a &amp; b"/>', False),
-        ('<testcase name="caf\u00e9"/>', False),
+        ('<testcase name="a &amp; b &lt;&gt;&quot;&apos;"/>', True),
+        ('<testcase name="a &#38; b"/>', False),  # a character reference: expat's to check
+        ('<testcase name="a &nope; b"/>', False),
+        ('<testcase name="a & b"/>', False),
+        ('<testcase name="caf\u00e9 \u2603 \U0001f600"/>', True),
+        ('<testcase name="\ud800"/>', False),  # a surrogate, in "UTF-8"
+        ('<testcase name="\ufffe"/>', False),  # no XML character
         ("<testcase name='q'/>", False),
         ('<testcase name="a"/>\f', False),
         ('<testcase name="a">', False),
     ],
 )
 def test_only_tags_well_formed_by_the_pattern_are_counted_in_bulk(run: str, plain: bool) -> None:
-    data = run.encode()
-    assert bool(junit._PYTEST_RUN.fullmatch(data) or junit._PLAIN_RUN.fullmatch(data)) is plain
+    data = run.encode("utf-8", "surrogatepass")
+    assert bool(junit._run_check(data)(data, 0, len(data))) is plain
 
 
 def test_the_bulk_path_counts(tmp_path: Path) -> None:
@@ -228,7 +241,8 @@ def test_the_bulk_path_counts(tmp_path: Path) -> None:
 # wrongly (quotes, '&', '<', control, non-ASCII and invalid UTF-8 bytes, whitespace).
 NOISE = st.binary(min_size=1, max_size=3) | st.sampled_from(
     [b'"', b"'", b"&", b"&amp;", b"<", b">", b"/>", b"\x01", b"\xc3\xa9", b"\xff", b"\f", b" ",
-     b' name="x"', b' classname="y"', b"<testcase/>", b"</testcase>"]
+     b' name="x"', b' classname="y"', b"<testcase/>", b"</testcase>", b"&lt;", b"&#0;",
+     b"&#38;", b"\xed\xa0\x80", b"\xef\xbf\xbe", b"\xc0\xaf", b"\xf0\x9f\x98\x80"]
 )  # fmt: skip
 
 

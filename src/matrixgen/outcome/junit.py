@@ -7,7 +7,8 @@ reader drives expat directly instead of building a tree:
   expanded (billion laughs, quadratic blowup); parameter entities are switched off too;
 - it streams and keeps only counts and the first lines of failures, so a 100,000-case
   file costs no tree, and a huge attribute costs one clipped string; runs of passing test
-  cases (self-closing tags) go through expat with the element handlers off (`_runs`);
+  cases (self-closing tags) that a strict pattern vouches for are counted, not parsed
+  (`_runs`, `_run_check`);
 - every problem becomes a `JUnitFile.problem` sentence for the cell; nothing raises.
 (defusedxml does the same refusal, but on the pure-Python ElementTree parser; the
 streaming handlers are both stricter, forbidding the DTD outright, and faster.)
@@ -16,6 +17,7 @@ streaming handlers are both stricter, forbidding the DTD outright, and faster.)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
@@ -323,9 +325,10 @@ def read_junit(path: Path, *, max_bytes: int = MAX_BYTES) -> JUnitFile:
 # when no suite gives one). Runs of those tags are counted with bytes.count instead of
 # two Python calls per element, which were most of the time of a report (bench/report.py:
 # 1,000 files of 100 cases, 0.33 s before, 0.16 s after; junitparser's parse and walk
-# takes 0.35 s). A run is counted only where `_PYTEST_RUN` or `_PLAIN_RUN` matches all of
+# takes 0.35 s). A run is counted only where a pattern of `_run_patterns` matches all of
 # it: tags that are well-formed by the pattern alone (attribute names in a fixed order, so
-# none twice; values of printable ASCII without '&' or '<'; XML's whitespace between), so
+# none twice; values of characters XML allows, '&' only in a predefined entity, no '<';
+# XML's whitespace between), so
 # what expat parses, the rest of the file, is well-formed exactly when the whole is; any
 # other run goes through the handlers. Checking every byte of the file with expat first
 # instead took a third of the reader's time (bench/report.py: 42 ms), the patterns 14 ms.
@@ -334,20 +337,55 @@ _OTHER_TAG = re.compile(rb"<(?!testcase[\s/>])")
 _CASE_END = re.compile(rb"</testcase\s*>")
 _DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^>]*\?>")
 _PLAIN_ENCODING = re.compile(rb"""encoding\s*=\s*["'](?:utf-8|utf8|us-ascii|ascii)["']""", re.I)
-_VALUE = rb'="[\t\n\r\x20\x21\x23-\x25\x27-\x3b\x3d-\x7e]*+"'
-_S = rb"[ \t\r\n]"
-# pytest's own tags exactly (junit_family=xunit2, its default): a third of the general
-# pattern's time, tried first.
-_PYTEST_RUN = re.compile(rb"(?:<testcase classname%(v)s name%(v)s time%(v)s ?/>)+" % {b"v": _VALUE})
-_PLAIN_RUN = re.compile(
-    rb"(?:<testcase(?:"
-    # pytest's order (file and line with junit_family=xunit1), name first (Maven's), or
-    # sorted (pytest's on Pythons before 3.8, whose ElementTree sorted attributes)
-    rb"(?:%(s)s+classname%(v)s)?(?:%(s)s+name%(v)s)?(?:%(s)s+file%(v)s)?(?:%(s)s+line%(v)s)?"
-    rb"(?:%(s)s+time%(v)s)?|%(s)s+name%(v)s(?:%(s)s+classname%(v)s)?(?:%(s)s+time%(v)s)?"
-    rb"|%(s)s+classname%(v)s%(s)s+file%(v)s(?:%(s)s+line%(v)s)?%(s)s+name%(v)s(?:%(s)s+time%(v)s)?"
-    rb")%(s)s*/>%(s)s*)+" % {b"v": _VALUE, b"s": _S}
+_ASCII_ENCODING = re.compile(rb"""encoding\s*=\s*["'](?:us-ascii|ascii)["']""", re.I)
+# A value's characters: printable ASCII but '"', '&' and '<', and XML's five predefined
+# entities; in UTF-8 (a file's encoding unless it declares ASCII) also any well-formed
+# UTF-8 sequence of a character XML allows (no surrogate, no U+FFFE or U+FFFF).
+_PRINTABLE = rb"[\t\n\r\x20\x21\x23-\x25\x27-\x3b\x3d-\x7e]*+"
+_ASCII = rb"&(?:amp|lt|gt|quot|apos);"
+_UTF8 = (
+    rb"|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xef(?:[\x80-\xbe][\x80-\xbf]|\xbf[\x80-\xbd])"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
 )
+_S = rb"[ \t\r\n]"
+
+
+def _run_patterns(chars: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """What vouches for a run of self-closing test cases whose values hold `chars`: pytest's
+    own tags exactly (junit_family=xunit2, its default; a third of the general pattern's
+    time, tried first), and the general pattern."""
+    # Printable runs, each other character or entity between them (not tried at the
+    # closing quote: 2x the time of printable characters alone otherwise).
+    value = b'="' + _PRINTABLE + b'(?:(?!")(?:' + chars + b")" + _PRINTABLE + b')*+"'
+    v = {b"v": value, b"s": _S}
+    pytest = re.compile(rb"(?:<testcase classname%(v)s name%(v)s time%(v)s ?/>)+" % v)
+    general = re.compile(
+        rb"(?:<testcase(?:"
+        # pytest's order (file and line with junit_family=xunit1), name first (Maven's), or
+        # sorted (pytest's on Pythons before 3.8, whose ElementTree sorted attributes)
+        rb"(?:%(s)s+classname%(v)s)?(?:%(s)s+name%(v)s)?(?:%(s)s+file%(v)s)?"
+        rb"(?:%(s)s+line%(v)s)?(?:%(s)s+time%(v)s)?"
+        rb"|%(s)s+name%(v)s(?:%(s)s+classname%(v)s)?(?:%(s)s+time%(v)s)?"
+        rb"|%(s)s+classname%(v)s%(s)s+file%(v)s(?:%(s)s+line%(v)s)?%(s)s+name%(v)s"
+        rb"(?:%(s)s+time%(v)s)?"
+        rb")%(s)s*/>%(s)s*)+" % v
+    )
+    return pytest, general
+
+
+_ASCII_RUNS = _run_patterns(_ASCII)
+_UTF8_RUNS = _run_patterns(_ASCII + _UTF8)
+
+
+def _run_check(data: bytes) -> Callable[[bytes, int, int], object]:
+    """Whether the patterns vouch for data[first:end], in the file's encoding."""
+    declaration = _DECLARATION.match(data)
+    ascii_only = declaration is not None and _ASCII_ENCODING.search(declaration.group())
+    pytest, general = _ASCII_RUNS if ascii_only else _UTF8_RUNS
+    return lambda text, first, end: (
+        pytest.fullmatch(text, first, end) or general.fullmatch(text, first, end)
+    )
 
 
 def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
@@ -398,13 +436,13 @@ def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
 
 def _feed(reader: _Reader, data: bytes, runs: list[tuple[int, int, int]] | None) -> None:
     """Parse `data` through the reader's handlers; runs of self-closing test cases where the
-    reader would only count them (`counts_in_bulk`) and `_PLAIN_RUN` vouches for every
+    reader would only count them (`counts_in_bulk`) and `_run_check` vouches for every
     byte of them are counted, not parsed. `runs`: `_runs(data)`; None parses each element
     through the handlers. With runs cut, expat's line and column of an error are not the
     file's: `_parse` reads such a file again element by element."""
     parser = _parser(reader)
     position = 0
-    pytest, plain = _PYTEST_RUN.fullmatch, _PLAIN_RUN.fullmatch
+    vouched = _run_check(data) if runs else None
     for first, end, count in runs or ():
         parser.Parse(data[position:first], False)
         position = first
@@ -415,7 +453,8 @@ def _feed(reader: _Reader, data: bytes, runs: list[tuple[int, int, int]] | None)
         if (
             reader.counts_in_bulk()
             and reader.capture is None
-            and (pytest(data, first, end) or plain(data, first, end))
+            and vouched is not None
+            and vouched(data, first, end)
         ):
             reader.passed_in_bulk(count)
             position = end
