@@ -146,6 +146,15 @@ FILES: dict[str, tuple[str, bool]] = {
         + "</testsuite>",
         True,
     ),
+    "test cases in an attribute value, one the patterns leave to expat": (
+        HEAD + '<x a="' + passed(3) + "<testcase name='q'/>" + passed(2) + '"/>' + TAIL,
+        True,
+    ),
+    "a case the patterns leave to expat amid a run": (
+        amid_runs("<testcase name='q'/>" + passed(2, 3) + '<testcase name="&#38;"/>'),
+        True,
+    ),
+    "text between cases": (amid_runs("text" + passed(2, 3) + " more "), True),
     "xunit1's and Maven's attributes": (
         HEAD
         + '<testcase classname="c" name="a" file="t.py" line="3" time="1"/>' * 3
@@ -222,7 +231,29 @@ def test_bulk_reads_as_each_element(
 )
 def test_only_tags_well_formed_by_the_pattern_are_counted_in_bulk(run: str, plain: bool) -> None:
     data = run.encode("utf-8", "surrogatepass")
-    assert bool(junit._run_check(data)(data, 0, len(data))) is plain
+    pytest, general = junit._run_patterns_of(data)
+    assert bool(pytest.fullmatch(data) or general.fullmatch(data)) is plain
+
+
+def test_a_case_the_patterns_leave_to_expat_leaves_the_rest_of_its_run_in_bulk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "junit.xml"
+    path.write_text(
+        amid_runs("<testcase name='q'/>" + passed(4, 3) + '<testcase name="&#38;"/>'),
+        encoding="utf-8",
+    )
+    counted: list[int] = []
+    bulk = junit._Reader.passed_in_bulk
+
+    def recording(reader: junit._Reader, count: int) -> None:
+        counted.append(count)
+        bulk(reader, count)
+
+    monkeypatch.setattr(junit._Reader, "passed_in_bulk", recording)
+    result = read_junit(path)
+    assert (result.passed, result.problem) == (12, None)
+    assert counted == [3, 4, 3]  # the two single-quoted and character-reference cases parsed
 
 
 def test_the_bulk_path_counts(tmp_path: Path) -> None:
@@ -242,7 +273,8 @@ def test_the_bulk_path_counts(tmp_path: Path) -> None:
 NOISE = st.binary(min_size=1, max_size=3) | st.sampled_from(
     [b'"', b"'", b"&", b"&amp;", b"<", b">", b"/>", b"\x01", b"\xc3\xa9", b"\xff", b"\f", b" ",
      b' name="x"', b' classname="y"', b"<testcase/>", b"</testcase>", b"&lt;", b"&#0;",
-     b"&#38;", b"\xed\xa0\x80", b"\xef\xbf\xbe", b"\xc0\xaf", b"\xf0\x9f\x98\x80"]
+     b"&#38;", b"\xed\xa0\x80", b"\xef\xbf\xbe", b"\xc0\xaf", b"\xf0\x9f\x98\x80",
+     b'<x a="', b'"/>', b"<testcase name='q'/>", b"text"]
 )  # fmt: skip
 
 

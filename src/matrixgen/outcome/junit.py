@@ -8,7 +8,7 @@ reader drives expat directly instead of building a tree:
 - it streams and keeps only counts and the first lines of failures, so a 100,000-case
   file costs no tree, and a huge attribute costs one clipped string; runs of passing test
   cases (self-closing tags) that a strict pattern vouches for are counted, not parsed
-  (`_runs`, `_run_check`);
+  (`_runs`, `_run_patterns`);
 - every problem becomes a `JUnitFile.problem` sentence for the cell; nothing raises.
 (defusedxml does the same refusal, but on the pure-Python ElementTree parser; the
 streaming handlers are both stricter, forbidding the DTD outright, and faster.)
@@ -17,7 +17,6 @@ streaming handlers are both stricter, forbidding the DTD outright, and faster.)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
@@ -378,14 +377,11 @@ _ASCII_RUNS = _run_patterns(_ASCII)
 _UTF8_RUNS = _run_patterns(_ASCII + _UTF8)
 
 
-def _run_check(data: bytes) -> Callable[[bytes, int, int], object]:
-    """Whether the patterns vouch for data[first:end], in the file's encoding."""
+def _run_patterns_of(data: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """`_run_patterns` for the file's encoding: ASCII where it declares so, else UTF-8."""
     declaration = _DECLARATION.match(data)
     ascii_only = declaration is not None and _ASCII_ENCODING.search(declaration.group())
-    pytest, general = _ASCII_RUNS if ascii_only else _UTF8_RUNS
-    return lambda text, first, end: (
-        pytest.fullmatch(text, first, end) or general.fullmatch(text, first, end)
-    )
+    return _ASCII_RUNS if ascii_only else _UTF8_RUNS
 
 
 def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
@@ -436,28 +432,44 @@ def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
 
 def _feed(reader: _Reader, data: bytes, runs: list[tuple[int, int, int]] | None) -> None:
     """Parse `data` through the reader's handlers; runs of self-closing test cases where the
-    reader would only count them (`counts_in_bulk`) and `_run_check` vouches for every
-    byte of them are counted, not parsed. `runs`: `_runs(data)`; None parses each element
-    through the handlers. With runs cut, expat's line and column of an error are not the
-    file's: `_parse` reads such a file again element by element."""
+    reader would only count them (`counts_in_bulk`) are counted, not parsed, as far as
+    `_run_patterns` vouch for every byte of them: a case they leave to expat goes through
+    the handlers, and the rest of its run is vouched for again. `runs`: `_runs(data)`;
+    None parses each element through the handlers. With runs cut, expat's line and column
+    of an error are not the file's: `_parse` reads such a file again element by element."""
     parser = _parser(reader)
     position = 0
-    vouched = _run_check(data) if runs else None
-    for first, end, count in runs or ():
+    pytest, general = _run_patterns_of(data) if runs else _ASCII_RUNS
+    full, longest = pytest.fullmatch, general.match
+    count, find, rfind = data.count, data.find, data.rfind
+    for first, end, _cases in runs or ():
         parser.Parse(data[position:first], False)
         position = first
         # Not while text is kept (a property's, a failure's): a run's text between its
-        # cases is that text's too. Inside the root (counts_in_bulk): a run of whole,
-        # well-formed elements in content leaves the rest well-formed exactly when the
-        # whole file is.
-        if (
-            reader.counts_in_bulk()
-            and reader.capture is None
-            and vouched is not None
-            and vouched(data, first, end)
-        ):
-            reader.passed_in_bulk(count)
-            position = end
+        # cases is that text's too. Inside the root (counts_in_bulk): whole, well-formed
+        # elements cut from content leave the rest well-formed exactly when the whole
+        # file is.
+        while position < end and reader.counts_in_bulk() and reader.capture is None:
+            if full(data, position, end):
+                until = end
+            else:  # the longest run of whole cases the general pattern vouches for
+                found = longest(data, position, end)
+                until = position if found is None else found.end()
+                if until < end and data[until] != 60:  # not at a '<': to its last case's
+                    # A cut followed by '<' is safe where the whole run is: had the cut
+                    # begun inside a tag (an attribute value, as `<x a="<testcase/>"/>`),
+                    # expat refuses the '<' that comes next; followed by '"/>', it would
+                    # not.
+                    until = max(position, rfind(b"<", position, until))
+            if until > position:
+                reader.passed_in_bulk(count(b"<", position, until))
+                position = until
+                if position == end:
+                    break
+            following = find(b"<", position + 1, end)  # the next case, after the one left
+            stop = end if following == -1 else following
+            parser.Parse(data[position:stop], False)
+            position = stop
     parser.Parse(data[position:], True)
 
 
