@@ -324,13 +324,13 @@ def read_junit(path: Path, *, max_bytes: int = MAX_BYTES) -> JUnitFile:
 # when no suite gives one). Runs of those tags are counted with bytes.count instead of
 # two Python calls per element, which were most of the time of a report (bench/report.py:
 # 1,000 files of 100 cases, 0.33 s before, 0.16 s after; junitparser's parse and walk
-# takes 0.35 s). A run is counted only where a pattern of `_run_patterns` matches all of
-# it: tags that are well-formed by the pattern alone (attribute names in a fixed order, so
+# takes 0.35 s). Cases are counted only where a pattern of `_run_patterns` matches them:
+# tags that are well-formed by the pattern alone (attribute names in a fixed order, so
 # none twice; values of characters XML allows, '&' only in a predefined entity, no '<';
-# XML's whitespace between), so
-# what expat parses, the rest of the file, is well-formed exactly when the whole is; any
-# other run goes through the handlers. Checking every byte of the file with expat first
-# instead took a third of the reader's time (bench/report.py: 42 ms), the patterns 14 ms.
+# XML's whitespace between), so what expat parses, the rest of the file, is well-formed
+# exactly when the whole is; other cases go through the handlers. Checking every byte of
+# the file with expat first instead took a third of the reader's time (bench/report.py:
+# 42 ms), the patterns 14 ms.
 _OPEN_CASE = re.compile(rb"""<testcase(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*>""")
 _OTHER_TAG = re.compile(rb"<(?!testcase[\s/>])")
 _CASE_END = re.compile(rb"</testcase\s*>")
@@ -341,7 +341,7 @@ _ASCII_ENCODING = re.compile(rb"""encoding\s*=\s*["'](?:us-ascii|ascii)["']""", 
 # entities; in UTF-8 (a file's encoding unless it declares ASCII) also any well-formed
 # UTF-8 sequence of a character XML allows (no surrogate, no U+FFFE or U+FFFF).
 _PRINTABLE = rb"[\t\n\r\x20\x21\x23-\x25\x27-\x3b\x3d-\x7e]*+"
-_ASCII = rb"&(?:amp|lt|gt|quot|apos);"
+_ENTITIES = rb"&(?:amp|lt|gt|quot|apos);"
 _UTF8 = (
     rb"|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee][\x80-\xbf]{2}"
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xef(?:[\x80-\xbe][\x80-\xbf]|\xbf[\x80-\xbd])"
@@ -374,8 +374,8 @@ def _run_patterns(chars: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     return pytest, general
 
 
-_ASCII_RUNS = _run_patterns(_ASCII)
-_UTF8_RUNS = _run_patterns(_ASCII + _UTF8)
+_ASCII_RUNS = _run_patterns(_ENTITIES)
+_UTF8_RUNS = _run_patterns(_ENTITIES + _UTF8)
 
 
 def _run_patterns_of(data: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
