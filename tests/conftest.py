@@ -274,12 +274,14 @@ def _remove_list_caches() -> None:
     the matrices of this checkout that tests list in place (tests/data/design, the adoption
     corpus, the example, this repository's own): without them the first `list` of each
     loads its matrix, as in a fresh clone, whatever ran before."""
+    caches = [TESTS.parent / ".matrixgen/cache"]
     for folder in (TESTS, TESTS.parent / "examples"):
-        for cache in [*folder.glob("**/.matrixgen/cache"), TESTS.parent / ".matrixgen/cache"]:
-            shutil.rmtree(cache, ignore_errors=True)
-            with contextlib.suppress(OSError):  # what list made of it: its .gitignore alone
-                if [p.name for p in cache.parent.iterdir()] == [".gitignore"]:
-                    shutil.rmtree(cache.parent)
+        caches += folder.glob("**/.matrixgen/cache")
+    for cache in caches:
+        shutil.rmtree(cache, ignore_errors=True)
+        with contextlib.suppress(OSError):  # what list made of it: its .gitignore alone
+            if [p.name for p in cache.parent.iterdir()] == [".gitignore"]:
+                shutil.rmtree(cache.parent)
 
 
 def pytest_configure(config: pytest.Config) -> None:
