@@ -1,5 +1,6 @@
-"""The reader counts runs of self-closing test cases with expat's handlers off (junit._runs):
-each file here must read exactly as with the handlers on for every element."""
+"""The reader counts the self-closing test cases its patterns vouch for without parsing them
+(junit._runs, junit._run_patterns): each file here must read exactly as with every element
+parsed through the handlers."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ FILES: dict[str, tuple[str, bool]] = {
         + TAIL,
         True,
     ),
-    # A file the whole-file check refuses says what a parse of each element says first.
+    # A file refused with runs cut says what a parse of each element says first.
     "a malformed case in a run": (
         amid_runs('<testcase name="a" name="b"/>'),
         True,
