@@ -385,9 +385,9 @@ def _run_patterns_of(data: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]
     return _ASCII_RUNS if ascii_only else _UTF8_RUNS
 
 
-def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
-    """Where runs of self-closing test cases start and end, and how many cases each holds;
-    None where counting them in bulk might not be exact.
+def _runs(data: bytes) -> list[tuple[int, int]] | None:
+    """Where runs of self-closing test cases start and end; None where counting them in bulk
+    might not be exact.
 
     Every `<testcase` is a tag only when no text or attribute value can hold one: in a
     UTF-8 file without comment, CDATA, DOCTYPE or processing instruction. Each
@@ -408,16 +408,16 @@ def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
         return []
     if data.find(b"<!", start, after) != -1 or data.find(b"<?", start, after) != -1:
         return None
-    runs: list[tuple[int, int, int]] = []
+    runs: list[tuple[int, int]] = []
     claimed = -1  # the open test case the last `</testcase>` closed
-    find, rfind, count, open_case = data.find, data.rfind, data.count, _OPEN_CASE.match
+    find, rfind, open_case = data.find, data.rfind, _OPEN_CASE.match
     for position in [*(tag.start() for tag in _OTHER_TAG.finditer(data, after)), len(data)]:
         first = find(b"<", after, position)  # only test cases lie between other tags
         if first != -1:
             last = rfind(b"<", first, position)
             end = last if open_case(data, last) else position
             if end - first > 20:  # two cases or more: one costs no more in the handlers
-                runs.append((first, end, count(b"<", first, end)))
+                runs.append((first, end))
         kind = data[position + 1 : position + 2]
         if kind == b"/":
             if _CASE_END.match(data, position):
@@ -431,7 +431,7 @@ def _runs(data: bytes) -> list[tuple[int, int, int]] | None:
     return runs
 
 
-def _feed(reader: _Reader, data: bytes, runs: list[tuple[int, int, int]] | None) -> None:
+def _feed(reader: _Reader, data: bytes, runs: list[tuple[int, int]] | None) -> None:
     """Parse `data` through the reader's handlers; runs of self-closing test cases where the
     reader would only count them (`counts_in_bulk`) are counted, not parsed, as far as
     `_run_patterns` vouch for every byte of them: a case they leave to expat goes through
@@ -443,7 +443,7 @@ def _feed(reader: _Reader, data: bytes, runs: list[tuple[int, int, int]] | None)
     pytest, general = _run_patterns_of(data) if runs else _ASCII_RUNS
     full, longest = pytest.fullmatch, general.match
     count, find, rfind = data.count, data.find, data.rfind
-    for first, end, _cases in runs or ():
+    for first, end in runs or ():
         parser.Parse(data[position:first], False)
         position = first
         # Not while text is kept (a property's, a failure's): a run's text between its
