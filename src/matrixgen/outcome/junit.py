@@ -335,8 +335,10 @@ _OPEN_CASE = re.compile(rb"""<testcase(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))
 _OTHER_TAG = re.compile(rb"<(?!testcase[\s/>])")
 _CASE_END = re.compile(rb"</testcase\s*>")
 _DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^>]*\?>")
-_PLAIN_ENCODING = re.compile(rb"""encoding\s*=\s*["'](?:utf-8|utf8|us-ascii|ascii)["']""", re.I)
-_ASCII_ENCODING = re.compile(rb"""encoding\s*=\s*["'](?:us-ascii|ascii)["']""", re.I)
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
+_ASCII_ENCODINGS = (b"us-ascii", b"ascii")
+# Encodings whose bytes are UTF-8's (b"": none named, UTF-8 then).
+_PLAIN_ENCODINGS = (b"", b"utf-8", b"utf8", *_ASCII_ENCODINGS)
 # A value's characters: printable ASCII but '"', '&' and '<', and XML's five predefined
 # entities; in UTF-8 (a file's encoding unless it declares ASCII) also any well-formed
 # UTF-8 sequence of a character XML allows (no surrogate, no U+FFFE or U+FFFF).
@@ -378,11 +380,19 @@ _ASCII_RUNS = _run_patterns(_ENTITIES)
 _UTF8_RUNS = _run_patterns(_ENTITIES + _UTF8)
 
 
+def _declaration(data: bytes) -> tuple[int, bytes]:
+    """Where the XML declaration ends (0: none) and the encoding it names, lower-cased (b"":
+    none named)."""
+    declaration = _DECLARATION.match(data)
+    if declaration is None:
+        return 0, b""
+    named = _ENCODING.search(declaration.group())
+    return declaration.end(), named.group(1).lower() if named else b""
+
+
 def _run_patterns_of(data: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     """`_run_patterns` for the file's encoding: ASCII where it declares so, else UTF-8."""
-    declaration = _DECLARATION.match(data)
-    ascii_only = declaration is not None and _ASCII_ENCODING.search(declaration.group())
-    return _ASCII_RUNS if ascii_only else _UTF8_RUNS
+    return _ASCII_RUNS if _declaration(data)[1] in _ASCII_ENCODINGS else _UTF8_RUNS
 
 
 def _runs(data: bytes) -> list[tuple[int, int]] | None:
@@ -395,9 +405,8 @@ def _runs(data: bytes) -> list[tuple[int, int]] | None:
     claims: then no test case holds another (whose cases the handlers would not count), and
     between two other tags every `<testcase` is self-closing but perhaps the last.
     """
-    declaration = _DECLARATION.match(data)
-    start, text = (declaration.end(), declaration.group()) if declaration else (0, b"")
-    if b"encoding" in text and not _PLAIN_ENCODING.search(text):
+    start, encoding = _declaration(data)
+    if encoding not in _PLAIN_ENCODINGS:
         return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
         return None
